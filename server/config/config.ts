@@ -1,0 +1,140 @@
+// Settings come from the environment, optionally from a JSON config file named by
+// BERTH_CONFIG (same keys as the environment; the environment wins). Anything unknown or
+// invalid stops the start with a message naming the setting, because a typo in a
+// deployment must not silently fall back to a default.
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const intFrom = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+// Durations are written as 30s, 15m, 24h or 7d so operators need not count seconds.
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration such as 90s, 15m, 24h or 7d')
+  .transform((v) => {
+    const m = /^(\d+)(ms|s|m|h|d)$/.exec(v)!;
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms'];
+    return Number(m[1]) * unit;
+  });
+
+/** Every setting Berth reads, with its default. The README's table is generated from the same names. */
+export const settings = {
+  PORT: { schema: intFrom(0, 65535), default: '5000', help: 'TCP port the server listens on' },
+  BERTH_HOST: { schema: z.string().min(1), default: '0.0.0.0', help: 'address the server binds' },
+  BERTH_DATA_DIR: { schema: z.string().min(1), default: './data', help: 'embedded database and filesystem blob store live here' },
+  DATABASE_URL: {
+    schema: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+    default: undefined,
+    help: 'PostgreSQL connection URL; unset means embedded PGlite under BERTH_DATA_DIR',
+  },
+  BERTH_DB_POOL_SIZE: { schema: intFrom(1, 500), default: '20', help: 'PostgreSQL connections per worker process' },
+  BERTH_STORAGE: { schema: z.enum(['fs']), default: 'fs', help: 'blob store driver' },
+  BERTH_STORAGE_DIR: { schema: z.string().min(1), default: undefined, help: 'filesystem blob store root (default BERTH_DATA_DIR/blobs)' },
+  BERTH_WORKERS: {
+    schema: intFrom(1, 256),
+    default: undefined,
+    help: 'worker processes behind the port (default: number of CPUs; always 1 on embedded PGlite)',
+  },
+  BERTH_UPLOAD_MAX_AGE: { schema: duration, default: '24h', help: 'upload sessions idle longer than this are purged' },
+  BERTH_UPLOAD_PURGE_INTERVAL: { schema: duration, default: '1h', help: 'how often abandoned uploads are looked for' },
+  BERTH_LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    default: 'info',
+    help: 'log level',
+  },
+  BERTH_ACCESS_LOG: { schema: bool, default: 'false', help: 'log every request (off by default: it costs throughput)' },
+  BERTH_SHUTDOWN_TIMEOUT: { schema: duration, default: '30s', help: 'how long in-flight requests get on SIGTERM' },
+  BERTH_CONFIG: { schema: z.string().min(1), default: undefined, help: 'optional JSON file with any of these settings' },
+} as const;
+
+type Settings = typeof settings;
+type Parsed<K extends keyof Settings> = z.output<Settings[K]['schema']>;
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  dbPoolSize: number;
+  storage: 'fs';
+  storageDir: string;
+  workers: number;
+  uploadMaxAgeMs: number;
+  uploadPurgeIntervalMs: number;
+  logLevel: Parsed<'BERTH_LOG_LEVEL'>;
+  accessLog: boolean;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads settings from `env` (and the file it names). Throws ConfigError naming the bad setting. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, string | undefined> = {};
+  const fileName = env.BERTH_CONFIG;
+  if (fileName) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(fileName, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`BERTH_CONFIG: cannot read ${fileName}: ${(err as Error).message}`);
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new ConfigError(`BERTH_CONFIG: ${fileName} must hold a JSON object of settings`);
+    }
+    for (const [k, v] of Object.entries(parsed)) {
+      if (!(k in settings)) throw new ConfigError(`${k} (in ${fileName}): unknown setting; known: ${Object.keys(settings).join(', ')}`);
+      raw[k] = v === null || v === undefined ? undefined : String(v);
+    }
+  }
+  for (const [k, v] of Object.entries(env)) {
+    if (k.startsWith('BERTH_') && !(k in settings)) {
+      throw new ConfigError(`${k}: unknown setting; known: ${Object.keys(settings).filter((s) => s.startsWith('BERTH_')).join(', ')}`);
+    }
+    if (k in settings && v !== undefined && v !== '') raw[k] = v;
+  }
+
+  const value = <K extends keyof Settings>(key: K): Parsed<K> | undefined => {
+    const text = raw[key] ?? settings[key].default;
+    if (text === undefined) return undefined;
+    const result = settings[key].schema.safeParse(text);
+    if (!result.success) {
+      throw new ConfigError(`${key}=${JSON.stringify(text)}: ${result.error.issues.map((i) => i.message).join('; ')}`);
+    }
+    return result.data as Parsed<K>;
+  };
+
+  const dataDir = path.resolve(value('BERTH_DATA_DIR')!);
+  const databaseUrl = value('DATABASE_URL');
+  const workers = databaseUrl ? (value('BERTH_WORKERS') ?? availableParallelism()) : 1;
+  if (!databaseUrl && (value('BERTH_WORKERS') ?? 1) > 1) {
+    // PGlite is one session in one process; see ARCHITECTURE.md.
+    throw new ConfigError('BERTH_WORKERS: more than one worker needs DATABASE_URL (embedded PGlite serves one process)');
+  }
+  return {
+    port: value('PORT')!,
+    host: value('BERTH_HOST')!,
+    dataDir,
+    databaseUrl,
+    dbPoolSize: value('BERTH_DB_POOL_SIZE')!,
+    storage: value('BERTH_STORAGE')!,
+    storageDir: path.resolve(value('BERTH_STORAGE_DIR') ?? path.join(dataDir, 'blobs')),
+    workers,
+    uploadMaxAgeMs: value('BERTH_UPLOAD_MAX_AGE')!,
+    uploadPurgeIntervalMs: value('BERTH_UPLOAD_PURGE_INTERVAL')!,
+    logLevel: value('BERTH_LOG_LEVEL')!,
+    accessLog: value('BERTH_ACCESS_LOG')!,
+    shutdownTimeoutMs: value('BERTH_SHUTDOWN_TIMEOUT')!,
+  };
+}

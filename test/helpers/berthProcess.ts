@@ -1,0 +1,127 @@
+// Starts the built server (dist/server/main.js) as a real child process, the way an
+// operator runs it. Used by e2e tests, restart tests and the benchmark.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase, testDbKind, type TestDatabase } from './database.js';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface BerthProcessOptions {
+  /** 'pg' (a fresh database), 'pglite' (embedded), or an existing DATABASE_URL. Default: BERTH_TEST_DB. */
+  database?: 'pg' | 'pglite' | { url: string };
+  /** Reuse a data directory (e.g. to restart on the same data). */
+  dataDir?: string;
+  port?: number;
+  workers?: number;
+  env?: Record<string, string>;
+}
+
+export interface BerthProcess {
+  url: string; // http://127.0.0.1:PORT
+  host: string; // 127.0.0.1:PORT, as clients write it in image references
+  port: number;
+  dataDir: string;
+  databaseUrl?: string;
+  pid: number;
+  child: ChildProcess;
+  output(): string;
+  /** SIGTERM and wait. */
+  stop(): Promise<void>;
+  /** SIGKILL the process group (primary and workers), no cleanup. */
+  kill(): Promise<void>;
+  /** Stop, then drop the database and data directory this helper created. */
+  dispose(): Promise<void>;
+}
+
+export async function startBerth(opts: BerthProcessOptions = {}): Promise<BerthProcess> {
+  const kind = opts.database ?? testDbKind;
+  let db: TestDatabase | undefined;
+  let databaseUrl: string | undefined;
+  if (kind === 'pg') {
+    db = await createTestDatabase();
+    databaseUrl = db.url;
+  } else if (typeof kind === 'object') {
+    databaseUrl = kind.url;
+  }
+  const ownDataDir = !opts.dataDir;
+  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'berth-data-')));
+  const port = opts.port ?? (await freePort());
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/root',
+    PORT: String(port),
+    BERTH_HOST: '127.0.0.1',
+    BERTH_DATA_DIR: dataDir,
+    BERTH_LOG_LEVEL: 'warn',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl, BERTH_WORKERS: String(opts.workers ?? 2) } : {}),
+    ...opts.env,
+  };
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/server/main.js')], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // own process group, so kill() reaches the cluster workers too
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`berth exited with ${child.exitCode} before listening:\n${out}`);
+    try {
+      const res = await fetch(`${url}/api/v2.0/health`);
+      if (res.status === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      process.kill(-child.pid!, 'SIGKILL');
+      throw new Error(`berth did not become healthy within 60s:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  const signal = async (sig: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(sig === 'SIGKILL' ? -child.pid! : child.pid!, sig);
+    } catch {
+      /* already gone */
+    }
+    await exited;
+  };
+  return {
+    url,
+    host: `127.0.0.1:${port}`,
+    port,
+    dataDir,
+    databaseUrl,
+    pid: child.pid!,
+    child,
+    output: () => out,
+    stop: () => signal('SIGTERM'),
+    kill: () => signal('SIGKILL'),
+    async dispose() {
+      await signal('SIGTERM');
+      if (db) await db.drop();
+      if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
