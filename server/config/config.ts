@@ -19,14 +19,15 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 // Durations are written as 30s, 15m, 24h or 7d so operators need not count seconds.
-const duration = z
+const duration = (minMs: number) => z
   .string()
   .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration such as 90s, 15m, 24h or 7d')
   .transform((v) => {
     const m = /^(\d+)(ms|s|m|h|d)$/.exec(v)!;
     const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms'];
     return Number(m[1]) * unit;
-  });
+  })
+  .pipe(z.number().min(minMs, `must be at least ${minMs / 1000}s`));
 
 /** Every setting Berth reads, with its default. The README's table is generated from the same names. */
 export const settings = {
@@ -37,6 +38,7 @@ export const settings = {
     schema: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
     default: undefined,
     help: 'PostgreSQL connection URL; unset means embedded PGlite under BERTH_DATA_DIR',
+    secret: true,
   },
   BERTH_DB_POOL_SIZE: { schema: intFrom(1, 500), default: '20', help: 'PostgreSQL connections per worker process' },
   BERTH_STORAGE: { schema: z.enum(['fs']), default: 'fs', help: 'blob store driver' },
@@ -46,15 +48,15 @@ export const settings = {
     default: undefined,
     help: 'worker processes behind the port (default: number of CPUs; always 1 on embedded PGlite)',
   },
-  BERTH_UPLOAD_MAX_AGE: { schema: duration, default: '24h', help: 'upload sessions idle longer than this are purged' },
-  BERTH_UPLOAD_PURGE_INTERVAL: { schema: duration, default: '1h', help: 'how often abandoned uploads are looked for' },
+  BERTH_UPLOAD_MAX_AGE: { schema: duration(60_000), default: '24h', help: 'upload sessions idle longer than this are purged' },
+  BERTH_UPLOAD_PURGE_INTERVAL: { schema: duration(1000), default: '1h', help: 'how often abandoned uploads are looked for' },
   BERTH_LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     default: 'info',
     help: 'log level',
   },
   BERTH_ACCESS_LOG: { schema: bool, default: 'false', help: 'log every request (off by default: it costs throughput)' },
-  BERTH_SHUTDOWN_TIMEOUT: { schema: duration, default: '30s', help: 'how long in-flight requests get on SIGTERM' },
+  BERTH_SHUTDOWN_TIMEOUT: { schema: duration(0), default: '30s', help: 'how long in-flight requests get on SIGTERM' },
   BERTH_CONFIG: { schema: z.string().min(1), default: undefined, help: 'optional JSON file with any of these settings' },
 } as const;
 
@@ -77,7 +79,9 @@ export interface Config {
   shutdownTimeoutMs: number;
 }
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
 
 /** Reads settings from `env` (and the file it names). Throws ConfigError naming the bad setting. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -94,7 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError(`BERTH_CONFIG: ${fileName} must hold a JSON object of settings`);
     }
     for (const [k, v] of Object.entries(parsed)) {
-      if (!(k in settings)) throw new ConfigError(`${k} (in ${fileName}): unknown setting; known: ${Object.keys(settings).join(', ')}`);
+      if (!(k in settings) || k === 'BERTH_CONFIG') throw new ConfigError(`${k} (in ${fileName}): unknown setting; known: ${Object.keys(settings).join(', ')}`);
       raw[k] = v === null || v === undefined ? undefined : String(v);
     }
   }
@@ -110,7 +114,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (text === undefined) return undefined;
     const result = settings[key].schema.safeParse(text);
     if (!result.success) {
-      throw new ConfigError(`${key}=${JSON.stringify(text)}: ${result.error.issues.map((i) => i.message).join('; ')}`);
+      // Secrets (a URL with a password) are never echoed into logs.
+      const shown = 'secret' in settings[key] ? '' : `=${JSON.stringify(text)}`;
+      throw new ConfigError(`${key}${shown}: ${result.error.issues.map((i) => i.message).join('; ')}`);
     }
     return result.data as Parsed<K>;
   };

@@ -1,0 +1,22 @@
+// `npm start` builds first when dist/ is missing or older than any source file, so a fresh
+// clone needs only `npm install && npm start`.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const entry = path.join(root, 'dist/server/main.js');
+
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+if (!existsSync(entry) || newest(path.join(root, 'server')) > statSync(entry).mtimeMs) {
+  process.stdout.write('berth: building…\n');
+  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
+}

@@ -1,0 +1,138 @@
+// One database interface over PostgreSQL (pg.Pool) and embedded PGlite, so services and
+// the SQL modules in server/db/ never know which one runs. Services own transactions
+// through tx(); SQL modules take a Queryer as their first argument.
+import { mkdirSync } from 'node:fs';
+import pg from 'pg';
+
+export interface QueryResult<T> {
+  rows: T[];
+  rowCount: number;
+}
+
+export interface Queryer {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Database extends Queryer {
+  readonly kind: 'postgres' | 'pglite';
+  tx<T>(fn: (q: Queryer) => Promise<T>): Promise<T>;
+  /** Runs fn holding a database-wide exclusive lock (migrations from several servers at once). */
+  withExclusiveLock<T>(lockId: number, fn: (q: Queryer) => Promise<T>): Promise<T>;
+  /** Connections in use / total, for health and metrics. */
+  poolUse(): { used: number; total: number };
+  close(): Promise<void>;
+}
+
+// int8 (sizes, ids) as numbers: every value Berth stores fits in 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+// Berth's SQL is static text, so each distinct statement is prepared once per connection
+// (saves a parse/plan round per request on the hot manifest path).
+const statementNames = new Map<string, string>();
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `berth_${statementNames.size + 1}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+function pgQueryer(client: pg.Pool | pg.PoolClient): Queryer {
+  return {
+    async query<T>(sql: string, params: unknown[] = []) {
+      const res = await client.query({ name: statementName(sql), text: sql, values: params });
+      return { rows: res.rows as T[], rowCount: res.rowCount ?? 0 };
+    },
+    async exec(sql: string) {
+      await client.query(sql);
+    },
+  };
+}
+
+export function openPostgres(url: string, poolSize: number): Database {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000 });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  const base = pgQueryer(pool);
+  return {
+    kind: 'postgres',
+    ...base,
+    async tx(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(pgQueryer(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async withExclusiveLock(lockId, fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('SELECT pg_advisory_lock($1)', [lockId]);
+        try {
+          return await fn(pgQueryer(client));
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1)', [lockId]);
+        }
+      } finally {
+        client.release();
+      }
+    },
+    poolUse: () => ({ used: pool.totalCount - pool.idleCount, total: poolSize }),
+    close: () => pool.end(),
+  };
+}
+
+export async function openPglite(dataDir: string): Promise<Database> {
+  mkdirSync(dataDir, { recursive: true });
+  const { PGlite } = await import('@electric-sql/pglite');
+  // NOTE: PGlite is one session: its query/exec/transaction calls queue behind one mutex,
+  // so concurrent requests never interleave inside a transaction.
+  const db = new PGlite(dataDir);
+  await db.waitReady;
+  type PgliteLike = { query: typeof db.query; exec: typeof db.exec };
+  const wrap = (q: PgliteLike): Queryer => ({
+    async query<T>(sql: string, params: unknown[] = []) {
+      const res = await q.query<T>(sql, params);
+      return { rows: res.rows.map(normalizeRow) as T[], rowCount: res.affectedRows ?? res.rows.length };
+    },
+    async exec(sql: string) {
+      await q.exec(sql);
+    },
+  });
+  const base = wrap(db);
+  return {
+    kind: 'pglite',
+    ...base,
+    tx: (fn) => db.transaction((t) => fn(wrap(t))),
+    // One process owns a PGlite directory, so the exclusive lock is the process itself.
+    withExclusiveLock: (_lockId, fn) => fn(base),
+    poolUse: () => ({ used: 0, total: 1 }),
+    close: () => db.close(),
+  };
+}
+
+// PGlite returns int8 as bigint and bytea as Uint8Array; make rows look like pg's.
+function normalizeRow(row: unknown): unknown {
+  const r = row as Record<string, unknown>;
+  for (const k of Object.keys(r)) {
+    const v = r[k];
+    if (typeof v === 'bigint') r[k] = Number(v);
+    else if (v instanceof Uint8Array && !Buffer.isBuffer(v)) r[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  }
+  return r;
+}
+
+export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; poolSize: number }): Promise<Database> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize);
+  return openPglite(`${opts.dataDir}/pglite`);
+}

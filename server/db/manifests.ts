@@ -1,0 +1,110 @@
+import type { Queryer } from './database.js';
+
+export interface ManifestRow {
+  id: number;
+  digest: string;
+  media_type: string;
+  artifact_type: string | null;
+  subject_digest: string | null;
+  annotations: Record<string, string> | null;
+  payload: Buffer;
+}
+
+export interface NewManifest {
+  repositoryId: number;
+  digest: string;
+  mediaType: string;
+  artifactType?: string;
+  subjectDigest?: string;
+  annotations?: Record<string, string>;
+  payload: Buffer;
+  blobDigests: string[];
+  childDigests: string[];
+}
+
+const columns = 'm.id, m.digest, m.media_type, m.artifact_type, m.subject_digest, m.annotations, m.payload';
+
+export async function findManifestByTag(q: Queryer, repositoryName: string, tag: string): Promise<ManifestRow | undefined> {
+  const { rows } = await q.query<ManifestRow>(
+    `SELECT ${columns} FROM repositories r
+       JOIN tags t ON t.repository_id = r.id AND t.name = $2
+       JOIN manifests m ON m.id = t.manifest_id
+      WHERE r.name = $1`,
+    [repositoryName, tag],
+  );
+  return rows[0];
+}
+
+export async function findManifestByDigest(q: Queryer, repositoryName: string, digest: string): Promise<ManifestRow | undefined> {
+  const { rows } = await q.query<ManifestRow>(
+    `SELECT ${columns} FROM repositories r
+       JOIN manifests m ON m.repository_id = r.id AND m.digest = $2
+      WHERE r.name = $1`,
+    [repositoryName, digest],
+  );
+  return rows[0];
+}
+
+/** Which of `digests` are manifests of the repository; locks them against a concurrent delete. */
+export async function lockManifestDigests(q: Queryer, repositoryId: number, digests: string[]): Promise<Set<string>> {
+  if (!digests.length) return new Set();
+  const { rows } = await q.query<{ digest: string }>(
+    'SELECT digest FROM manifests WHERE repository_id = $1 AND digest = ANY($2::text[]) FOR SHARE',
+    [repositoryId, digests],
+  );
+  return new Set(rows.map((r) => r.digest));
+}
+
+/** Inserts the manifest with its references, or returns the id of the identical one already stored. */
+export async function saveManifest(q: Queryer, m: NewManifest): Promise<number> {
+  const inserted = await q.query<{ id: number }>(
+    `INSERT INTO manifests (repository_id, digest, media_type, artifact_type, subject_digest, annotations, payload)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT ON CONSTRAINT uq_manifests_repository_digest DO NOTHING
+     RETURNING id`,
+    [m.repositoryId, m.digest, m.mediaType, m.artifactType ?? null, m.subjectDigest ?? null, m.annotations ? JSON.stringify(m.annotations) : null, m.payload],
+  );
+  if (!inserted.rows.length) {
+    const { rows } = await q.query<{ id: number }>('SELECT id FROM manifests WHERE repository_id = $1 AND digest = $2', [m.repositoryId, m.digest]);
+    return rows[0].id;
+  }
+  const id = inserted.rows[0].id;
+  if (m.blobDigests.length) {
+    await q.query(
+      'INSERT INTO manifest_blobs (manifest_id, digest) SELECT $1, unnest($2::text[]) ON CONFLICT ON CONSTRAINT pk_manifest_blobs DO NOTHING',
+      [id, [...new Set(m.blobDigests)]],
+    );
+  }
+  if (m.childDigests.length) {
+    await q.query(
+      'INSERT INTO manifest_children (parent_id, child_digest) SELECT $1, unnest($2::text[]) ON CONFLICT ON CONSTRAINT pk_manifest_children DO NOTHING',
+      [id, [...new Set(m.childDigests)]],
+    );
+  }
+  return id;
+}
+
+export async function removeManifest(q: Queryer, repositoryId: number, digest: string): Promise<boolean> {
+  const res = await q.query('DELETE FROM manifests WHERE repository_id = $1 AND digest = $2', [repositoryId, digest]);
+  return res.rowCount > 0;
+}
+
+export interface ReferrerRow {
+  digest: string;
+  media_type: string;
+  artifact_type: string | null;
+  annotations: Record<string, string> | null;
+  size: number;
+}
+
+export async function listReferrers(q: Queryer, repositoryName: string, subjectDigest: string, artifactType?: string): Promise<ReferrerRow[]> {
+  const { rows } = await q.query<ReferrerRow>(
+    `SELECT m.digest, m.media_type, m.artifact_type, m.annotations, octet_length(m.payload)::bigint AS size
+       FROM repositories r
+       JOIN manifests m ON m.repository_id = r.id AND m.subject_digest = $2
+      WHERE r.name = $1 AND ($3::text IS NULL OR m.artifact_type = $3)
+      ORDER BY m.created_at, m.id`,
+    [repositoryName, subjectDigest, artifactType ?? null],
+  );
+  return rows;
+}

@@ -1,0 +1,35 @@
+// /v2 manifest routes (distribution-spec: "Pulling manifests", "Pushing manifests", "Deleting manifests").
+import type Koa from 'koa';
+import type { RegistryDeps } from '../registry/deps.js';
+import { deleteManifest, getManifest, putManifest } from '../registry/manifests.js';
+import { maxManifestBytes } from '../registry/mediaTypes.js';
+import { emptyBody, mediaTypeOf, readSmallBody, routeParam } from './params.js';
+
+// GET|HEAD /v2/<name>/manifests/<reference>
+export async function getManifestRoute(ctx: Koa.Context, deps: RegistryDeps): Promise<void> {
+  const m = await getManifest(deps, routeParam(ctx, 'name'), routeParam(ctx, 'reference'));
+  ctx.set('Content-Type', m.mediaType);
+  ctx.set('Docker-Content-Digest', m.digest);
+  ctx.set('ETag', `"${m.digest}"`);
+  if (m.subjectDigest) ctx.set('OCI-Subject', m.subjectDigest);
+  ctx.status = 200;
+  ctx.body = m.payload; // Koa sends only headers (with this Content-Length) for HEAD
+}
+
+// PUT /v2/<name>/manifests/<reference>
+export async function putManifestRoute(ctx: Koa.Context, deps: RegistryDeps): Promise<void> {
+  const name = routeParam(ctx, 'name');
+  const reference = routeParam(ctx, 'reference');
+  const payload = await readSmallBody(ctx, maxManifestBytes);
+  const saved = await putManifest(deps, name, reference, mediaTypeOf(ctx.get('Content-Type')), payload);
+  emptyBody(ctx, 201);
+  ctx.set('Location', `/v2/${name}/manifests/${saved.digest}`);
+  ctx.set('Docker-Content-Digest', saved.digest);
+  if (saved.subjectDigest) ctx.set('OCI-Subject', saved.subjectDigest);
+}
+
+// DELETE /v2/<name>/manifests/<reference> — by digest: the manifest and its tags; by tag: the tag.
+export async function deleteManifestRoute(ctx: Koa.Context, deps: RegistryDeps): Promise<void> {
+  await deleteManifest(deps, routeParam(ctx, 'name'), routeParam(ctx, 'reference'));
+  emptyBody(ctx, 202);
+}

@@ -1,0 +1,38 @@
+// Runs the HTTP server in this process until a shutdown signal, then drains it.
+import http from 'node:http';
+import type { Config } from '../config/config.js';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../log/logger.js';
+import type { BlobStore } from '../storage/blobStore.js';
+import { createApp } from './app.js';
+
+export interface RunningServer {
+  server: http.Server;
+  /** Stops accepting, lets in-flight requests finish within the timeout, then closes the rest. */
+  close(): Promise<void>;
+}
+
+export async function serve(config: Config, db: Database, store: BlobStore, log: Logger): Promise<RunningServer> {
+  const app = createApp({ db, store, log, accessLog: config.accessLog });
+  const server = http.createServer(app.callback());
+  // Big blobs stream for as long as they need; only slow headers are cut off.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  return {
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}

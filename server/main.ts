@@ -1,0 +1,106 @@
+// Process entry: read settings, migrate, then serve — in this process (embedded PGlite or
+// BERTH_WORKERS=1) or in BERTH_WORKERS cluster workers sharing one port. The primary also
+// runs the periodic purge of abandoned uploads.
+import cluster from 'node:cluster';
+import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { openDatabase, type Database } from './db/database.js';
+import { migrate } from './db/migrate.js';
+import { serve } from './http/serve.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { purgeUploads } from './registry/uploads.js';
+import type { BlobStore } from './storage/blobStore.js';
+import { createBlobStore } from './storage/index.js';
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`berth: invalid configuration: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+function schedulePurge(config: Config, db: Database, store: BlobStore, log: Logger): NodeJS.Timeout {
+  const run = () =>
+    purgeUploads({ db, store }, config.uploadMaxAgeMs)
+      .then((r) => r.sessions + r.orphans > 0 && log.info(r, 'purged abandoned uploads'))
+      .catch((err) => log.warn({ err }, 'upload purge failed'));
+  const timer = setInterval(run, config.uploadPurgeIntervalMs);
+  timer.unref();
+  return timer;
+}
+
+async function primary(config: Config, log: Logger): Promise<void> {
+  const store = createBlobStore(config);
+  await store.check();
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  const applied = await migrate(db);
+  log.info({ applied, database: db.kind, storage: store.name, workers: config.workers }, 'migrations applied');
+  const purge = schedulePurge(config, db, store, log);
+
+  let stopping = false;
+  let stopServer: () => Promise<void> = async () => undefined;
+  if (config.workers === 1) {
+    const running = await serve(config, db, store, log);
+    stopServer = running.close;
+  } else {
+    for (let i = 0; i < config.workers; i++) cluster.fork();
+    cluster.on('exit', (worker, code, signal) => {
+      if (stopping) return;
+      log.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another');
+      cluster.fork();
+    });
+    stopServer = async () => {
+      const workers = Object.values(cluster.workers ?? {});
+      await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              if (!w || w.isDead()) return resolve();
+              w.once('exit', () => resolve());
+              w.process.kill('SIGTERM');
+            }),
+        ),
+      );
+    };
+  }
+  log.info({ port: config.port, host: config.host }, 'berth listening');
+
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    clearInterval(purge);
+    await stopServer();
+    await db.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+async function worker(config: Config, log: Logger): Promise<void> {
+  const store = createBlobStore(config);
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
+  const running = await serve(config, db, store, log);
+  let stopping = false;
+  process.on('SIGTERM', async () => {
+    if (stopping) return;
+    stopping = true;
+    await running.close();
+    await db.close();
+    process.exit(0);
+  });
+  // The primary forwards SIGINT as SIGTERM; a terminal's Ctrl-C reaches workers too.
+  process.on('SIGINT', () => undefined);
+}
+
+const config = readConfig();
+const log = createLogger(config.logLevel);
+(cluster.isPrimary ? primary(config, log) : worker(config, log)).catch((err) => {
+  log.fatal({ err }, 'berth failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,99 @@
+// Manifest push, pull and delete. A manifest is accepted only if every blob and child it
+// references is already in the repository; its stored bytes are exactly the bytes received.
+import { lockRepositoryBlobs } from '../db/blobs.js';
+import { findManifestByDigest, findManifestByTag, lockManifestDigests, removeManifest, saveManifest, type ManifestRow } from '../db/manifests.js';
+import { findRepositoryId, saveRepository } from '../db/repositories.js';
+import { removeTag, saveTag } from '../db/tags.js';
+import type { RegistryDeps } from './deps.js';
+import { RegistryError } from './errors.js';
+import { digestOf } from './hashing.js';
+import { parseManifest } from './manifestParser.js';
+import { maxManifestBytes } from './mediaTypes.js';
+import { assertName, parseReference } from './references.js';
+
+export interface StoredManifest {
+  digest: string;
+  mediaType: string;
+  payload: Buffer;
+  subjectDigest?: string;
+}
+
+function toStored(row: ManifestRow): StoredManifest {
+  return { digest: row.digest, mediaType: row.media_type, payload: row.payload, subjectDigest: row.subject_digest ?? undefined };
+}
+
+function nameUnknown(repository: string): RegistryError {
+  return new RegistryError('NAME_UNKNOWN', `repository ${repository} not known to registry`, { name: repository });
+}
+
+export async function getManifest(deps: RegistryDeps, repository: string, reference: string): Promise<StoredManifest> {
+  assertName(repository);
+  const ref = parseReference(reference);
+  const row = 'tag' in ref ? await findManifestByTag(deps.db, repository, ref.tag) : await findManifestByDigest(deps.db, repository, ref.digest.digest);
+  if (row) return toStored(row);
+  // Tell "no such repository" from "no such manifest" only on the (rare) miss path.
+  if ((await findRepositoryId(deps.db, repository)) === undefined) throw nameUnknown(repository);
+  throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} unknown to repository ${repository}`, { reference });
+}
+
+export async function putManifest(
+  deps: RegistryDeps,
+  repository: string,
+  reference: string,
+  contentType: string,
+  payload: Buffer,
+): Promise<{ digest: string; subjectDigest?: string }> {
+  assertName(repository);
+  const ref = parseReference(reference);
+  if (payload.length > maxManifestBytes) {
+    throw new RegistryError('SIZE_INVALID', `manifest is ${payload.length} bytes; the limit is ${maxManifestBytes}`, undefined, { status: 413 });
+  }
+  const digest = digestOf(payload, 'digest' in ref ? ref.digest.algorithm : 'sha256');
+  if ('digest' in ref && ref.digest.digest !== digest) {
+    throw new RegistryError('DIGEST_INVALID', `manifest content has digest ${digest}, not ${ref.digest.digest}`, { digest: ref.digest.digest });
+  }
+  const parsed = parseManifest(payload, contentType);
+  await deps.db.tx(async (q) => {
+    const repositoryId = await saveRepository(q, repository);
+    const held = await lockRepositoryBlobs(q, repositoryId, parsed.blobDigests);
+    const missingBlobs = parsed.blobDigests.filter((d) => !held.has(d));
+    if (missingBlobs.length) {
+      throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references blobs not in repository ${repository}: ${missingBlobs.join(', ')}`, {
+        digests: missingBlobs,
+      });
+    }
+    const children = await lockManifestDigests(q, repositoryId, parsed.childDigests);
+    const missingChildren = parsed.childDigests.filter((d) => !children.has(d));
+    if (missingChildren.length) {
+      throw new RegistryError(
+        'MANIFEST_UNKNOWN',
+        `index references manifests not in repository ${repository}: ${missingChildren.join(', ')}`,
+        { digests: missingChildren },
+        { status: 400 },
+      );
+    }
+    const manifestId = await saveManifest(q, {
+      repositoryId,
+      digest,
+      mediaType: parsed.mediaType,
+      artifactType: parsed.artifactType,
+      subjectDigest: parsed.subjectDigest,
+      annotations: parsed.annotations,
+      payload,
+      blobDigests: parsed.blobDigests,
+      childDigests: parsed.childDigests,
+    });
+    if ('tag' in ref) await saveTag(q, repositoryId, ref.tag, manifestId);
+  });
+  return { digest, subjectDigest: parsed.subjectDigest };
+}
+
+/** Deletes by digest (the manifest and its tags) or by tag (the tag only). */
+export async function deleteManifest(deps: RegistryDeps, repository: string, reference: string): Promise<void> {
+  assertName(repository);
+  const ref = parseReference(reference);
+  const repositoryId = await findRepositoryId(deps.db, repository);
+  if (repositoryId === undefined) throw nameUnknown(repository);
+  const removed = 'tag' in ref ? await removeTag(deps.db, repositoryId, ref.tag) : await removeManifest(deps.db, repositoryId, ref.digest.digest);
+  if (!removed) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} unknown to repository ${repository}`, { reference });
+}

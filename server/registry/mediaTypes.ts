@@ -1,0 +1,25 @@
+// Media types Berth understands, one source of truth.
+export const mediaTypes = {
+  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+  ociIndex: 'application/vnd.oci.image.index.v1+json',
+  ociEmpty: 'application/vnd.oci.empty.v1+json',
+  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  dockerSchema1: 'application/vnd.docker.distribution.manifest.v1+json',
+  dockerSchema1Signed: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
+} as const;
+
+export type ManifestKind = 'image' | 'index';
+
+/** Manifest media types Berth stores, and whether each is an image manifest or an index. */
+export const manifestKinds: Record<string, ManifestKind> = {
+  [mediaTypes.ociManifest]: 'image',
+  [mediaTypes.dockerManifest]: 'image',
+  [mediaTypes.ociIndex]: 'index',
+  [mediaTypes.dockerManifestList]: 'index',
+};
+
+export const schema1MediaTypes: ReadonlySet<string> = new Set([mediaTypes.dockerSchema1, mediaTypes.dockerSchema1Signed]);
+
+/** The maximum manifest body Berth accepts (the distribution-spec suggests registries accept at least 4 MiB). */
+export const maxManifestBytes = 4 * 1024 * 1024;

@@ -1,0 +1,46 @@
+// The narrow contract every blob store driver fulfils (fs now, S3 later). Drivers see
+// keys (storage/keys.ts), never repository names. One contract suite tests every driver:
+// test/contract/blobStore.suite.ts.
+import type { Readable, Writable } from 'node:stream';
+
+export interface ObjectInfo {
+  size: number;
+}
+
+export interface ByteRange {
+  start: number; // inclusive
+  end: number; // inclusive
+}
+
+/** An object being written. Nothing is visible at `key` until commit() resolves. */
+export interface ObjectWriter {
+  readonly stream: Writable;
+  /** Makes the written bytes durable and visible at the key (atomic replace). Resolves after the stream has finished. */
+  commit(): Promise<ObjectInfo>;
+  /** Discards the bytes. Safe to call at any time, also after commit() (then it does nothing). */
+  cancel(): Promise<void>;
+}
+
+export interface BlobStore {
+  readonly name: string;
+  stat(key: string): Promise<ObjectInfo | undefined>;
+  /** Streams the object (or a byte range of it). Throws ObjectNotFoundError if absent. */
+  read(key: string, range?: ByteRange): Promise<Readable>;
+  writer(key: string): Promise<ObjectWriter>;
+  /** Moves an object to another key, replacing what is there (durable when it resolves). */
+  move(from: string, to: string): Promise<void>;
+  /** Removes an object; absent is fine. */
+  delete(key: string): Promise<void>;
+  /** Removes every object under a prefix ending in '/'. */
+  deletePrefix(prefix: string): Promise<void>;
+  /** Lists keys under a prefix ending in '/', recursively, in no particular order. */
+  list(prefix: string): AsyncIterable<string>;
+  /** Throws when the store cannot be used (health check). */
+  check(): Promise<void>;
+}
+
+export class ObjectNotFoundError extends Error {
+  constructor(readonly key: string) {
+    super(`object not found: ${key}`);
+  }
+}

@@ -1,0 +1,61 @@
+// An in-process Berth on a random port: real database (a fresh PostgreSQL database, or
+// PGlite in a temp directory, per BERTH_TEST_DB), real filesystem blob store, the real app.
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase, type Database } from '../../server/db/database.js';
+import { migrate } from '../../server/db/migrate.js';
+import { createApp } from '../../server/http/app.js';
+import { createLogger } from '../../server/log/logger.js';
+import type { BlobStore } from '../../server/storage/blobStore.js';
+import { FsBlobStore } from '../../server/storage/fs/fsBlobStore.js';
+import { createTestDatabase, testDbKind, type TestDatabase } from './database.js';
+
+export interface TestRegistry {
+  url: string;
+  db: Database;
+  store: BlobStore;
+  dir: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function openTestDatabase(): Promise<{ db: Database; dir: string; dispose(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-it-'));
+  let pgDb: TestDatabase | undefined;
+  if (testDbKind === 'pg') pgDb = await createTestDatabase();
+  const db = await openDatabase({ databaseUrl: pgDb?.url, dataDir: dir, poolSize: 10 });
+  return {
+    db,
+    dir,
+    async dispose() {
+      await db.close();
+      await pgDb?.drop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startTestRegistry(opts: { store?: (dir: string) => BlobStore } = {}): Promise<TestRegistry> {
+  const { db, dir, dispose } = await openTestDatabase();
+  await migrate(db);
+  const store = opts.store ? opts.store(dir) : new FsBlobStore(path.join(dir, 'blobs'));
+  const app = createApp({ db, store, log: createLogger('silent') });
+  const server = http.createServer(app.callback());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    db,
+    store,
+    dir,
+    server,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await dispose();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../server/config/config.js';
+
+describe('configuration', () => {
+  it('has embedded defaults', () => {
+    const c = loadConfig({});
+    assert.equal(c.port, 5000);
+    assert.equal(c.databaseUrl, undefined);
+    assert.equal(c.workers, 1);
+    assert.equal(c.dataDir, path.resolve('./data'));
+    assert.equal(c.storageDir, path.join(path.resolve('./data'), 'blobs'));
+    assert.equal(c.uploadMaxAgeMs, 24 * 3600 * 1000);
+  });
+
+  it('uses one worker per CPU with PostgreSQL unless told otherwise', () => {
+    assert.equal(loadConfig({ DATABASE_URL: 'postgres://x@h/db' }).workers, os.availableParallelism());
+    assert.equal(loadConfig({ DATABASE_URL: 'postgres://x@h/db', BERTH_WORKERS: '3' }).workers, 3);
+  });
+
+  const bad: Array<[Record<string, string>, RegExp]> = [
+    [{ PORT: 'eighty' }, /^PORT=/],
+    [{ PORT: '70000' }, /^PORT=/],
+    [{ BERTH_WORKERS: '0', DATABASE_URL: 'postgres://h/db' }, /^BERTH_WORKERS=/],
+    [{ BERTH_WORKERS: '4' }, /^BERTH_WORKERS: more than one worker needs DATABASE_URL/],
+    [{ BERTH_UPLOAD_MAX_AGE: 'soon' }, /^BERTH_UPLOAD_MAX_AGE=/],
+    [{ BERTH_UPLOAD_PURGE_INTERVAL: '0s' }, /^BERTH_UPLOAD_PURGE_INTERVAL=/],
+    [{ DATABASE_URL: 'mysql://h/db' }, /^DATABASE_URL: must be a postgres:\/\/ URL/],
+    [{ BERTH_STORAGE: 'floppy' }, /^BERTH_STORAGE=/],
+    [{ BERTH_LOG_LEVEL: 'loud' }, /^BERTH_LOG_LEVEL=/],
+    [{ BERTH_PROT: '1' }, /^BERTH_PROT: unknown setting/],
+  ];
+  for (const [env, message] of bad) {
+    it(`refuses ${JSON.stringify(env)} naming the setting`, () => {
+      assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && message.test(err.message));
+    });
+  }
+
+  it('never echoes a database password in an error', () => {
+    assert.throws(
+      () => loadConfig({ DATABASE_URL: 'mysql://u:hunter2@h/db' }),
+      (err: unknown) => err instanceof ConfigError && !err.message.includes('hunter2'),
+    );
+  });
+
+  it('reads a JSON config file, the environment winning', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-cfg-'));
+    const file = path.join(dir, 'berth.json');
+    writeFileSync(file, JSON.stringify({ PORT: 6000, BERTH_LOG_LEVEL: 'debug' }));
+    const c = loadConfig({ BERTH_CONFIG: file, BERTH_LOG_LEVEL: 'warn' });
+    assert.equal(c.port, 6000);
+    assert.equal(c.logLevel, 'warn');
+    writeFileSync(file, JSON.stringify({ PORTT: 1 }));
+    assert.throws(() => loadConfig({ BERTH_CONFIG: file }), /PORTT \(in .*\): unknown setting/);
+    writeFileSync(file, '{not json');
+    assert.throws(() => loadConfig({ BERTH_CONFIG: file }), /^ConfigError: BERTH_CONFIG: cannot read/);
+  });
+});
