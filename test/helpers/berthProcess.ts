@@ -1,12 +1,13 @@
 // Starts the built server (dist/server/main.js) as a real child process, the way an
 // operator runs it. Used by e2e tests, restart tests and the benchmark.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, testDbKind, type TestDatabase } from './database.js';
+import { copyPgliteTemplate, createTestDatabase, testDbKind, type TestDatabase } from './database.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -60,6 +61,7 @@ export async function startBerth(opts: BerthProcessOptions = {}): Promise<BerthP
   }
   const ownDataDir = !opts.dataDir;
   const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'berth-data-')));
+  if (kind === 'pglite' && !existsSync(path.join(dataDir, 'pglite'))) await copyPgliteTemplate(path.join(dataDir, 'pglite'));
   const port = opts.port ?? (await freePort());
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',

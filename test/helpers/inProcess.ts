@@ -11,7 +11,7 @@ import { createApp } from '../../server/http/app.js';
 import { createLogger } from '../../server/log/logger.js';
 import type { BlobStore } from '../../server/storage/blobStore.js';
 import { FsBlobStore } from '../../server/storage/fs/fsBlobStore.js';
-import { createTestDatabase, testDbKind, type TestDatabase } from './database.js';
+import { copyPgliteTemplate, createTestDatabase, testDbKind, type TestDatabase } from './database.js';
 
 export interface TestRegistry {
   url: string;
@@ -26,6 +26,7 @@ export async function openTestDatabase(): Promise<{ db: Database; dir: string; d
   const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-it-'));
   let pgDb: TestDatabase | undefined;
   if (testDbKind === 'pg') pgDb = await createTestDatabase();
+  else await copyPgliteTemplate(path.join(dir, 'pglite'));
   const db = await openDatabase({ databaseUrl: pgDb?.url, dataDir: dir, poolSize: 10 });
   return {
     db,

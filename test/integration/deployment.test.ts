@@ -1,0 +1,21 @@
+// The deployment files an operator uses: the compose file must be valid for Debian's
+// docker-compose (there is no Docker engine here to build or run it).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from '../helpers/berthProcess.js';
+
+describe('deployment files', () => {
+  it('docker-compose.yml validates with docker-compose config', () => {
+    const r = spawnSync('docker-compose', ['-f', path.join(repoRoot, 'docker-compose.yml'), 'config', '-q'], { encoding: 'utf8' });
+    assert.ok(!r.error, 'docker-compose is missing: apt-get install docker-compose');
+    assert.equal(r.status, 0, r.stderr);
+  });
+
+  it('the Dockerfile is multi-stage and runs as a non-root user', () => {
+    const text = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+    assert.ok((text.match(/^FROM /gm) ?? []).length >= 2, 'multi-stage');
+    assert.match(text, /^USER (?!root|0\b)\S+/m);
+  });
+});

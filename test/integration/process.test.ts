@@ -1,0 +1,101 @@
+// The built server as an operator runs it: restarts (kill -9 included), several servers
+// over one database and one blob directory, refusing bad settings. Needs `npm run build`.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/database.js';
+import { repoRoot, startBerth, type BerthProcess } from '../helpers/berthProcess.js';
+import { getBytes, pushImage, randomBlob } from '../helpers/v2client.js';
+
+describe(`server process (${testDbKind})`, function () {
+  this.timeout(180_000);
+  let db: TestDatabase | undefined;
+  let dataDir: string;
+  const running: BerthProcess[] = [];
+  const database = () => (db ? { url: db.url } : ('pglite' as const));
+
+  beforeEach(async () => {
+    db = testDbKind === 'pg' ? await createTestDatabase() : undefined;
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'berth-proc-'));
+  });
+  afterEach(async () => {
+    for (const p of running.splice(0)) await p.kill();
+    await db?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function launch(env: Record<string, string> = {}): Promise<BerthProcess> {
+    const p = await startBerth({ database: database(), dataDir, env: { BERTH_LOG_LEVEL: 'info', ...env } });
+    running.push(p);
+    return p;
+  }
+
+  it('continues a chunked upload after kill -9 from the offset it reports, and migrates only once', async () => {
+    const { data, digest } = randomBlob(3_000_000);
+    let berth = await launch();
+    assert.match(berth.output(), /"applied":\[1/);
+    const loc = (await fetch(`${berth.url}/v2/crash/test/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
+    const first = await fetch(`${berth.url}${loc}`, { method: 'PATCH', body: data.subarray(0, 1_000_000), headers: { 'Content-Range': '0-999999' } });
+    assert.equal(first.status, 202);
+    await berth.kill();
+    running.pop();
+
+    berth = await launch();
+    assert.match(berth.output(), /"applied":\[\]/, 'the second start applies no migration');
+    const status = await fetch(`${berth.url}${loc}`);
+    assert.equal(status.status, 204);
+    assert.equal(status.headers.get('range'), '0-999999');
+    const rest = await fetch(`${berth.url}${loc}`, { method: 'PATCH', body: data.subarray(1_000_000), headers: { 'Content-Range': `1000000-${data.length - 1}` } });
+    assert.equal(rest.status, 202);
+    assert.equal((await fetch(`${berth.url}${loc}?digest=${digest}`, { method: 'PUT' })).status, 201);
+    assert.ok((await getBytes(`${berth.url}/v2/crash/test/blobs/${digest}`)).body.equals(data));
+  });
+
+  it('serves one upload from two servers sharing the database and blob directory', async function () {
+    if (testDbKind !== 'pg') this.skip(); // PGlite is one process by design; see ARCHITECTURE.md
+    const a = await launch({ BERTH_WORKERS: '2' });
+    const b = await launch({ BERTH_WORKERS: '2' });
+    const { data, digest } = randomBlob(4 * 256 * 1024);
+    const loc = (await fetch(`${a.url}/v2/shared/repo/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
+    for (let i = 0; i < 4; i++) {
+      const server = i % 2 ? b : a;
+      const start = i * 256 * 1024;
+      const res = await fetch(`${server.url}${loc}`, {
+        method: 'PATCH',
+        body: data.subarray(start, start + 256 * 1024),
+        headers: { 'Content-Range': `${start}-${start + 256 * 1024 - 1}`, Connection: 'close' },
+      });
+      assert.equal(res.status, 202, `chunk ${i} via ${server.port}: ${await res.text()}`);
+    }
+    assert.equal((await fetch(`${b.url}${loc}?digest=${digest}`, { method: 'PUT' })).status, 201);
+    assert.ok((await getBytes(`${a.url}/v2/shared/repo/blobs/${digest}`)).body.equals(data));
+
+    const image = await pushImage(a.url, 'shared/img', 'v1');
+    const viaB = await getBytes(`${b.url}/v2/shared/img/manifests/v1`);
+    assert.equal(viaB.headers.get('docker-content-digest'), image.digest);
+    const moved = await pushImage(b.url, 'shared/img', 'v1');
+    assert.equal((await getBytes(`${a.url}/v2/shared/img/manifests/v1`)).headers.get('docker-content-digest'), moved.digest);
+  });
+
+  it('refuses to start on an unknown or invalid setting, naming it', () => {
+    const main = path.join(repoRoot, 'dist/server/main.js');
+    for (const [env, named] of [
+      [{ BERTH_WORKER: '2' }, /BERTH_WORKER: unknown setting/],
+      [{ PORT: 'http' }, /PORT="http"/],
+      [{ BERTH_UPLOAD_MAX_AGE: '5 minutes' }, /BERTH_UPLOAD_MAX_AGE=/],
+    ] as const) {
+      const r = spawnSync(process.execPath, [main], { env: { PATH: process.env.PATH, BERTH_DATA_DIR: dataDir, ...env }, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, named);
+    }
+  });
+
+  it('stops on SIGTERM', async () => {
+    const berth = await launch();
+    await berth.stop();
+    running.pop();
+    assert.equal(berth.child.exitCode, 0, berth.output());
+  });
+});
