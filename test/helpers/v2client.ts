@@ -3,6 +3,9 @@ import { createHash, randomBytes } from 'node:crypto';
 
 export const sha256 = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
+/** fetch() typings take ArrayBuffer-backed views only; a Buffer may sit on a shared pool. */
+export const asBody = (b: Buffer): Uint8Array<ArrayBuffer> => new Uint8Array(b);
+
 export function randomBlob(size: number): { data: Buffer; digest: string } {
   const data = randomBytes(size);
   return { data, digest: sha256(data) };
@@ -12,7 +15,7 @@ export async function pushBlob(base: string, repo: string, data: Buffer): Promis
   const digest = sha256(data);
   const res = await fetch(`${base}/v2/${repo}/blobs/uploads/?digest=${digest}`, {
     method: 'POST',
-    body: data,
+    body: asBody(data),
     headers: { 'Content-Type': 'application/octet-stream' },
   });
   if (res.status !== 201) throw new Error(`push blob: ${res.status} ${await res.text()}`);
@@ -32,7 +35,7 @@ export async function pushImage(base: string, repo: string, tag: string): Promis
   const body = Buffer.from(JSON.stringify(manifest, null, 2));
   const res = await fetch(`${base}/v2/${repo}/manifests/${tag}`, {
     method: 'PUT',
-    body,
+    body: asBody(body),
     headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' },
   });
   if (res.status !== 201) throw new Error(`push manifest: ${res.status} ${await res.text()}`);

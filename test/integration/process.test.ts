@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/database.js';
 import { repoRoot, startBerth, type BerthProcess } from '../helpers/berthProcess.js';
-import { getBytes, pushImage, randomBlob } from '../helpers/v2client.js';
+import { asBody, getBytes, pushImage, randomBlob } from '../helpers/v2client.js';
 
 describe(`server process (${testDbKind})`, function () {
   this.timeout(180_000);
@@ -37,7 +37,7 @@ describe(`server process (${testDbKind})`, function () {
     let berth = await launch();
     assert.match(berth.output(), /"applied":\[1/);
     const loc = (await fetch(`${berth.url}/v2/crash/test/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
-    const first = await fetch(`${berth.url}${loc}`, { method: 'PATCH', body: data.subarray(0, 1_000_000), headers: { 'Content-Range': '0-999999' } });
+    const first = await fetch(`${berth.url}${loc}`, { method: 'PATCH', body: asBody(data.subarray(0, 1_000_000)), headers: { 'Content-Range': '0-999999' } });
     assert.equal(first.status, 202);
     await berth.kill();
     running.pop();
@@ -47,7 +47,7 @@ describe(`server process (${testDbKind})`, function () {
     const status = await fetch(`${berth.url}${loc}`);
     assert.equal(status.status, 204);
     assert.equal(status.headers.get('range'), '0-999999');
-    const rest = await fetch(`${berth.url}${loc}`, { method: 'PATCH', body: data.subarray(1_000_000), headers: { 'Content-Range': `1000000-${data.length - 1}` } });
+    const rest = await fetch(`${berth.url}${loc}`, { method: 'PATCH', body: asBody(data.subarray(1_000_000)), headers: { 'Content-Range': `1000000-${data.length - 1}` } });
     assert.equal(rest.status, 202);
     assert.equal((await fetch(`${berth.url}${loc}?digest=${digest}`, { method: 'PUT' })).status, 201);
     assert.ok((await getBytes(`${berth.url}/v2/crash/test/blobs/${digest}`)).body.equals(data));
@@ -64,7 +64,7 @@ describe(`server process (${testDbKind})`, function () {
       const start = i * 256 * 1024;
       const res = await fetch(`${server.url}${loc}`, {
         method: 'PATCH',
-        body: data.subarray(start, start + 256 * 1024),
+        body: asBody(data.subarray(start, start + 256 * 1024)),
         headers: { 'Content-Range': `${start}-${start + 256 * 1024 - 1}`, Connection: 'close' },
       });
       assert.equal(res.status, 202, `chunk ${i} via ${server.port}: ${await res.text()}`);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { purgeUploads } from '../../server/registry/uploads.js';
 import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
-import { getBytes, randomBlob, sha256 } from '../helpers/v2client.js';
+import { asBody, getBytes, randomBlob, sha256 } from '../helpers/v2client.js';
 
 async function start(r: TestRegistry, repo: string): Promise<string> {
   const res = await fetch(`${r.url}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
@@ -16,7 +16,7 @@ async function start(r: TestRegistry, repo: string): Promise<string> {
 function patch(r: TestRegistry, location: string, data: Buffer, range?: string) {
   return fetch(`${r.url}${location}`, {
     method: 'PATCH',
-    body: data,
+    body: asBody(data),
     headers: { 'Content-Type': 'application/octet-stream', ...(range ? { 'Content-Range': range } : {}) },
   });
 }
