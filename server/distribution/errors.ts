@@ -13,9 +13,8 @@ export function ociErrors(log: Logger): Koa.Middleware {
       ctx.status = e.status;
       for (const [k, v] of Object.entries(e.headers)) ctx.set(k, v);
       ctx.set('Content-Type', 'application/json');
-      const entry: Record<string, unknown> = { code: e.code, message: e.message };
-      if (e.detail !== undefined) entry.detail = e.detail;
-      ctx.body = JSON.stringify({ errors: [entry] });
+      // detail is optional in the spec; always sending it gives clients one shape to parse.
+      ctx.body = JSON.stringify({ errors: [{ code: e.code, message: e.message, detail: e.detail ?? {} }] });
     }
   };
 }

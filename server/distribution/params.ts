@@ -26,11 +26,11 @@ export function contentRange(ctx: Koa.Context): ContentRange | undefined {
   const header = ctx.get('Content-Range');
   if (!header) return undefined;
   const m = /^(?:bytes )?(\d+)-(\d+)$/.exec(header.trim());
-  if (!m) throw new RegistryError('BLOB_UPLOAD_INVALID', `malformed Content-Range ${JSON.stringify(header.slice(0, 100))}`, undefined, { status: 416 });
+  if (!m) throw new RegistryError('BLOB_UPLOAD_INVALID', `malformed Content-Range ${JSON.stringify(header.slice(0, 100))}; expected <start>-<end>`);
   const start = Number(m[1]);
   const end = Number(m[2]);
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || end < start) {
-    throw new RegistryError('BLOB_UPLOAD_INVALID', `invalid Content-Range ${header.slice(0, 100)}`, undefined, { status: 416 });
+    throw new RegistryError('BLOB_UPLOAD_INVALID', `invalid Content-Range ${header.slice(0, 100)}: end before start`);
   }
   return { start, end };
 }

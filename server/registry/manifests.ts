@@ -9,7 +9,7 @@ import { RegistryError } from './errors.js';
 import { digestOf } from './hashing.js';
 import { parseManifest } from './manifestParser.js';
 import { maxManifestBytes } from './mediaTypes.js';
-import { assertName, parseReference } from './references.js';
+import { assertName, parseReadReference, parseReference } from './references.js';
 
 export interface StoredManifest {
   digest: string;
@@ -28,7 +28,7 @@ function nameUnknown(repository: string): RegistryError {
 
 export async function getManifest(deps: RegistryDeps, repository: string, reference: string): Promise<StoredManifest> {
   assertName(repository);
-  const ref = parseReference(reference);
+  const ref = parseReadReference(reference);
   const row = 'tag' in ref ? await findManifestByTag(deps.db, repository, ref.tag) : await findManifestByDigest(deps.db, repository, ref.digest.digest);
   if (row) return toStored(row);
   // Tell "no such repository" from "no such manifest" only on the (rare) miss path.
@@ -91,7 +91,7 @@ export async function putManifest(
 /** Deletes by digest (the manifest and its tags) or by tag (the tag only). */
 export async function deleteManifest(deps: RegistryDeps, repository: string, reference: string): Promise<void> {
   assertName(repository);
-  const ref = parseReference(reference);
+  const ref = parseReadReference(reference);
   const repositoryId = await findRepositoryId(deps.db, repository);
   if (repositoryId === undefined) throw nameUnknown(repository);
   const removed = 'tag' in ref ? await removeTag(deps.db, repositoryId, ref.tag) : await removeManifest(deps.db, repositoryId, ref.digest.digest);

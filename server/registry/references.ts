@@ -59,8 +59,22 @@ export function assertDigest(digest: string): ParsedDigest {
   return parsed;
 }
 
-/** A manifest reference is a tag or a digest; anything else is TAG_INVALID (or DIGEST_INVALID if it looks like a digest). */
+/**
+ * A manifest reference is a tag or a digest; anything else is TAG_INVALID (or DIGEST_INVALID
+ * if it looks like a digest). Reads use parseReadReference instead.
+ */
 export function parseReference(ref: string): { tag: string } | { digest: ParsedDigest } {
   if (ref.includes(':')) return { digest: assertDigest(ref) };
   return { tag: assertTag(ref) };
+}
+
+/**
+ * For GET/HEAD/DELETE: a reference that is not a valid tag cannot name anything stored, so it
+ * is MANIFEST_UNKNOWN (404), as the distribution-spec conformance suite expects; it still
+ * never reaches the database. Malformed digests remain DIGEST_INVALID.
+ */
+export function parseReadReference(ref: string): { tag: string } | { digest: ParsedDigest } {
+  if (ref.includes(':')) return { digest: assertDigest(ref) };
+  if (!tagRe.test(ref)) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${JSON.stringify(ref.slice(0, 200))} unknown: not a valid tag or digest`, { reference: ref.slice(0, 200) });
+  return { tag: ref };
 }

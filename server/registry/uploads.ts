@@ -127,7 +127,10 @@ async function appendToSession(deps: RegistryDeps, row: UploadRow, body: Readabl
   const size = hasher.bytes;
   if (range && range.end - range.start + 1 !== size) {
     await writer.cancel();
-    throw rangeError(`Content-Range ${range.start}-${range.end} announces ${range.end - range.start + 1} bytes but the body had ${size}`, row);
+    throw new RegistryError('SIZE_INVALID', `Content-Range ${range.start}-${range.end} announces ${range.end - range.start + 1} bytes but the body had ${size}`, {
+      announced: range.end - range.start + 1,
+      received: size,
+    });
   }
   if (size === 0) {
     await writer.cancel();
