@@ -1,0 +1,129 @@
+// The two registries under test behind one shape, so every phase treats them alike.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { freePort, startBerth } from '../../test/helpers/berthProcess.js';
+import { processesMatching } from './procTree.js';
+
+export interface Registry {
+  name: string;
+  url: string;
+  /** Root of the process tree whose memory is sampled. */
+  pid: number;
+  /** How it was configured, for the results. */
+  settings: string;
+  /** Processes outside the tree whose CPU is the registry's cost (its database backends). */
+  companions?(): Promise<number[]>;
+  stop(): Promise<void>;
+}
+
+export const DISTRIBUTION_BIN = '/usr/bin/docker-registry';
+
+export function distributionVersion(): string {
+  const out = spawnSync(DISTRIBUTION_BIN, ['--version'], { encoding: 'utf8' });
+  return out.stdout?.trim().split(' ').slice(-1)[0] || 'unknown';
+}
+
+/**
+ * CNCF Distribution with its stock Debian storage settings (filesystem driver, in-memory
+ * blob descriptor cache) but without auth and with the access log off, because Berth's
+ * access log is off by default too and logging every request costs throughput.
+ */
+export async function startDistribution(): Promise<Registry> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-distribution-'));
+  const port = await freePort();
+  const config = [
+    'version: 0.1',
+    'log:',
+    '  level: error',
+    '  accesslog:',
+    '    disabled: true',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${path.join(dir, 'data')}`,
+    '  cache:',
+    '    blobdescriptor: inmemory',
+    '  delete:',
+    '    enabled: true',
+    'http:',
+    `  addr: 127.0.0.1:${port}`,
+    '',
+  ].join('\n');
+  await writeFile(path.join(dir, 'config.yml'), config);
+
+  const child = spawn(DISTRIBUTION_BIN, ['serve', path.join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-10_000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}:\n${stderr}`);
+    try {
+      if ((await fetch(`${url}/v2/`)).status === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`docker-registry did not answer /v2/ within 30s:\n${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    name: 'Distribution',
+    url,
+    pid: child.pid!,
+    settings: `Distribution ${distributionVersion()}, filesystem storage, inmemory blobdescriptor cache, GOMAXPROCS=${os.availableParallelism()} (default)`,
+    stop,
+  };
+}
+
+async function postgresVersion(): Promise<string> {
+  const client = new pg.Client({ connectionString: process.env.BERTH_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
+    return rows[0].server_version.split(' ')[0];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Finds the PostgreSQL backends serving one database by their process title. */
+function backendsOf(databaseUrl: string): () => Promise<number[]> {
+  const database = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
+  // Title: "postgres: <cluster>: <user> <database> <host>(<port>) <state>"
+  const title = new RegExp(`^postgres: .*\\S+ ${database.replace(/\W/g, '\\$&')} `);
+  return () => processesMatching(title);
+}
+
+export async function startBerthForBench(database: 'pg' | 'pglite', workers: number): Promise<Registry> {
+  const berth = await startBerth(database === 'pg' ? { database, workers } : { database });
+  const settings =
+    database === 'pg'
+      ? `PostgreSQL ${await postgresVersion()} on 127.0.0.1, BERTH_WORKERS=${workers}`
+      : 'embedded PGlite, BERTH_WORKERS=1 (PGlite allows only one)';
+  return {
+    name: 'Berth',
+    url: berth.url,
+    pid: berth.pid,
+    // The helper's defaults, spelled out because they affect throughput.
+    settings: `${settings}, filesystem blob store, BERTH_LOG_LEVEL=warn, access log off, BERTH_DB_POOL_SIZE default`,
+    stop: () => berth.dispose(),
+    companions: berth.databaseUrl ? backendsOf(berth.databaseUrl) : undefined,
+  };
+}

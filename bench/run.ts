@@ -1,0 +1,108 @@
+// Berth against CNCF Distribution on the same machine in the same run: blob push and
+// pull throughput, manifest GETs per second with latency, and peak memory. The registries
+// run one after the other so neither competes with the other for CPU.
+// See bench/README.md for the method.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeBlobSet } from './lib/blobs.js';
+import { agent } from './lib/http.js';
+import { hasWrk, stopLoad } from './lib/load.js';
+import { measureRegistry } from './lib/measure.js';
+import { parseOptions, usage, type BenchOptions } from './lib/options.js';
+import { startBerthForBench, startDistribution, type Registry } from './lib/registries.js';
+import { resultsSection, writeResults, type RegistryResult, type Workload } from './lib/report.js';
+
+const README = path.join(path.dirname(fileURLToPath(import.meta.url)), 'README.md');
+// Generous: a healthy run takes about a minute per registry (each also has its own budget).
+const RUN_BUDGET_MS = 12 * 60_000;
+
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+let running: Registry | undefined;
+// Set once interrupted: whatever the phases still return then is not a result.
+let aborting = false;
+
+async function benchOne(name: string, start: () => Promise<Registry>, run: (r: Registry) => Promise<RegistryResult>) {
+  if (aborting) return undefined;
+  log(`starting ${name}`);
+  let reg: Registry | undefined;
+  try {
+    reg = await start();
+    running = reg;
+    return await run(reg);
+  } catch (err) {
+    if (!aborting) log(`${name} FAILED: ${(err as Error).stack ?? err}`);
+    return undefined;
+  } finally {
+    running = undefined;
+    if (reg) await reg.stop().catch((err) => log(`stopping ${name}: ${err}`));
+  }
+}
+
+async function abort(why: string): Promise<never> {
+  if (aborting) process.exit(3); // a second signal: stop waiting
+  aborting = true;
+  log(`${why}; stopping`);
+  stopLoad();
+  const reg = running;
+  if (reg) await Promise.race([reg.stop(), new Promise((r) => setTimeout(r, 15_000))]);
+  process.exit(3);
+}
+
+async function main(): Promise<number> {
+  let o: BenchOptions;
+  try {
+    o = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${usage}`);
+    return 2;
+  }
+  setTimeout(() => void abort(`run exceeded ${RUN_BUDGET_MS / 60_000} minutes`), RUN_BUDGET_MS).unref();
+  process.on('SIGINT', () => void abort('interrupted'));
+  process.on('SIGTERM', () => void abort('terminated'));
+
+  const loadTool = o.load === 'auto' ? (hasWrk() ? 'wrk' : 'node') : o.load;
+  if (loadTool === 'node') log('wrk not found: using the Node load loop (lower req/s than wrk, do not compare across tools)');
+
+  log(`generating ${o.totalMiB} MiB of blobs`);
+  const set = makeBlobSet(o.totalMiB);
+  const run = (reg: Registry) => measureRegistry(reg, set, o, loadTool, log);
+
+  const distribution = o.only === 'berth' ? undefined : await benchOne('Distribution', startDistribution, run);
+  const berth =
+    o.only === 'distribution' ? undefined : await benchOne('Berth', () => startBerthForBench(o.database, o.workers), run);
+  agent.destroy();
+  if (aborting) return new Promise<never>(() => undefined); // abort() exits once the registry is down
+
+  const workload: Workload = {
+    blobs: set.blobs.length,
+    totalMiB: o.totalMiB,
+    concurrency: o.concurrency,
+    pullRounds: o.pullRounds,
+    connections: o.connections,
+    durationS: o.durationS,
+    loadTool,
+  };
+  const section = resultsSection(distribution, berth, workload);
+  console.log(section);
+
+  const failed = (o.only !== 'berth' && !distribution) || (o.only !== 'distribution' && !berth);
+  if (failed) {
+    log('a registry failed; bench/README.md left unchanged');
+    return 1;
+  }
+  if (o.writeReadme) {
+    await writeResults(README, section);
+    log(`results written to ${path.relative(process.cwd(), README)}`);
+  }
+  return 0;
+}
+
+// Exit explicitly: a stuck keep-alive socket or child pipe must not keep the bench alive.
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
