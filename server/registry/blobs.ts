@@ -9,7 +9,7 @@ import type { ByteRange } from '../storage/blobStore.js';
 import { ObjectNotFoundError } from '../storage/blobStore.js';
 import { blobKey } from '../storage/keys.js';
 import type { RegistryDeps } from './deps.js';
-import { RegistryError } from './errors.js';
+import { nameUnknown, RegistryError } from './errors.js';
 import { assertDigest, assertName } from './references.js';
 
 export interface BlobInfo {
@@ -23,7 +23,7 @@ export async function statBlob(deps: RegistryDeps, repository: string, digest: s
   assertName(repository);
   const parsed = assertDigest(digest);
   const found = await findRepositoryBlob(deps.db, repository, parsed.digest);
-  if (!found.repository) throw new RegistryError('NAME_UNKNOWN', `repository ${repository} not known to registry`, { name: repository });
+  if (!found.repository) throw nameUnknown(repository);
   if (found.size !== undefined) return { digest, size: found.size };
   const manifest = await findManifestByDigest(deps.db, repository, parsed.digest);
   if (manifest) return { digest, size: manifest.payload.length, inline: manifest.payload };
@@ -48,7 +48,7 @@ export async function deleteBlob(deps: RegistryDeps, repository: string, digest:
   assertName(repository);
   const parsed = assertDigest(digest);
   const repositoryId = await findRepositoryId(deps.db, repository);
-  if (repositoryId === undefined) throw new RegistryError('NAME_UNKNOWN', `repository ${repository} not known to registry`, { name: repository });
+  if (repositoryId === undefined) throw nameUnknown(repository);
   if (!(await removeRepositoryBlob(deps.db, repositoryId, parsed.digest))) {
     throw new RegistryError('BLOB_UNKNOWN', `blob ${digest} unknown to repository ${repository}`, { digest });
   }

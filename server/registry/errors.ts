@@ -40,3 +40,7 @@ export class RegistryError extends Error {
   }
   readonly headers: Record<string, string>;
 }
+
+export function nameUnknown(repository: string): RegistryError {
+  return new RegistryError('NAME_UNKNOWN', `repository ${repository} not known to registry`, { name: repository });
+}

@@ -3,7 +3,7 @@ import { listReferrers } from '../db/manifests.js';
 import { findRepositoryId, listRepositoryNames } from '../db/repositories.js';
 import { listTagNames } from '../db/tags.js';
 import type { RegistryDeps } from './deps.js';
-import { RegistryError } from './errors.js';
+import { nameUnknown } from './errors.js';
 import { mediaTypes } from './mediaTypes.js';
 import { assertDigest, assertName } from './references.js';
 
@@ -24,7 +24,7 @@ function pageOf(rows: string[], n: number): Page {
 export async function listTags(deps: RegistryDeps, repository: string, n: number | undefined, last: string | undefined): Promise<Page> {
   assertName(repository);
   const repositoryId = await findRepositoryId(deps.db, repository);
-  if (repositoryId === undefined) throw new RegistryError('NAME_UNKNOWN', `repository ${repository} not known to registry`, { name: repository });
+  if (repositoryId === undefined) throw nameUnknown(repository);
   const size = Math.min(n ?? maxPageSize, maxPageSize);
   if (size === 0) return { items: [] };
   return pageOf(await listTagNames(deps.db, repositoryId, last, size + 1), size);

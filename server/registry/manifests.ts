@@ -5,7 +5,7 @@ import { findManifestByDigest, findManifestByTag, lockManifestDigests, removeMan
 import { findRepositoryId, saveRepository } from '../db/repositories.js';
 import { removeTag, saveTag } from '../db/tags.js';
 import type { RegistryDeps } from './deps.js';
-import { RegistryError } from './errors.js';
+import { nameUnknown, RegistryError } from './errors.js';
 import { digestOf } from './hashing.js';
 import { parseManifest } from './manifestParser.js';
 import { maxManifestBytes } from './mediaTypes.js';
@@ -20,10 +20,6 @@ export interface StoredManifest {
 
 function toStored(row: ManifestRow): StoredManifest {
   return { digest: row.digest, mediaType: row.media_type, payload: row.payload, subjectDigest: row.subject_digest ?? undefined };
-}
-
-function nameUnknown(repository: string): RegistryError {
-  return new RegistryError('NAME_UNKNOWN', `repository ${repository} not known to registry`, { name: repository });
 }
 
 export async function getManifest(deps: RegistryDeps, repository: string, reference: string): Promise<StoredManifest> {
