@@ -26,6 +26,8 @@ RUN npm ci --omit=dev --no-audit --no-fund \
 # package.json stays: it carries "type": "module", which the compiled ES modules need.
 COPY --from=build /src/dist ./dist
 COPY migrations ./migrations
+# The management API serves its own OpenAPI description (/api/v2.0/openapi.yaml).
+COPY docs/openapi.yaml ./docs/openapi.yaml
 
 # NOTE: the data directory is created and owned by the runtime user before VOLUME, so a
 # fresh named volume starts out writable by that user. A bind mount must be owned by

@@ -1,25 +1,12 @@
 // Applies migrations/NNNN_name.sql in order, each once, each in its own transaction,
 // recorded in schema_migrations. Several servers starting together serialize on an
 // advisory lock, so each migration still runs exactly once.
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../config/paths.js';
 import type { Database } from './database.js';
 
-// The project root holds migrations/ next to package.json, whether this runs from server/
-// (tests, via tsx) or from dist/server/ (built).
-function findMigrationsDir(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json')) || !existsSync(path.join(dir, 'migrations'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('cannot find the migrations/ folder');
-    dir = parent;
-  }
-  return path.join(dir, 'migrations');
-}
-
-export const migrationsDir = findMigrationsDir();
+export const migrationsDir = path.join(projectRoot, 'migrations');
 const lockId = 0x6265727468; // "berth"
 
 export interface Migration {

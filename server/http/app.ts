@@ -2,7 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa from 'koa';
+import { ApiError, apiErrorBody } from '../api/errors.js';
 import { healthRoute } from '../api/health.js';
+import { openApi, ping } from '../api/meta.js';
 import type { Database } from '../db/database.js';
 import { ociErrors } from '../distribution/errors.js';
 import { distributionRouter } from '../distribution/routes.js';
@@ -16,7 +18,7 @@ export interface AppDeps {
   accessLog?: boolean;
 }
 
-export function createApp(deps: AppDeps): Koa {
+export function createApp(deps: AppDeps): Koa & { apiRouter: Router } {
   const app = new Koa();
   app.proxy = false;
   // Errors are rendered by the mappers below; Koa's default handler would only log them again.
@@ -39,7 +41,10 @@ export function createApp(deps: AppDeps): Koa {
   const v2 = distributionRouter({ db: deps.db, store: deps.store });
   const v2Errors = ociErrors(deps.log);
   const api = new Router({ prefix: '/api/v2.0' });
+  // Every route here is described in docs/openapi.yaml (a test holds the two together).
+  api.get('/ping', ping);
   api.get('/health', healthRoute(deps.db, deps.store));
+  api.get('/openapi.yaml', openApi);
   const apiRoutes = api.routes();
 
   app.use(async (ctx, next) => {
@@ -50,16 +55,35 @@ export function createApp(deps: AppDeps): Koa {
     }
     return next();
   });
+  // The /api/v2.0 error mapper: Harbor's error body for ApiError, a logged 500 otherwise.
   app.use(async (ctx, next) => {
     try {
       await next();
     } catch (err) {
+      if (err instanceof ApiError) {
+        ctx.status = err.status;
+        ctx.body = apiErrorBody(err.code, err.message);
+        return;
+      }
       deps.log.error({ err, reqId: ctx.state.requestId }, 'api error');
       ctx.status = 500;
-      ctx.body = { errors: [{ code: 'UNKNOWN', message: 'internal server error' }] };
+      ctx.body = apiErrorBody('INTERNAL_SERVER_ERROR', `internal server error; see the server log for request id ${String(ctx.state.requestId)}`);
+    }
+  });
+  // NOTE: wraps the router, so it sees the 404 of a path no route matched.
+  app.use(async (ctx, next) => {
+    await next();
+    if (ctx.path.startsWith('/api/') && ctx.status === 404 && ctx.body == null) {
+      throw new ApiError('NOT_FOUND', `no API resource at ${ctx.path.slice(0, 300)}`);
     }
   });
   app.use(apiRoutes);
-  app.use(api.allowedMethods());
-  return app;
+  app.use(
+    api.allowedMethods({
+      throw: true,
+      notImplemented: () => new ApiError('METHOD_NOT_ALLOWED', 'method not implemented'),
+      methodNotAllowed: () => new ApiError('METHOD_NOT_ALLOWED', 'method not allowed on this resource'),
+    }),
+  );
+  return Object.assign(app, { apiRouter: api });
 }

@@ -18,6 +18,12 @@ describe(`health (${testDbKind})`, () => {
           { name: 'storage', status: 'healthy' },
         ],
       });
+      const missing = await fetch(`${r.url}/api/v2.0/no-such-thing`);
+      assert.equal(missing.status, 404);
+      assert.equal((await missing.json()).errors[0].code, 'NOT_FOUND');
+      const wrongMethod = await fetch(`${r.url}/api/v2.0/health`, { method: 'DELETE' });
+      assert.equal(wrongMethod.status, 405);
+      assert.equal((await wrongMethod.json()).errors[0].code, 'METHOD_NOT_ALLOWED');
       const v2 = await fetch(`${r.url}/v2/`);
       assert.equal(v2.status, 200);
       assert.equal(v2.headers.get('docker-distribution-api-version'), 'registry/2.0');

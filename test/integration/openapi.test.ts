@@ -1,0 +1,52 @@
+// docs/openapi.yaml is valid OpenAPI, describes exactly the routes the server registers
+// (each with an operationId), and is what the server serves.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { openApiFile } from '../../server/api/meta.js';
+import { createApp } from '../../server/http/app.js';
+import { createLogger } from '../../server/log/logger.js';
+import { testDbKind } from '../helpers/database.js';
+import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
+
+type Spec = { paths: Record<string, Record<string, { operationId?: string }>> };
+
+describe(`management API description (${testDbKind})`, () => {
+  let r: TestRegistry;
+  before(async () => (r = await startTestRegistry()));
+  after(async () => r?.close());
+
+  it('is valid OpenAPI 3', async () => {
+    await SwaggerParser.validate(openApiFile);
+  });
+
+  it('describes every registered route, each with an operationId, and nothing else', async () => {
+    const spec = (await SwaggerParser.parse(openApiFile)) as unknown as Spec;
+    const app = createApp({ db: r.db, store: r.store, log: createLogger('silent') });
+    const registered = new Set<string>();
+    for (const layer of app.apiRouter.stack) {
+      const p = String(layer.path).replace(/^\/api\/v2\.0/, '').replace(/:(\w+)/g, '{$1}');
+      for (const m of layer.methods.filter((x) => x !== 'HEAD')) registered.add(`${m.toLowerCase()} ${p}`);
+    }
+    const described = new Set<string>();
+    const ids = new Set<string>();
+    for (const [p, ops] of Object.entries(spec.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        described.add(`${method} ${p}`);
+        assert.ok(op.operationId, `${method} ${p} has no operationId`);
+        assert.ok(!ids.has(op.operationId!), `operationId ${op.operationId} is used twice`);
+        ids.add(op.operationId!);
+      }
+    }
+    assert.deepEqual([...registered].sort(), [...described].sort());
+  });
+
+  it('is served at /api/v2.0/openapi.yaml, next to ping', async () => {
+    const res = await fetch(`${r.url}/api/v2.0/openapi.yaml`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type')!, /^application\/yaml/);
+    assert.equal(await res.text(), await readFile(openApiFile, 'utf8'));
+    const ping = await fetch(`${r.url}/api/v2.0/ping`);
+    assert.equal(await ping.text(), 'Pong');
+  });
+});
