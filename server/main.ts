@@ -7,6 +7,7 @@ import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { serve } from './http/serve.js';
 import { createLogger, type Logger } from './log/logger.js';
+import { bootstrap } from './projects/bootstrap.js';
 import { purgeUploads } from './registry/uploads.js';
 import type { BlobStore } from './storage/blobStore.js';
 import { createBlobStore } from './storage/index.js';
@@ -39,6 +40,11 @@ async function primary(config: Config, log: Logger): Promise<void> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
   const applied = await migrate(db);
   log.info({ applied, database: db.kind, storage: store.name, workers: config.workers }, 'migrations applied');
+  const generated = await bootstrap(db, config.adminPassword);
+  if (generated) {
+    // Shown once, on the console of the first start; it is stored only as a bcrypt hash.
+    process.stdout.write(`\nberth: created user "admin" with password: ${generated}\nberth: change it after logging in (or set BERTH_ADMIN_PASSWORD before the first start)\n\n`);
+  }
   const purge = schedulePurge(config, db, store, log);
 
   let stopping = false;

@@ -48,6 +48,18 @@ export class HttpError extends Error {
   }
 }
 
+// Credentials per registry origin, added to every request that sets none itself (the
+// bench talks to an authenticated Berth the way docker does: with a bearer token).
+const authorizationByOrigin = new Map<string, string>();
+
+export function authorizeOrigin(origin: string, authorization: string): void {
+  authorizationByOrigin.set(new URL(origin).origin, authorization);
+}
+
+export function authorizationFor(url: string): string | undefined {
+  return authorizationByOrigin.get(new URL(url).origin);
+}
+
 /** Sends one request; a transport failure (reset, timeout) is rethrown naming the request. */
 export async function request(method: string, url: string, opts: RequestOptions = {}): Promise<Response> {
   try {
@@ -63,6 +75,8 @@ export async function request(method: string, url: string, opts: RequestOptions 
 async function exchange(method: string, url: string, opts: RequestOptions): Promise<Response> {
   const { body, maxBody = 64 * 1024, timeoutMs = DEFAULT_TIMEOUT_MS, onChunk } = opts;
   const headers: Record<string, string> = { ...opts.headers };
+  const authorization = authorizationFor(url);
+  if (authorization) headers.Authorization ??= authorization;
   if (Buffer.isBuffer(body)) headers['Content-Length'] = String(body.length);
   // Bodiless POST/PUT/PATCH say Content-Length: 0 explicitly, as the docker client does.
   else if (!body && method !== 'GET' && method !== 'HEAD') headers['Content-Length'] ??= '0';

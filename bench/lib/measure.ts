@@ -3,6 +3,7 @@
 import { pullBlob, pushBlob, runConcurrently, verifyBlob, type BlobSet } from './blobs.js';
 import { cpuBetween, cpuSnapshot, type CpuSnapshot, type CpuUse } from './cpu.js';
 import { runLoad, type LoadResult } from './load.js';
+import { authorizationFor } from './http.js';
 import { OCI_MANIFEST, seedImage } from './manifests.js';
 import type { BenchOptions } from './options.js';
 import { TreeMemorySampler } from './procTree.js';
@@ -57,7 +58,8 @@ export async function measureRegistry(
     const pull = await phase(reg, () => runConcurrently(pulls, o.concurrency, deadline, (b) => pullBlob(reg.url, repo, b)));
 
     const manifestUrl = await seedImage(reg.url, 'bench/manifests', 'latest');
-    const load = { url: manifestUrl, headers: { Accept: OCI_MANIFEST }, connections: o.connections, threads: 2, durationS: o.durationS };
+    const authorization = authorizationFor(manifestUrl);
+    const load = { url: manifestUrl, headers: { Accept: OCI_MANIFEST, ...(authorization ? { Authorization: authorization } : {}) }, connections: o.connections, threads: 2, durationS: o.durationS };
     log(`${reg.name}: manifest GETs with ${loadTool}, ${o.connections} connections, ${WARMUP_S} s warm-up + ${o.durationS} s`);
     await runLoad(loadTool, { ...load, durationS: WARMUP_S }); // JIT and connection pools warm up first
     const manifests = await phase<LoadResult>(reg, () => runLoad(loadTool, load));

@@ -4,7 +4,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { admin, basic, createProject } from '../../test/helpers/api.js';
 import { freePort, startBerth } from '../../test/helpers/berthProcess.js';
+import { authorizeOrigin } from './http.js';
 import { processesMatching } from './procTree.js';
 
 export interface Registry {
@@ -113,6 +115,16 @@ function backendsOf(databaseUrl: string): () => Promise<number[]> {
 
 export async function startBerthForBench(database: 'pg' | 'pglite', workers: number): Promise<Registry> {
   const berth = await startBerth(database === 'pg' ? { database, workers } : { database });
+  // Auth is on, as in production: the bench's repositories live in a private project and
+  // every request carries a bearer token from /service/token (docker's flow), so each
+  // /v2 request pays for token verification. Distribution runs without auth.
+  await createProject(berth.url, 'bench');
+  const scopes = ['repository:bench/blobs:pull,push', 'repository:bench/manifests:pull,push'];
+  const q = new URLSearchParams({ service: 'berth' });
+  for (const s of scopes) q.append('scope', s);
+  const tokenRes = await fetch(`${berth.url}/service/token?${q}`, { headers: { Authorization: basic(admin) } });
+  if (tokenRes.status !== 200) throw new Error(`token: ${tokenRes.status} ${await tokenRes.text()}`);
+  authorizeOrigin(berth.url, `Bearer ${(await tokenRes.json()).token}`);
   const settings =
     database === 'pg'
       ? `PostgreSQL ${await postgresVersion()} on 127.0.0.1, BERTH_WORKERS=${workers}`
@@ -122,7 +134,7 @@ export async function startBerthForBench(database: 'pg' | 'pglite', workers: num
     url: berth.url,
     pid: berth.pid,
     // The helper's defaults, spelled out because they affect throughput.
-    settings: `${settings}, filesystem blob store, BERTH_LOG_LEVEL=warn, access log off, BERTH_DB_POOL_SIZE default`,
+    settings: `${settings}, filesystem blob store, bearer-token auth on every request, BERTH_LOG_LEVEL=warn, access log off, BERTH_DB_POOL_SIZE default`,
     stop: () => berth.dispose(),
     companions: berth.databaseUrl ? backendsOf(berth.databaseUrl) : undefined,
   };

@@ -57,6 +57,24 @@ export const settings = {
   },
   BERTH_ACCESS_LOG: { schema: bool, default: 'false', help: 'log every request (off by default: it costs throughput)' },
   BERTH_SHUTDOWN_TIMEOUT: { schema: duration(0), default: '30s', help: 'how long in-flight requests get on SIGTERM' },
+  BERTH_ADMIN_PASSWORD: {
+    schema: z.string().min(8, 'must be at least 8 characters'),
+    default: undefined,
+    help: 'password of the admin user created at first start (unset: a random one is generated and printed once)',
+    secret: true,
+  },
+  BERTH_EXTERNAL_URL: {
+    schema: z.string().regex(/^https?:\/\/[^/]+$/, 'must be a URL like https://registry.example.com, without a path'),
+    default: undefined,
+    help: 'the URL clients reach Berth at (token realm); unset: taken from each request',
+  },
+  BERTH_TOKEN_SERVICE: { schema: z.string().regex(/^[a-zA-Z0-9._:-]+$/, 'must be a simple name'), default: 'berth', help: 'service name in registry tokens' },
+  BERTH_TOKEN_EXPIRATION: { schema: duration(60_000), default: '30m', help: 'lifetime of registry tokens' },
+  BERTH_PROJECT_CREATION: {
+    schema: z.enum(['everyone', 'adminonly']),
+    default: 'everyone',
+    help: 'who may create projects: every user, or system administrators only',
+  },
   BERTH_CONFIG: { schema: z.string().min(1), default: undefined, help: 'optional JSON file with any of these settings' },
 } as const;
 
@@ -77,6 +95,11 @@ export interface Config {
   logLevel: Parsed<'BERTH_LOG_LEVEL'>;
   accessLog: boolean;
   shutdownTimeoutMs: number;
+  adminPassword?: string;
+  externalUrl?: string;
+  tokenService: string;
+  tokenExpirationMs: number;
+  projectCreation: 'everyone' | 'adminonly';
 }
 
 export class ConfigError extends Error {
@@ -142,5 +165,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: value('BERTH_LOG_LEVEL')!,
     accessLog: value('BERTH_ACCESS_LOG')!,
     shutdownTimeoutMs: value('BERTH_SHUTDOWN_TIMEOUT')!,
+    adminPassword: value('BERTH_ADMIN_PASSWORD'),
+    externalUrl: value('BERTH_EXTERNAL_URL'),
+    tokenService: value('BERTH_TOKEN_SERVICE')!,
+    tokenExpirationMs: value('BERTH_TOKEN_EXPIRATION')!,
+    projectCreation: value('BERTH_PROJECT_CREATION')!,
   };
 }

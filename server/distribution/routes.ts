@@ -5,6 +5,8 @@ import compose from 'koa-compose';
 import type Koa from 'koa';
 import type { RegistryDeps } from '../registry/deps.js';
 import { RegistryError } from '../registry/errors.js';
+import type { AuthDeps } from '../auth/resolvers.js';
+import { authorize, mayAccess, type Need, type RepositoryAction } from '../auth/v2authorize.js';
 import { getBlob, removeBlob } from './blobs.js';
 import { catalog, referrersList, tagsList } from './listings.js';
 import { deleteManifestRoute, getManifestRoute, putManifestRoute } from './manifests.js';
@@ -12,12 +14,20 @@ import { deleteUpload, getUpload, patchUpload, postUpload, putUpload } from './u
 
 type Handler = (ctx: Koa.Context, deps: RegistryDeps) => Promise<void>;
 
+/** A method of a route: what the caller needs (checked before any body is read), and the handler. */
+interface Endpoint {
+  need: Need;
+  handler: Handler;
+}
+
 interface Route {
   pattern: RegExp;
-  methods: Partial<Record<string, Handler>>;
-  /** Per-route middleware (authorization, quotas) runs before the handler, before any body is read. */
-  use?: Koa.Middleware[];
+  methods: Partial<Record<string, Endpoint>>;
 }
+
+const pull = (handler: Handler): Endpoint => ({ need: { kind: 'repository', actions: ['pull'] }, handler });
+const push = (handler: Handler): Endpoint => ({ need: { kind: 'repository', actions: ['pull', 'push'] }, handler });
+const remove = (handler: Handler): Endpoint => ({ need: { kind: 'repository', actions: ['delete'] }, handler });
 
 // GET /v2/ — spec "Determining support": 200 means this is a v2 registry.
 const base: Handler = async (ctx) => {
@@ -27,30 +37,38 @@ const base: Handler = async (ctx) => {
 };
 
 export const routes: Route[] = [
-  { pattern: /^\/v2\/?$/, methods: { GET: base, HEAD: base } },
-  { pattern: /^\/v2\/_catalog$/, methods: { GET: catalog } },
-  { pattern: /^\/v2\/(?<name>.+)\/tags\/list$/, methods: { GET: tagsList } },
+  { pattern: /^\/v2\/?$/, methods: { GET: { need: { kind: 'login' }, handler: base }, HEAD: { need: { kind: 'login' }, handler: base } } },
+  { pattern: /^\/v2\/_catalog$/, methods: { GET: { need: { kind: 'catalog' }, handler: catalog } } },
+  { pattern: /^\/v2\/(?<name>.+)\/tags\/list$/, methods: { GET: pull(tagsList) } },
   {
     pattern: /^\/v2\/(?<name>.+)\/manifests\/(?<reference>[^/]+)$/,
-    methods: { GET: getManifestRoute, HEAD: getManifestRoute, PUT: putManifestRoute, DELETE: deleteManifestRoute },
+    methods: { GET: pull(getManifestRoute), HEAD: pull(getManifestRoute), PUT: push(putManifestRoute), DELETE: remove(deleteManifestRoute) },
   },
-  { pattern: /^\/v2\/(?<name>.+)\/blobs\/uploads\/?$/, methods: { POST: postUpload } },
+  { pattern: /^\/v2\/(?<name>.+)\/blobs\/uploads\/?$/, methods: { POST: push(postUpload) } },
   {
+    // An upload session's status and cancellation belong to whoever may push there.
     pattern: /^\/v2\/(?<name>.+)\/blobs\/uploads\/(?<uuid>[^/]+)$/,
-    methods: { GET: getUpload, PATCH: patchUpload, PUT: putUpload, DELETE: deleteUpload },
+    methods: { GET: push(getUpload), PATCH: push(patchUpload), PUT: push(putUpload), DELETE: push(deleteUpload) },
   },
-  { pattern: /^\/v2\/(?<name>.+)\/blobs\/(?<digest>[^/]+)$/, methods: { GET: getBlob, HEAD: getBlob, DELETE: removeBlob } },
-  { pattern: /^\/v2\/(?<name>.+)\/referrers\/(?<digest>[^/]+)$/, methods: { GET: referrersList } },
+  { pattern: /^\/v2\/(?<name>.+)\/blobs\/(?<digest>[^/]+)$/, methods: { GET: pull(getBlob), HEAD: pull(getBlob), DELETE: remove(removeBlob) } },
+  { pattern: /^\/v2\/(?<name>.+)\/referrers\/(?<digest>[^/]+)$/, methods: { GET: pull(referrersList) } },
 ];
 
 /** The /v2 dispatcher: matches a route, runs its middleware, then its handler. */
-export function distributionRouter(deps: RegistryDeps): Koa.Middleware {
+export function distributionRouter(deps: RegistryDeps, auth: AuthDeps): Koa.Middleware {
   const compiled = routes.map((r) => ({
     ...r,
     chains: Object.fromEntries(
-      Object.entries(r.methods).map(([method, handler]) => [
+      Object.entries(r.methods).map(([method, endpoint]) => [
         method,
-        compose<Koa.Context>([...(r.use ?? []), (ctx: Koa.Context) => handler!(ctx, deps)]),
+        compose<Koa.Context>([
+          authorize(auth, endpoint!.need),
+          (ctx: Koa.Context) => {
+            // Handlers that touch a second repository (a mount's source) ask through this.
+            ctx.state.mayAccess = (repository: string, action: RepositoryAction) => mayAccess(auth, ctx, repository, action);
+            return endpoint!.handler(ctx, deps);
+          },
+        ]),
       ]),
     ),
   }));

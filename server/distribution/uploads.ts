@@ -21,7 +21,11 @@ export async function postUpload(ctx: Koa.Context, deps: RegistryDeps): Promise<
   const name = routeParam(ctx, 'name');
   const mount = queryString(ctx, 'mount');
   if (mount) {
-    const mounted = await mountBlob(deps, name, mount, queryString(ctx, 'from') ?? '');
+    const from = queryString(ctx, 'from') ?? '';
+    // A source the caller may not pull from is treated like one without the blob: a
+    // normal upload starts, and nothing tells whether the blob was there.
+    const mayPull = await (ctx.state.mayAccess as (r: string, a: 'pull') => Promise<boolean>)(from, 'pull').catch(() => false);
+    const mounted = mayPull ? await mountBlob(deps, name, mount, from) : undefined;
     if (mounted) return created(ctx, name, mounted.digest);
   }
   const digest = queryString(ctx, 'digest');

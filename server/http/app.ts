@@ -3,7 +3,12 @@ import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { ApiError, apiErrorBody } from '../api/errors.js';
+import { apiPrincipal } from '../api/auth.js';
 import { healthRoute } from '../api/health.js';
+import { projectRoutes } from '../api/projects.js';
+import { userRoutes } from '../api/users.js';
+import type { AuthDeps } from '../auth/resolvers.js';
+import { tokenRoute } from '../auth/tokenRoute.js';
 import { openApi, ping } from '../api/meta.js';
 import type { Database } from '../db/database.js';
 import { ociErrors } from '../distribution/errors.js';
@@ -15,6 +20,7 @@ export interface AppDeps {
   db: Database;
   store: BlobStore;
   log: Logger;
+  auth: AuthDeps;
   accessLog?: boolean;
 }
 
@@ -38,13 +44,23 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router } {
     }
   });
 
-  const v2 = distributionRouter({ db: deps.db, store: deps.store });
+  const v2 = distributionRouter({ db: deps.db, store: deps.store }, deps.auth);
+  const token = tokenRoute(deps.auth);
+  const projects = projectRoutes(deps.auth);
+  const users = userRoutes(deps.auth);
   const v2Errors = ociErrors(deps.log);
   const api = new Router({ prefix: '/api/v2.0' });
   // Every route here is described in docs/openapi.yaml (a test holds the two together).
+  api.use(apiPrincipal(deps.auth));
   api.get('/ping', ping);
   api.get('/health', healthRoute(deps.db, deps.store));
   api.get('/openapi.yaml', openApi);
+  api.post('/projects', projects.create);
+  api.get('/projects/:project_name_or_id', projects.get);
+  api.delete('/projects/:project_name_or_id', projects.remove);
+  api.post('/projects/:project_name_or_id/members', projects.addMember);
+  api.post('/users', users.create);
+  api.get('/users/current', users.current);
   const apiRoutes = api.routes();
 
   app.use(async (ctx, next) => {
@@ -53,6 +69,8 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router } {
       ctx.set('Docker-Distribution-API-Version', 'registry/2.0');
       return v2Errors(ctx, () => v2(ctx, next));
     }
+    // The Docker token endpoint: its own small protocol, outside /v2 and /api.
+    if (ctx.path === '/service/token') return token(ctx, next);
     return next();
   });
   // The /api/v2.0 error mapper: Harbor's error body for ApiError, a logged 500 otherwise.

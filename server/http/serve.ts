@@ -5,6 +5,8 @@ import type { Database } from '../db/database.js';
 import type { Logger } from '../log/logger.js';
 import type { BlobStore } from '../storage/blobStore.js';
 import { createApp } from './app.js';
+import { loadSigningKeys } from '../auth/signingKeys.js';
+import type { AuthDeps } from '../auth/resolvers.js';
 
 export interface RunningServer {
   server: http.Server;
@@ -13,7 +15,17 @@ export interface RunningServer {
 }
 
 export async function serve(config: Config, db: Database, store: BlobStore, log: Logger): Promise<RunningServer> {
-  const app = createApp({ db, store, log, accessLog: config.accessLog });
+  const keys = await loadSigningKeys(db);
+  const auth: AuthDeps = {
+    db,
+    keys: () => keys,
+    tokenService: config.tokenService,
+    tokenExpirationMs: config.tokenExpirationMs,
+    externalUrl: config.externalUrl,
+    projectCreation: config.projectCreation,
+    log,
+  };
+  const app = createApp({ db, store, log, auth, accessLog: config.accessLog });
   const server = http.createServer(app.callback());
   // Big blobs stream for as long as they need; only slow headers are cut off.
   server.requestTimeout = 0;

@@ -17,7 +17,7 @@ import {
   nonexistentManifest,
   testTagName,
 } from './support/fixtures.js';
-import { client, registryUrl, repoName } from './support/registry.js';
+import { authHeaders, client, registryUrl, repoName } from './support/registry.js';
 
 // The official suite's default is OCI_DELETE_MANIFEST_BEFORE_BLOBS=true.
 const deleteManifestBeforeBlobs = true;
@@ -159,9 +159,10 @@ describe('OCI Distribution Conformance Tests', () => {
     describe('Error codes', () => {
       it('400 response body should contain OCI-conforming JSON message', async () => {
         // The official request is a GET that carries a body; fetch refuses bodies on GET, so
-        // this one goes out through node:http with the same method, headers and body.
+        // this one goes out through node:http with the same method, headers and body, and
+        // with the run's credentials as HTTP Basic (reggie would fetch a token instead).
         const res = await rawRequest(registryUrl(), 'GET', `/v2/${c.defaultName}/manifests/sha256:totallywrong`, {
-          headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+          headers: { ...authHeaders(), 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
           body: invalidManifestContent,
         });
         expectStatus(res, 400, 404);

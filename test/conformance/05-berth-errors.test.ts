@@ -22,9 +22,14 @@ import {
   uploadBlob,
   type PushedImage,
 } from './support/oci.js';
-import { client, registryUrl, repoName } from './support/registry.js';
+import { authHeaders, client, registryUrl, repoName } from './support/registry.js';
 
 const octet = { 'content-type': 'application/octet-stream' };
+
+/** rawRequest with the run's credentials: HTTP Basic, which /v2 takes directly. */
+function raw(method: string, rawPath: string, opts: { headers?: Record<string, string>; body?: string | Uint8Array } = {}): Promise<RegistryResponse> {
+  return rawRequest(registryUrl(), method, rawPath, { ...opts, headers: { ...authHeaders(), ...opts.headers } });
+}
 const uuidRe = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The Location header, resolved against the registry: same origin, and this exact path and query. */
@@ -268,10 +273,10 @@ describe('Berth conformance contract', () => {
       const ids = [randomUUID(), 'not-a-uuid', 'ZZZZ', 'x'.repeat(300), '..%2F..%2Fetc', '%2e%2e'];
       for (const id of ids) {
         const path = `/v2/${name}/blobs/uploads/${id}`;
-        expectOciError(await rawRequest(registryUrl(), 'GET', path), 404, 'BLOB_UPLOAD_UNKNOWN');
-        expectOciError(await rawRequest(registryUrl(), 'PATCH', path, { headers: octet, body: 'abc' }), 404, 'BLOB_UPLOAD_UNKNOWN');
-        expectOciError(await rawRequest(registryUrl(), 'PUT', `${path}?digest=${sha256('abc')}`, { body: 'abc' }), 404, 'BLOB_UPLOAD_UNKNOWN');
-        expectOciError(await rawRequest(registryUrl(), 'DELETE', path), 404, 'BLOB_UPLOAD_UNKNOWN');
+        expectOciError(await raw('GET', path), 404, 'BLOB_UPLOAD_UNKNOWN');
+        expectOciError(await raw('PATCH', path, { headers: octet, body: 'abc' }), 404, 'BLOB_UPLOAD_UNKNOWN');
+        expectOciError(await raw('PUT', `${path}?digest=${sha256('abc')}`, { body: 'abc' }), 404, 'BLOB_UPLOAD_UNKNOWN');
+        expectOciError(await raw('DELETE', path), 404, 'BLOB_UPLOAD_UNKNOWN');
       }
     });
 
@@ -363,7 +368,7 @@ describe('Berth conformance contract', () => {
 
     it('an invalid from name never mounts (400 NAME_INVALID, or a plain 202 session)', async () => {
       const target = client(repoName('mount-target-4'));
-      const res = await rawRequest(registryUrl(), 'POST', `/v2/${target.defaultName}/blobs/uploads/?mount=${blob.digest}&from=../../etc`);
+      const res = await raw('POST', `/v2/${target.defaultName}/blobs/uploads/?mount=${blob.digest}&from=../../etc`);
       if (res.status === 400) expectOciError(res, 400, 'NAME_INVALID');
       else expectStatus(res, 202);
     });
@@ -994,7 +999,6 @@ describe('Berth conformance contract', () => {
 
     for (const name of badNames) {
       it(`repository name ${JSON.stringify(name.length > 40 ? `${name.slice(0, 20)}…(${name.length})` : name)} is 400 NAME_INVALID on every route`, async () => {
-        const base = registryUrl();
         const reqs: Array<[string, string, string?]> = [
           ['GET', `/v2/${name}/tags/list`],
           ['GET', `/v2/${name}/manifests/latest`],
@@ -1007,7 +1011,7 @@ describe('Berth conformance contract', () => {
           ['GET', `/v2/${name}/referrers/${image.digest}`],
         ];
         for (const [method, path, body] of reqs) {
-          const res = await rawRequest(base, method, path, body === undefined ? {} : { body, headers: { 'content-type': mediaTypes.ociManifest } });
+          const res = await raw(method, path, body === undefined ? {} : { body, headers: { 'content-type': mediaTypes.ociManifest } });
           expectOciError(res, 400, 'NAME_INVALID');
         }
       });
@@ -1037,7 +1041,7 @@ describe('Berth conformance contract', () => {
     const badTags = ['.dot-first', '-dash-first', 'x'.repeat(129), 'a+b', 'tag!', 'caf%C3%A9', 'a%20b'];
     for (const tag of badTags) {
       it(`PUT of tag ${JSON.stringify(tag.length > 40 ? `x…(${tag.length})` : tag)} is 400 TAG_INVALID`, async () => {
-        const res = await rawRequest(registryUrl(), 'PUT', `/v2/${c.defaultName}/manifests/${tag}`, {
+        const res = await raw('PUT', `/v2/${c.defaultName}/manifests/${tag}`, {
           headers: { 'content-type': mediaTypes.ociManifest },
           body: image.manifest,
         });
@@ -1069,7 +1073,6 @@ describe('Berth conformance contract', () => {
 
     for (const digest of badDigests) {
       it(`digest ${JSON.stringify(digest.length > 40 ? `${digest.slice(0, 12)}…(${digest.length})` : digest)} is 400 DIGEST_INVALID everywhere a digest goes`, async () => {
-        const base = registryUrl();
         const name = c.defaultName;
         const seg = segment(digest);
         for (const [method, path] of [
@@ -1080,13 +1083,13 @@ describe('Berth conformance contract', () => {
           ['DELETE', `/v2/${name}/manifests/${seg}`],
           ['GET', `/v2/${name}/referrers/${seg}`],
         ]) {
-          expectOciError(await rawRequest(base, method, path), 400, 'DIGEST_INVALID');
+          expectOciError(await raw(method, path), 400, 'DIGEST_INVALID');
         }
         const q = new URLSearchParams({ digest }).toString();
-        expectOciError(await rawRequest(base, 'POST', `/v2/${name}/blobs/uploads/?${q}`, { body: 'abc', headers: octet }), 400, 'DIGEST_INVALID');
+        expectOciError(await raw('POST', `/v2/${name}/blobs/uploads/?${q}`, { body: 'abc', headers: octet }), 400, 'DIGEST_INVALID');
         const post = await startUpload(c);
         const loc = post.relativeLocation();
-        const put = await rawRequest(base, 'PUT', `${loc}${loc.includes('?') ? '&' : '?'}${q}`, { body: 'abc', headers: octet });
+        const put = await raw('PUT', `${loc}${loc.includes('?') ? '&' : '?'}${q}`, { body: 'abc', headers: octet });
         expectOciError(put, 400, 'DIGEST_INVALID');
       });
     }
@@ -1104,7 +1107,6 @@ describe('Berth conformance contract', () => {
     });
 
     it('path-traversal shapes the router cannot take apart are still a clean 4xx', async () => {
-      const base = registryUrl();
       const name = c.defaultName;
       for (const [method, path] of [
         ['GET', `/v2/${name}/blobs/sha256:../../x`],
@@ -1115,7 +1117,7 @@ describe('Berth conformance contract', () => {
         ['GET', '/v2/../../../etc/passwd'],
         ['GET', '/v2/%2e%2e/%2e%2e/%2e%2e/etc/passwd'],
       ]) {
-        const res = await rawRequest(base, method, path);
+        const res = await raw(method, path);
         expectNot5xx(res);
         assert.ok(res.status >= 400, `must not succeed: ${res.describe()}`);
         assert.ok(res.errors(), `expected an OCI error body: ${res.describe()}`);

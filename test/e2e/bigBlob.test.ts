@@ -2,11 +2,14 @@
 // back down while every Berth process (primary and workers) is watched through /proc.
 // Any code path that collects a body into memory would push a process far past the
 // limit. 2 GiB is also just past 2^31, so 32-bit offset or length arithmetic shows up in
-// the Range header, Content-Length and Content-Range checks.
+// the Range header, Content-Length and Content-Range checks. Berth is closed by default:
+// every request carries the admin's Basic credentials, which /v2 accepts without a token,
+// and the blob goes into project e2e, created first.
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
 import { request, type Response } from '../../bench/lib/http.js';
 import { processTree, readRss, TreeMemorySampler, type TreeMemoryPeak } from '../../bench/lib/procTree.js';
+import { admin, basic, createProject } from '../helpers/api.js';
 import { startBerth, type BerthProcess } from '../helpers/berthProcess.js';
 import { testDbKind } from '../helpers/database.js';
 
@@ -18,6 +21,7 @@ const RSS_LIMIT = 300 * MiB;
 // which still catches any buffering of a 2 GiB body by a wide margin.
 const LIMIT_IS_GROWTH = testDbKind === 'pglite';
 const REPO = 'e2e/bigblob';
+const AUTH = { Authorization: basic(admin) };
 
 /**
  * The blob as a function of its offset: a random 64-byte header (so every run's blob is
@@ -81,6 +85,7 @@ describe('a 2 GiB blob streams through Berth without being buffered', function (
 
   before(async () => {
     berth = await startBerth();
+    await createProject(berth.url, 'e2e');
     for (const p of await processTree(berth.pid)) startRss.set(p.pid, (await readRss(p.pid))?.rss ?? 0);
     sampler = new TreeMemorySampler(berth.pid, 100);
     sampler.start();
@@ -92,13 +97,13 @@ describe('a 2 GiB blob streams through Berth without being buffered', function (
   });
 
   it('accepts it monolithic-style: POST, one streaming PATCH, PUT ?digest=', async () => {
-    const started = await request('POST', `${berth.url}/v2/${REPO}/blobs/uploads/`);
+    const started = await request('POST', `${berth.url}/v2/${REPO}/blobs/uploads/`, { headers: AUTH });
     assert.equal(started.status, 202, `POST /v2/${REPO}/blobs/uploads/: ${show(started)}`);
     assert.ok(started.headers.location, 'POST: no Location');
     const patchUrl = new URL(started.headers.location, berth.url);
 
     const patched = await request('PATCH', patchUrl.toString(), {
-      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(SIZE) },
+      headers: { ...AUTH, 'Content-Type': 'application/octet-stream', 'Content-Length': String(SIZE) },
       body: blob.chunks(),
       timeoutMs: 300_000,
     });
@@ -108,14 +113,14 @@ describe('a 2 GiB blob streams through Berth without being buffered', function (
 
     const putUrl = new URL(patched.headers.location, berth.url);
     putUrl.searchParams.set('digest', blob.digest);
-    const put = await request('PUT', putUrl.toString(), { timeoutMs: 300_000 });
+    const put = await request('PUT', putUrl.toString(), { headers: AUTH, timeoutMs: 300_000 });
     assert.equal(put.status, 201, `PUT ${putUrl}: ${show(put)}`);
     assert.equal(put.headers['docker-content-digest'], blob.digest);
   });
 
   it('reports its size and digest on HEAD', async () => {
     const url = `${berth.url}/v2/${REPO}/blobs/${blob.digest}`;
-    const head = await request('HEAD', url);
+    const head = await request('HEAD', url, { headers: AUTH });
     assert.equal(head.status, 200, `HEAD ${url}: ${show(head)}`);
     assert.equal(head.headers['content-length'], String(SIZE));
     assert.equal(head.headers['docker-content-digest'], blob.digest);
@@ -124,7 +129,7 @@ describe('a 2 GiB blob streams through Berth without being buffered', function (
   it('streams it back byte for byte', async () => {
     const url = `${berth.url}/v2/${REPO}/blobs/${blob.digest}`;
     const hash = createHash('sha256');
-    const res = await request('GET', url, { maxBody: 1024, onChunk: (c) => hash.update(c), timeoutMs: 300_000 });
+    const res = await request('GET', url, { headers: AUTH, maxBody: 1024, onChunk: (c) => hash.update(c), timeoutMs: 300_000 });
     assert.equal(res.status, 200, `GET ${url}: ${show(res)}`);
     assert.equal(res.headers['content-length'], String(SIZE));
     assert.equal(res.bytes, SIZE);
@@ -136,7 +141,7 @@ describe('a 2 GiB blob streams through Berth without being buffered', function (
     // Starts mid-pattern and crosses a pattern boundary, so an off-by-some offset shows.
     const start = SIZE - 3 * MiB - 12_345;
     const end = SIZE - 1;
-    const res = await request('GET', url, { headers: { Range: `bytes=${start}-${end}` }, maxBody: 4 * MiB });
+    const res = await request('GET', url, { headers: { ...AUTH, Range: `bytes=${start}-${end}` }, maxBody: 4 * MiB });
     assert.equal(res.status, 206, `GET ${url} Range bytes=${start}-${end}: ${show(res)}`);
     assert.equal(res.headers['content-range'], `bytes ${start}-${end}/${SIZE}`);
     assert.equal(res.headers['content-length'], String(end - start + 1));

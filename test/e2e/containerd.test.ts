@@ -1,9 +1,11 @@
 // containerd's ctr: import an image archive, push it over plain HTTP, delete it locally,
 // pull it back (unpacking it, which checks every layer against the config's diff_ids)
-// and compare digests and blob bytes.
+// and compare digests and blob bytes. ctr authenticates with `--user` as a developer of
+// project e2e (containerd asks Berth's token service itself: POST first, then GET).
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ctrUserFlag, type Credentials } from './support/auth.js';
 import { startContainerd, type Containerd } from './support/containerd.js';
 import { makeLayers } from './support/content.js';
 import { dumpLogsOnFailure } from './support/diagnostics.js';
@@ -28,11 +30,13 @@ describe('e2e: containerd (ctr)', function () {
   let containerd: Containerd | undefined;
   let image: OciImage;
   let ref: string;
+  let creds: Credentials | undefined;
 
   before(async function () {
     dir = await makeScratchDir('containerd');
     containerd = await startContainerd(dir);
     reg = await startRegistry();
+    creds = await reg.pusher('e2e', 'e2e-ctr');
     ref = `${reg.host}/e2e/ctr-img:v1`;
     image = buildOciImage(makeLayers('ctr'));
   });
@@ -58,7 +62,7 @@ describe('e2e: containerd (ctr)', function () {
   });
 
   it('pushes it with --plain-http; the registry serves the same manifest', async function () {
-    await containerd!.ctr(['images', 'push', '--plain-http', ref]);
+    await containerd!.ctr(['images', 'push', '--plain-http', ...ctrUserFlag(creds), ref]);
     const served = await getManifest(reg!, 'e2e/ctr-img', 'v1');
     assert.equal(served.digest, image.manifestDigest);
   });
@@ -70,7 +74,7 @@ describe('e2e: containerd (ctr)', function () {
     // Removal garbage-collects the blobs, so the pull below must fetch every one.
     const content = (await c.ctr(['content', 'ls', '-q'])).stdout;
     for (const d of image.blobs.keys()) assert.ok(!content.includes(d), `blob ${d} survived the image's removal`);
-    await c.ctr(['images', 'pull', '--plain-http', '--snapshotter', 'native', ref]);
+    await c.ctr(['images', 'pull', '--plain-http', ...ctrUserFlag(creds), '--snapshotter', 'native', ref]);
     assert.equal(await listedDigest(c, ref), image.manifestDigest);
     for (const [digest, data] of image.blobs) {
       const fetched = (await c.ctr(['content', 'get', digest])).stdoutBytes;

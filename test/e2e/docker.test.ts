@@ -1,6 +1,7 @@
 // docker (Debian's docker.io, with a private dockerd): build a 3-layer image offline from
 // scratch, push it, push it again to a second repository, then delete it locally and
-// pull it back.
+// pull it back. The client is logged in (`docker login`, its own DOCKER_CONFIG) as a
+// developer of project e2e; dockerd then fetches tokens from Berth by itself.
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -34,6 +35,8 @@ describe('e2e: docker', function () {
     reg = await startRegistry();
     dockerd = await startDockerd(path.join(dir, 'dockerd'), reg.host);
     repo = `${reg.host}/e2e/docker-img`;
+    const creds = await reg.pusher('e2e', 'e2e-docker');
+    if (creds) assert.match((await dockerd.login(reg.host, creds)).stdout, /Login Succeeded/);
   });
 
   afterEach(function () {

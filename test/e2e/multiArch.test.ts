@@ -1,11 +1,13 @@
 // A multi-arch image index: buildah assembles an index of two images (amd64, arm64) and
 // pushes it with --all; it must come back byte-exact (same index digest), and a
-// per-platform pull must resolve the right child manifest.
+// per-platform pull must resolve the right child manifest. buildah logs in (`buildah
+// login`); skopeo passes --creds/--src-creds; both as a developer of project e2e.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makeLayers, mergeLayers, writeFiles } from './support/content.js';
-import { containersEnv, skopeoRunner, storageToolRunner, type ContainersEnv } from './support/containersTools.js';
+import { credsFlag, type Credentials } from './support/auth.js';
+import { containersEnv, containersLogin, skopeoRunner, storageToolRunner, type ContainersEnv } from './support/containersTools.js';
 import { dumpLogsOnFailure } from './support/diagnostics.js';
 import { startRegistry, type TargetRegistry } from './support/registry.js';
 import { getManifest, MEDIA, sha256 } from './support/registryApi.js';
@@ -22,6 +24,7 @@ describe('e2e: multi-arch index (buildah manifest, skopeo)', function () {
   let skopeo: ReturnType<typeof skopeoRunner>;
   let indexDigest: string;
   let ref: string;
+  let creds: Credentials | undefined;
 
   before(async function () {
     const buildahBin = requireTool('buildah');
@@ -29,9 +32,13 @@ describe('e2e: multi-arch index (buildah manifest, skopeo)', function () {
     dir = await makeScratchDir('multiarch');
     cenv = await containersEnv(path.join(dir, 'containers'));
     buildah = storageToolRunner(buildahBin, cenv);
-    skopeo = skopeoRunner(skopeoBin, cenv);
+    // skopeo gets an auth file of its own, so only its --creds flags authenticate it, not
+    // buildah's login.
+    skopeo = skopeoRunner(skopeoBin, await containersEnv(path.join(dir, 'skopeo')));
     reg = await startRegistry();
     ref = `${reg.host}/e2e/multi-img`;
+    creds = await reg.pusher('e2e', 'e2e-multiarch');
+    if (creds) assert.match((await containersLogin(buildah, cenv, reg.host, creds)).stdout, /Login Succeeded/);
   });
 
   afterEach(function () {
@@ -78,10 +85,13 @@ describe('e2e: multi-arch index (buildah manifest, skopeo)', function () {
   });
 
   it('comes back byte-exact: skopeo --raw and a copy --all into an OCI layout', async function () {
-    const raw = (await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${ref}:v1`])).stdoutBytes;
+    const raw = (await skopeo(['inspect', '--raw', '--tls-verify=false', ...credsFlag('--creds', creds), `docker://${ref}:v1`])).stdoutBytes;
     assert.equal(sha256(raw), indexDigest);
     const back = path.join(dir!, 'back');
-    await skopeo(['copy', '--all', '--preserve-digests', '--src-tls-verify=false', `docker://${ref}:v1`, `oci:${back}:v1`]);
+    await skopeo([
+      'copy', '--all', '--preserve-digests', '--src-tls-verify=false', ...credsFlag('--src-creds', creds),
+      `docker://${ref}:v1`, `oci:${back}:v1`,
+    ]);
     const index = JSON.parse(await readFile(path.join(back, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
     assert.equal(index.manifests[0].digest, indexDigest);
     const stored = await readFile(path.join(back, 'blobs/sha256', indexDigest.slice('sha256:'.length)));
@@ -92,7 +102,10 @@ describe('e2e: multi-arch index (buildah manifest, skopeo)', function () {
     const served = await getManifest(reg!, 'e2e/multi-img', 'v1');
     const arm = served.json.manifests!.find((m) => m.platform?.architecture === 'arm64')!;
     const out = path.join(dir!, 'arm64');
-    await skopeo(['--override-arch', 'arm64', 'copy', '--src-tls-verify=false', `docker://${ref}:v1`, `oci:${out}:v1`]);
+    await skopeo([
+      '--override-arch', 'arm64', 'copy', '--src-tls-verify=false', ...credsFlag('--src-creds', creds),
+      `docker://${ref}:v1`, `oci:${out}:v1`,
+    ]);
     const index = JSON.parse(await readFile(path.join(out, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
     assert.equal(index.manifests[0].digest, arm.digest);
   });

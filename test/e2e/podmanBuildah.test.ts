@@ -1,11 +1,13 @@
 // buildah and podman, each with its own vfs storage so that every pull really fetches:
 // buildah builds from scratch (from/copy/commit per layer) and pushes, podman pulls and
-// mounts the image; then podman builds and pushes, and buildah pulls that back.
+// mounts the image; then podman builds and pushes, and buildah pulls that back. Both log
+// in first (`buildah login` / `podman login`, each into its own auth file) as a developer
+// of project e2e.
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expectFiles, makeLayers, mergeLayers, writeFiles, type LayerFiles } from './support/content.js';
-import { containersEnv, podmanGlobals, storageToolRunner, type ContainersEnv } from './support/containersTools.js';
+import { containersEnv, containersLogin, podmanGlobals, storageToolRunner, type ContainersEnv } from './support/containersTools.js';
 import { dumpLogsOnFailure } from './support/diagnostics.js';
 import { startRegistry, type TargetRegistry } from './support/registry.js';
 import { getManifest } from './support/registryApi.js';
@@ -33,6 +35,11 @@ describe('e2e: buildah and podman', function () {
     podmanEnv = await containersEnv(path.join(dir, 'podman'));
     podman = storageToolRunner(podmanBin, podmanEnv, podmanGlobals(path.join(dir, 'podman')));
     reg = await startRegistry();
+    const creds = await reg.pusher('e2e', 'e2e-podman');
+    if (creds) {
+      assert.match((await containersLogin(buildah, buildahEnv, reg.host, creds)).stdout, /Login Succeeded/);
+      assert.match((await containersLogin(podman, podmanEnv, reg.host, creds)).stdout, /Login Succeeded/);
+    }
   });
 
   afterEach(function () {

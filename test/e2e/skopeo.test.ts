@@ -1,8 +1,10 @@
 // skopeo: push an OCI layout whose every digest we computed ourselves, read it back through
-// the API and `skopeo inspect`, copy it back to a layout and across repositories.
+// the API and `skopeo inspect`, copy it back to a layout and across repositories. Every
+// call authenticates with --creds/--src-creds/--dest-creds as a developer of project e2e.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { credsFlag, type Credentials } from './support/auth.js';
 import { makeLayers } from './support/content.js';
 import { containersEnv, skopeoRunner } from './support/containersTools.js';
 import { dumpLogsOnFailure } from './support/diagnostics.js';
@@ -18,12 +20,14 @@ describe('e2e: skopeo', function () {
   let skopeo: ReturnType<typeof skopeoRunner>;
   let image: OciImage;
   let ref: string;
+  let creds: Credentials | undefined;
 
   before(async function () {
     const bin = requireTool('skopeo');
     dir = await makeScratchDir('skopeo');
     skopeo = skopeoRunner(bin, await containersEnv(path.join(dir, 'containers')));
     reg = await startRegistry();
+    creds = await reg.pusher('e2e', 'e2e-skopeo');
     ref = `${reg.host}/e2e/skopeo-img`;
     image = buildOciImage(makeLayers('skopeo'));
     await writeOciLayout(path.join(dir, 'src'), image, 'v1');
@@ -40,7 +44,10 @@ describe('e2e: skopeo', function () {
 
   it('pushes a 3-layer OCI layout; client and registry agree on the manifest digest', async function () {
     const digestFile = path.join(dir!, 'push.digest');
-    await skopeo(['copy', '--dest-tls-verify=false', '--digestfile', digestFile, `oci:${dir}/src:v1`, `docker://${ref}:v1`]);
+    await skopeo([
+      'copy', '--dest-tls-verify=false', ...credsFlag('--dest-creds', creds), '--digestfile', digestFile,
+      `oci:${dir}/src:v1`, `docker://${ref}:v1`,
+    ]);
     const pushed = (await readFile(digestFile, 'utf8')).trim();
     // Copying OCI to a registry needs no conversion, so the manifest must arrive byte-exact.
     assert.equal(pushed, image.manifestDigest);
@@ -53,7 +60,9 @@ describe('e2e: skopeo', function () {
   });
 
   it('skopeo inspect reports the pushed digest and layers', async function () {
-    const info = JSON.parse((await skopeo(['inspect', '--tls-verify=false', `docker://${ref}:v1`])).stdout) as {
+    const inspect = (flags: string[]) =>
+      skopeo(['inspect', ...flags, '--tls-verify=false', ...credsFlag('--creds', creds), `docker://${ref}:v1`]);
+    const info = JSON.parse((await inspect([])).stdout) as {
       Digest: string;
       Layers: string[];
       Architecture: string;
@@ -61,15 +70,15 @@ describe('e2e: skopeo', function () {
     assert.equal(info.Digest, image.manifestDigest);
     assert.deepEqual(info.Layers, image.layerDigests);
     assert.equal(info.Architecture, 'amd64');
-    const raw = (await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${ref}:v1`])).stdout;
+    const raw = (await inspect(['--raw'])).stdout;
     assert.equal(sha256(raw), image.manifestDigest);
-    const config = (await skopeo(['inspect', '--config', '--raw', '--tls-verify=false', `docker://${ref}:v1`])).stdout;
+    const config = (await inspect(['--config', '--raw'])).stdout;
     assert.equal(sha256(config), image.configDigest);
   });
 
   it('copies the image back into an OCI layout with identical blobs', async function () {
     const back = path.join(dir!, 'back');
-    await skopeo(['copy', '--src-tls-verify=false', `docker://${ref}:v1`, `oci:${back}:v1`]);
+    await skopeo(['copy', '--src-tls-verify=false', ...credsFlag('--src-creds', creds), `docker://${ref}:v1`, `oci:${back}:v1`]);
     const index = JSON.parse(await readFile(path.join(back, 'index.json'), 'utf8')) as {
       manifests: Array<{ digest: string }>;
     };
@@ -86,6 +95,8 @@ describe('e2e: skopeo', function () {
       'copy',
       '--src-tls-verify=false',
       '--dest-tls-verify=false',
+      ...credsFlag('--src-creds', creds),
+      ...credsFlag('--dest-creds', creds),
       '--digestfile',
       digestFile,
       `docker://${ref}:v1`,
@@ -94,7 +105,9 @@ describe('e2e: skopeo', function () {
     assert.equal((await readFile(digestFile, 'utf8')).trim(), image.manifestDigest);
     assert.equal((await getManifest(reg!, 'e2e/skopeo-copy', 'v2')).digest, image.manifestDigest);
     const tags = JSON.parse(
-      (await skopeo(['list-tags', '--tls-verify=false', `docker://${reg!.host}/e2e/skopeo-copy`])).stdout,
+      (
+        await skopeo(['list-tags', '--tls-verify=false', ...credsFlag('--creds', creds), `docker://${reg!.host}/e2e/skopeo-copy`])
+      ).stdout,
     ) as { Tags: string[] };
     assert.deepEqual(tags.Tags, ['v2']);
     assert.deepEqual(await listTags(reg!, 'e2e/skopeo-img'), ['v1']);

@@ -1,8 +1,10 @@
 // umoci: build a multi-layer image (including a deletion, i.e. a whiteout) as an OCI
-// layout, push it with skopeo, pull it into a new layout and unpack it with umoci.
+// layout, push it with skopeo, pull it into a new layout and unpack it with umoci. skopeo
+// authenticates with --dest-creds/--src-creds as a developer of project e2e.
 import assert from 'node:assert/strict';
 import { access, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { credsFlag, type Credentials } from './support/auth.js';
 import { makeLayers, mergeLayers, expectFiles, writeFiles, type LayerFiles } from './support/content.js';
 import { containersEnv, skopeoRunner } from './support/containersTools.js';
 import { dumpLogsOnFailure } from './support/diagnostics.js';
@@ -32,6 +34,7 @@ describe('e2e: umoci', function () {
   /** layer 1's payload, deleted again in layer 3 */
   let deleted: string;
   let builtDigest: string;
+  let creds: Credentials | undefined;
 
   before(async function () {
     const umociBin = requireTool('umoci');
@@ -40,6 +43,7 @@ describe('e2e: umoci', function () {
     umoci = (args) => run(umociBin, args);
     skopeo = skopeoRunner(skopeoBin, await containersEnv(path.join(dir, 'containers')));
     reg = await startRegistry();
+    creds = await reg.pusher('e2e', 'e2e-umoci');
   });
 
   afterEach(function () {
@@ -77,6 +81,7 @@ describe('e2e: umoci', function () {
     await skopeo([
       'copy',
       '--dest-tls-verify=false',
+      ...credsFlag('--dest-creds', creds),
       '--digestfile',
       digestFile,
       `oci:${dir}/layout:v3`,
@@ -88,7 +93,10 @@ describe('e2e: umoci', function () {
 
   it('pulls into a new layout that umoci unpacks to the same files', async function () {
     const pulled = path.join(dir!, 'pulled');
-    await skopeo(['copy', '--src-tls-verify=false', `docker://${reg!.host}/e2e/umoci-img:v3`, `oci:${pulled}:back`]);
+    await skopeo([
+      'copy', '--src-tls-verify=false', ...credsFlag('--src-creds', creds),
+      `docker://${reg!.host}/e2e/umoci-img:v3`, `oci:${pulled}:back`,
+    ]);
     assert.equal(await layoutDigest(pulled, 'back'), builtDigest);
     const bundle = path.join(dir!, 'bundle-pulled');
     await umoci(['unpack', '--image', `${pulled}:back`, bundle]);

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { admin } from './api.js';
 import { copyPgliteTemplate, createTestDatabase, testDbKind, type TestDatabase } from './database.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -70,6 +71,7 @@ export async function startBerth(opts: BerthProcessOptions = {}): Promise<BerthP
     BERTH_HOST: '127.0.0.1',
     BERTH_DATA_DIR: dataDir,
     BERTH_LOG_LEVEL: 'warn',
+    BERTH_ADMIN_PASSWORD: admin.password,
     ...(databaseUrl ? { DATABASE_URL: databaseUrl, BERTH_WORKERS: String(opts.workers ?? 2) } : {}),
     ...opts.env,
   };

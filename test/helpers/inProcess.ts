@@ -11,6 +11,10 @@ import { createApp } from '../../server/http/app.js';
 import { createLogger } from '../../server/log/logger.js';
 import type { BlobStore } from '../../server/storage/blobStore.js';
 import { FsBlobStore } from '../../server/storage/fs/fsBlobStore.js';
+import type { AuthDeps } from '../../server/auth/resolvers.js';
+import { loadSigningKeys } from '../../server/auth/signingKeys.js';
+import { bootstrap } from '../../server/projects/bootstrap.js';
+import { admin } from './api.js';
 import { copyPgliteTemplate, createTestDatabase, testDbKind, type TestDatabase } from './database.js';
 
 export interface TestRegistry {
@@ -39,11 +43,18 @@ export async function openTestDatabase(): Promise<{ db: Database; dir: string; d
   };
 }
 
+export async function testAuthDeps(db: Database): Promise<AuthDeps> {
+  const keys = await loadSigningKeys(db);
+  return { db, keys: () => keys, tokenService: 'berth', tokenExpirationMs: 30 * 60_000, projectCreation: 'everyone' };
+}
+
 export async function startTestRegistry(opts: { store?: (dir: string) => BlobStore } = {}): Promise<TestRegistry> {
   const { db, dir, dispose } = await openTestDatabase();
   await migrate(db);
+  await bootstrap(db, admin.password);
   const store = opts.store ? opts.store(dir) : new FsBlobStore(path.join(dir, 'blobs'));
-  const app = createApp({ db, store, log: createLogger('silent') });
+  const auth = await testAuthDeps(db);
+  const app = createApp({ db, store, log: createLogger('silent'), auth });
   const server = http.createServer(app.callback());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const { port } = server.address() as { port: number };

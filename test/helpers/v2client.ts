@@ -1,5 +1,11 @@
 // A minimal /v2 client for integration tests: fetch plus the digests of what it sends.
 import { createHash, randomBytes } from 'node:crypto';
+import { admin, basic } from './api.js';
+
+/** fetch with the test admin's Basic credentials (accepted directly on /v2). */
+export function v2fetch(url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, headers: { Authorization: basic(admin), ...(init.headers as Record<string, string> | undefined) } });
+}
 
 export const sha256 = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -13,7 +19,7 @@ export function randomBlob(size: number): { data: Buffer; digest: string } {
 
 export async function pushBlob(base: string, repo: string, data: Buffer): Promise<string> {
   const digest = sha256(data);
-  const res = await fetch(`${base}/v2/${repo}/blobs/uploads/?digest=${digest}`, {
+  const res = await v2fetch(`${base}/v2/${repo}/blobs/uploads/?digest=${digest}`, {
     method: 'POST',
     body: asBody(data),
     headers: { 'Content-Type': 'application/octet-stream' },
@@ -33,7 +39,7 @@ export async function pushImage(base: string, repo: string, tag: string): Promis
     layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: await pushBlob(base, repo, layer), size: layer.length }],
   };
   const body = Buffer.from(JSON.stringify(manifest, null, 2));
-  const res = await fetch(`${base}/v2/${repo}/manifests/${tag}`, {
+  const res = await v2fetch(`${base}/v2/${repo}/manifests/${tag}`, {
     method: 'PUT',
     body: asBody(body),
     headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' },
@@ -43,6 +49,6 @@ export async function pushImage(base: string, repo: string, tag: string): Promis
 }
 
 export async function getBytes(url: string, init?: RequestInit): Promise<{ status: number; body: Buffer; headers: Headers }> {
-  const res = await fetch(url, init);
+  const res = await v2fetch(url, init);
   return { status: res.status, body: Buffer.from(await res.arrayBuffer()), headers: res.headers };
 }

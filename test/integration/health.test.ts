@@ -4,6 +4,7 @@ import path from 'node:path';
 import { FsBlobStore } from '../../server/storage/fs/fsBlobStore.js';
 import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry } from '../helpers/inProcess.js';
+import { v2fetch } from '../helpers/v2client.js';
 
 describe(`health (${testDbKind})`, () => {
   it('reports healthy with each component checked', async () => {
@@ -24,7 +25,7 @@ describe(`health (${testDbKind})`, () => {
       const wrongMethod = await fetch(`${r.url}/api/v2.0/health`, { method: 'DELETE' });
       assert.equal(wrongMethod.status, 405);
       assert.equal((await wrongMethod.json()).errors[0].code, 'METHOD_NOT_ALLOWED');
-      const v2 = await fetch(`${r.url}/v2/`);
+      const v2 = await v2fetch(`${r.url}/v2/`);
       assert.equal(v2.status, 200);
       assert.equal(v2.headers.get('docker-distribution-api-version'), 'registry/2.0');
     } finally {

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/database.js';
 import { repoRoot, startBerth, type BerthProcess } from '../helpers/berthProcess.js';
-import { asBody, getBytes, pushImage, randomBlob } from '../helpers/v2client.js';
+import { asBody, getBytes, pushImage, randomBlob, v2fetch } from '../helpers/v2client.js';
+import { createProject } from '../helpers/api.js';
 
 describe(`server process (${testDbKind})`, function () {
   this.timeout(180_000);
@@ -35,21 +36,22 @@ describe(`server process (${testDbKind})`, function () {
   it('continues a chunked upload after kill -9 from the offset it reports, and migrates only once', async () => {
     const { data, digest } = randomBlob(3_000_000);
     let berth = await launch();
-    assert.match(berth.output(), /"applied":\[1/);
-    const loc = (await fetch(`${berth.url}/v2/crash/test/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
-    const first = await fetch(`${berth.url}${loc}`, { method: 'PATCH', body: asBody(data.subarray(0, 1_000_000)), headers: { 'Content-Range': '0-999999' } });
+    assert.match(berth.output(), /"applied":\[1,2/);
+    await createProject(berth.url, 'crash');
+    const loc = (await v2fetch(`${berth.url}/v2/crash/test/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
+    const first = await v2fetch(`${berth.url}${loc}`, { method: 'PATCH', body: asBody(data.subarray(0, 1_000_000)), headers: { 'Content-Range': '0-999999' } });
     assert.equal(first.status, 202);
     await berth.kill();
     running.pop();
 
     berth = await launch();
     assert.match(berth.output(), /"applied":\[\]/, 'the second start applies no migration');
-    const status = await fetch(`${berth.url}${loc}`);
+    const status = await v2fetch(`${berth.url}${loc}`);
     assert.equal(status.status, 204);
     assert.equal(status.headers.get('range'), '0-999999');
-    const rest = await fetch(`${berth.url}${loc}`, { method: 'PATCH', body: asBody(data.subarray(1_000_000)), headers: { 'Content-Range': `1000000-${data.length - 1}` } });
+    const rest = await v2fetch(`${berth.url}${loc}`, { method: 'PATCH', body: asBody(data.subarray(1_000_000)), headers: { 'Content-Range': `1000000-${data.length - 1}` } });
     assert.equal(rest.status, 202);
-    assert.equal((await fetch(`${berth.url}${loc}?digest=${digest}`, { method: 'PUT' })).status, 201);
+    assert.equal((await v2fetch(`${berth.url}${loc}?digest=${digest}`, { method: 'PUT' })).status, 201);
     assert.ok((await getBytes(`${berth.url}/v2/crash/test/blobs/${digest}`)).body.equals(data));
   });
 
@@ -57,19 +59,20 @@ describe(`server process (${testDbKind})`, function () {
     if (testDbKind !== 'pg') this.skip(); // PGlite is one process by design; see ARCHITECTURE.md
     const a = await launch({ BERTH_WORKERS: '2' });
     const b = await launch({ BERTH_WORKERS: '2' });
+    await createProject(a.url, 'shared');
     const { data, digest } = randomBlob(4 * 256 * 1024);
-    const loc = (await fetch(`${a.url}/v2/shared/repo/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
+    const loc = (await v2fetch(`${a.url}/v2/shared/repo/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
     for (let i = 0; i < 4; i++) {
       const server = i % 2 ? b : a;
       const start = i * 256 * 1024;
-      const res = await fetch(`${server.url}${loc}`, {
+      const res = await v2fetch(`${server.url}${loc}`, {
         method: 'PATCH',
         body: asBody(data.subarray(start, start + 256 * 1024)),
         headers: { 'Content-Range': `${start}-${start + 256 * 1024 - 1}`, Connection: 'close' },
       });
       assert.equal(res.status, 202, `chunk ${i} via ${server.port}: ${await res.text()}`);
     }
-    assert.equal((await fetch(`${b.url}${loc}?digest=${digest}`, { method: 'PUT' })).status, 201);
+    assert.equal((await v2fetch(`${b.url}${loc}?digest=${digest}`, { method: 'PUT' })).status, 201);
     assert.ok((await getBytes(`${a.url}/v2/shared/repo/blobs/${digest}`)).body.equals(data));
 
     const image = await pushImage(a.url, 'shared/img', 'v1');
@@ -90,6 +93,20 @@ describe(`server process (${testDbKind})`, function () {
       assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr, named);
     }
+  });
+
+  it('creates admin once with a generated password shown once, when none is configured', async () => {
+    let berth = await launch({ BERTH_ADMIN_PASSWORD: '' });
+    const m = /created user "admin" with password: (\S+)/.exec(berth.output());
+    assert.ok(m, berth.output());
+    const auth = { Authorization: `Basic ${Buffer.from(`admin:${m[1]}`).toString('base64')}` };
+    assert.equal((await fetch(`${berth.url}/v2/`, { headers: auth })).status, 200);
+    assert.equal((await fetch(`${berth.url}/v2/`)).status, 401);
+    await berth.stop();
+    running.pop();
+    berth = await launch({ BERTH_ADMIN_PASSWORD: '' });
+    assert.doesNotMatch(berth.output(), /created user "admin"/);
+    assert.equal((await fetch(`${berth.url}/v2/`, { headers: auth })).status, 200, 'the password survives restarts');
   });
 
   it('stops on SIGTERM', async () => {

@@ -5,16 +5,17 @@ import path from 'node:path';
 import { purgeUploads } from '../../server/registry/uploads.js';
 import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
-import { asBody, getBytes, randomBlob, sha256 } from '../helpers/v2client.js';
+import { asBody, getBytes, randomBlob, sha256, v2fetch } from '../helpers/v2client.js';
+import { createProject } from '../helpers/api.js';
 
 async function start(r: TestRegistry, repo: string): Promise<string> {
-  const res = await fetch(`${r.url}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
+  const res = await v2fetch(`${r.url}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
   assert.equal(res.status, 202);
   return res.headers.get('location')!;
 }
 
 function patch(r: TestRegistry, location: string, data: Buffer, range?: string) {
-  return fetch(`${r.url}${location}`, {
+  return v2fetch(`${r.url}${location}`, {
     method: 'PATCH',
     body: asBody(data),
     headers: { 'Content-Type': 'application/octet-stream', ...(range ? { 'Content-Range': range } : {}) },
@@ -31,7 +32,10 @@ async function files(dir: string): Promise<string[]> {
 
 describe(`upload sessions (${testDbKind})`, function () {
   let r: TestRegistry;
-  before(async () => (r = await startTestRegistry()));
+  before(async () => {
+    r = await startTestRegistry();
+    await createProject(r.url, 'it');
+  });
   after(async () => r?.close());
 
   it('assembles a blob from three chunks and serves it', async () => {
@@ -45,10 +49,10 @@ describe(`upload sessions (${testDbKind})`, function () {
       offset += p.length;
       assert.equal(res.headers.get('range'), `0-${offset - 1}`);
     }
-    const status = await fetch(`${r.url}${loc}`);
+    const status = await v2fetch(`${r.url}${loc}`);
     assert.equal(status.status, 204);
     assert.equal(status.headers.get('range'), `0-${data.length - 1}`);
-    const done = await fetch(`${r.url}${loc}?digest=${digest}`, { method: 'PUT' });
+    const done = await v2fetch(`${r.url}${loc}?digest=${digest}`, { method: 'PUT' });
     assert.equal(done.status, 201, await done.text());
     const got = await getBytes(`${r.url}/v2/it/chunks/blobs/${digest}`);
     assert.ok(got.body.equals(data));
@@ -65,7 +69,7 @@ describe(`upload sessions (${testDbKind})`, function () {
       assert.equal((await res.json()).errors[0].code, 'BLOB_UPLOAD_INVALID');
     }
     assert.equal((await patch(r, loc, Buffer.from('efgh'), '4-7')).status, 202);
-    const done = await fetch(`${r.url}${loc}?digest=${sha256('abcdefgh')}`, { method: 'PUT' });
+    const done = await v2fetch(`${r.url}${loc}?digest=${sha256('abcdefgh')}`, { method: 'PUT' });
     assert.equal(done.status, 201);
   });
 
@@ -77,18 +81,18 @@ describe(`upload sessions (${testDbKind})`, function () {
     const statuses = results.map((x) => x.status).sort();
     assert.deepEqual(statuses, [202, 416]);
     const winner = results[0].status === 202 ? a : b;
-    const done = await fetch(`${r.url}${loc}?digest=${sha256(winner)}`, { method: 'PUT' });
+    const done = await v2fetch(`${r.url}${loc}?digest=${sha256(winner)}`, { method: 'PUT' });
     assert.equal(done.status, 201, await done.text());
   });
 
   it('refuses a wrong digest at finish, stores nothing, and keeps the session usable', async () => {
     const loc = await start(r, 'it/wrong');
     assert.equal((await patch(r, loc, Buffer.from('content'))).status, 202);
-    const bad = await fetch(`${r.url}${loc}?digest=${sha256('other')}`, { method: 'PUT' });
+    const bad = await v2fetch(`${r.url}${loc}?digest=${sha256('other')}`, { method: 'PUT' });
     assert.equal(bad.status, 400);
     assert.equal((await bad.json()).errors[0].code, 'DIGEST_INVALID');
-    assert.equal((await fetch(`${r.url}/v2/it/wrong/blobs/${sha256('other')}`)).status, 404);
-    const good = await fetch(`${r.url}${loc}?digest=${sha256('content')}`, { method: 'PUT' });
+    assert.equal((await v2fetch(`${r.url}/v2/it/wrong/blobs/${sha256('other')}`)).status, 404);
+    const good = await v2fetch(`${r.url}${loc}?digest=${sha256('content')}`, { method: 'PUT' });
     assert.equal(good.status, 201);
   });
 
@@ -97,7 +101,7 @@ describe(`upload sessions (${testDbKind})`, function () {
     assert.equal((await patch(r, loc, Buffer.from('hello '))).status, 202);
     const { createHash } = await import('node:crypto');
     const d512 = `sha512:${createHash('sha512').update('hello world').digest('hex')}`;
-    const done = await fetch(`${r.url}${loc}?digest=${d512}`, { method: 'PUT', body: 'world', headers: { 'Content-Type': 'application/octet-stream' } });
+    const done = await v2fetch(`${r.url}${loc}?digest=${d512}`, { method: 'PUT', body: 'world', headers: { 'Content-Type': 'application/octet-stream' } });
     assert.equal(done.status, 201, await done.text());
     assert.equal((await getBytes(`${r.url}/v2/it/final/blobs/${d512}`)).body.toString(), 'hello world');
   });
@@ -105,8 +109,8 @@ describe(`upload sessions (${testDbKind})`, function () {
   it('cancels a session with DELETE', async () => {
     const loc = await start(r, 'it/cancel');
     await patch(r, loc, Buffer.from('bytes'));
-    assert.equal((await fetch(`${r.url}${loc}`, { method: 'DELETE' })).status, 204);
-    const gone = await fetch(`${r.url}${loc}`);
+    assert.equal((await v2fetch(`${r.url}${loc}`, { method: 'DELETE' })).status, 204);
+    const gone = await v2fetch(`${r.url}${loc}`);
     assert.equal(gone.status, 404);
     assert.equal((await gone.json()).errors[0].code, 'BLOB_UPLOAD_UNKNOWN');
     const id = loc.split('/').pop()!;
@@ -116,7 +120,7 @@ describe(`upload sessions (${testDbKind})`, function () {
   it('keeps a session to its repository', async () => {
     const loc = await start(r, 'it/owner');
     const id = loc.split('/').pop();
-    const res = await fetch(`${r.url}/v2/it/other/blobs/uploads/${id}`);
+    const res = await v2fetch(`${r.url}/v2/it/other/blobs/uploads/${id}`);
     assert.equal(res.status, 404);
     assert.equal((await res.json()).errors[0].code, 'BLOB_UPLOAD_UNKNOWN');
   });
@@ -137,8 +141,8 @@ describe(`upload sessions (${testDbKind})`, function () {
 
     const result = await purgeUploads({ db: r.db, store: r.store }, 24 * 3600 * 1000);
     assert.ok(result.sessions >= 1 && result.orphans >= 1, JSON.stringify(result));
-    assert.equal((await fetch(`${r.url}${stale}`)).status, 404);
-    assert.equal((await fetch(`${r.url}${fresh}`)).status, 204, 'a live session survives the purge');
+    assert.equal((await v2fetch(`${r.url}${stale}`)).status, 404);
+    assert.equal((await v2fetch(`${r.url}${fresh}`)).status, 204, 'a live session survives the purge');
     const left = await files(path.join(r.dir, 'blobs/uploads'));
     assert.ok(!left.some((f) => f.startsWith(staleId) || f.startsWith(orphan)), left.join(', '));
     assert.ok(left.some((f) => f.startsWith(freshId)));

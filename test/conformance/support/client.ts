@@ -4,10 +4,17 @@
 // appended to whatever query a Location header already carried, and `relativeLocation()` is
 // reggie's GetRelativeLocation (path plus query of the Location header).
 //
+// Authentication follows reggie and docker (support/auth.ts): a 401 with a Bearer challenge
+// is answered with a token from the challenge's realm and the request is sent once more; once
+// the realm is known, repository requests are pre-authenticated with a cached token for the
+// repository. Every body is held in memory and rebuilt for each attempt (a chunked body is a
+// fresh stream each time), so any request can be replayed.
+//
 // `rawRequest` goes around fetch with node:http for the few requests fetch cannot express:
 // paths with dot segments or %2e (the WHATWG URL parser would normalise `..` away before the
 // request left, so a path-traversal test would test nothing) and GET requests with a body.
 import http from 'node:http';
+import { basicAuthorization, bearerChallenge, challengeScopes, parseChallenges, preauthScopes, TokenFailure, type RegistryAuth } from './auth.js';
 
 export type Body = Uint8Array | string;
 
@@ -35,9 +42,17 @@ export interface RequestOptions {
    * clients (docker, containerd) stream layers.
    */
   chunked?: boolean;
+  /**
+   * false: send exactly these headers, no token and no retry on a challenge (for tests of
+   * authentication itself). An explicit Authorization header implies the same.
+   */
+  auth?: boolean;
 }
 
 export class RegistryResponse {
+  /** How the client authenticated this request, when it did (shown by describe()). */
+  authNote?: string;
+
   constructor(
     readonly method: string,
     readonly url: string,
@@ -91,7 +106,7 @@ export class RegistryResponse {
         return this.url;
       }
     })();
-    const interesting = ['content-type', 'content-length', 'location', 'range', 'content-range', 'docker-content-digest', 'docker-upload-uuid', 'oci-subject', 'oci-filters-applied', 'link'];
+    const interesting = ['www-authenticate', 'content-type', 'content-length', 'location', 'range', 'content-range', 'docker-content-digest', 'docker-upload-uuid', 'oci-subject', 'oci-filters-applied', 'link'];
     const hdrs = interesting
       .map((h) => [h, this.header(h)] as const)
       .filter(([, v]) => v !== null)
@@ -99,7 +114,8 @@ export class RegistryResponse {
       .join('; ');
     let body = this.body.subarray(0, 400).toString('utf8');
     if (this.body.length > 400) body += `… (${this.body.length} bytes)`;
-    return `${this.method} ${pathAndQuery} -> ${this.status} [${hdrs}] ${body}`;
+    const auth = this.authNote ? ` {auth: ${this.authNote}}` : '';
+    return `${this.method} ${pathAndQuery} -> ${this.status} [${hdrs}] ${body}${auth}`;
   }
 }
 
@@ -129,15 +145,21 @@ function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
   });
 }
 
+function hasAuthorization(headers: Record<string, string> | undefined): boolean {
+  return Object.keys(headers ?? {}).some((h) => h.toLowerCase() === 'authorization');
+}
+
 export class OciClient {
   constructor(
     readonly baseUrl: string,
     readonly defaultName: string,
+    /** Shared credentials and token cache; without it the client never authenticates. */
+    readonly auth?: RegistryAuth,
   ) {}
 
   /** A client for another repository on the same registry. */
   withName(name: string): OciClient {
-    return new OciClient(this.baseUrl, name);
+    return new OciClient(this.baseUrl, name, this.auth);
   }
 
   url(path: string, opts: RequestOptions = {}): URL {
@@ -155,7 +177,56 @@ export class OciClient {
 
   async request(method: string, path: string, opts: RequestOptions = {}): Promise<RegistryResponse> {
     const url = this.url(path, opts);
-    const headers = { ...defaultHeaders, ...opts.headers };
+    const auth = opts.auth === false || hasAuthorization(opts.headers) ? undefined : this.auth;
+    if (!auth) return this.send(method, url, opts, undefined);
+
+    let sent: string | undefined;
+    let note: string | undefined;
+    const scopes = auth.bearer ? preauthScopes(url) : undefined;
+    if (auth.bearer && scopes) {
+      try {
+        sent = `Bearer ${await auth.token(auth.bearer.realm, auth.bearer.service, scopes)}`;
+        note = `bearer token for ${scopes.join(' ')}`;
+      } catch {
+        // Refused up front (e.g. a scope the token service rejects): go bare and follow the challenge.
+      }
+    }
+    const first = await this.send(method, url, opts, sent);
+    first.authNote = note;
+    if (first.status !== 401) return first;
+
+    // reggie's retryRequestWithAuth: answer the challenge once.
+    const challenge = first.header('www-authenticate');
+    const bearer = bearerChallenge(challenge);
+    let retry: string | undefined;
+    if (bearer?.params.realm) {
+      auth.learn(bearer);
+      const wanted = challengeScopes(bearer);
+      if (bearer.params.error === 'invalid_token' && sent?.startsWith('Bearer ')) auth.forget(sent.slice(7));
+      try {
+        retry = `Bearer ${await auth.token(bearer.params.realm, bearer.params.service, wanted)}`;
+      } catch (err) {
+        if (!(err instanceof TokenFailure)) throw err;
+        first.authNote = `${note ? `${note}; ` : ''}challenge not answered: ${err.message}`;
+        return first;
+      }
+      note = `bearer token for ${wanted.length > 0 ? wanted.join(' ') : '(no scope)'}, after a challenge`;
+    } else if (parseChallenges(challenge).some((c) => c.scheme === 'basic') && auth.credentials) {
+      retry = basicAuthorization(auth.credentials);
+      note = `basic ${auth.credentials.username}, after a challenge`;
+    }
+    if (!retry || retry === sent) {
+      if (retry) first.authNote = `${note}: the same credentials were refused`;
+      return first;
+    }
+    const second = await this.send(method, url, opts, retry);
+    second.authNote = note;
+    return second;
+  }
+
+  private async send(method: string, url: URL, opts: RequestOptions, authorization: string | undefined): Promise<RegistryResponse> {
+    const headers: Record<string, string> = { ...defaultHeaders, ...opts.headers };
+    if (authorization) headers.authorization = authorization;
     const init: RequestInit & { duplex?: 'half' } = { method, headers, redirect: 'follow' };
     if (opts.body !== undefined) {
       const bytes = toBytes(opts.body);

@@ -10,7 +10,7 @@ export interface Containerd {
   daemon: Daemon;
   address: string;
   /** Runs ctr against this containerd, in a namespace of its own. */
-  ctr(args: string[]): ReturnType<typeof run>;
+  ctr(args: string[], opts?: { allowFailure?: boolean }): ReturnType<typeof run>;
 }
 
 export async function startContainerd(dir: string): Promise<Containerd> {
@@ -42,7 +42,8 @@ export async function startContainerd(dir: string): Promise<Containerd> {
       '',
     ].join('\n'),
   );
-  const ctr = (args: string[]) => run(ctrBin, ['--address', address, '--namespace', 'berth-e2e', ...args]);
+  const ctr = (args: string[], opts: { allowFailure?: boolean } = {}) =>
+    run(ctrBin, ['--address', address, '--namespace', 'berth-e2e', ...args], opts);
   const daemon = await startDaemon({
     name: 'containerd',
     bin,

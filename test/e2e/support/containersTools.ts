@@ -1,14 +1,18 @@
 // Shared setup for the containers/* clients (skopeo, podman, buildah): private storage and
 // private config files, so that nothing reads or writes the machine's /var/lib/containers,
-// /etc/containers or /run/containers.
+// /etc/containers or /run/containers. That includes the auth file `podman login` and
+// `buildah login` write (REGISTRY_AUTH_FILE, and --authfile on the login itself).
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { run } from './run.js';
+import type { Credentials } from './auth.js';
+import { run, type RunResult } from './run.js';
 
 export interface ContainersEnv {
   /** Environment for every containers/* client call. */
   env: Record<string, string>;
   policy: string;
+  /** The private auth file (also REGISTRY_AUTH_FILE in `env`), written by `login`. */
+  authFile: string;
   /** Global podman/buildah flags selecting the private storage. */
   storageFlags: string[];
 }
@@ -43,25 +47,46 @@ export async function containersEnv(dir: string): Promise<ContainersEnv> {
       TMPDIR: path.join(dir, 'tmp'),
     },
     policy,
+    authFile: auth,
     storageFlags: ['--root', root, '--runroot', runroot, '--storage-driver', 'vfs'],
   };
 }
 
 export const debugClients = process.env.BERTH_E2E_DEBUG === '1';
 
+export interface ClientRunOptions {
+  cwd?: string;
+  input?: string;
+  /** Return a failed result instead of throwing (to check refusals). */
+  allowFailure?: boolean;
+}
+
+export type ClientRunner = (args: string[], opts?: ClientRunOptions) => Promise<RunResult>;
+
 /** skopeo with the private policy and config; `--debug` (HTTP traces) when BERTH_E2E_DEBUG=1. */
-export function skopeoRunner(bin: string, cenv: ContainersEnv) {
-  return (args: string[]) =>
-    run(bin, [...(debugClients ? ['--debug'] : []), '--policy', cenv.policy, ...args], { env: cenv.env });
+export function skopeoRunner(bin: string, cenv: ContainersEnv): ClientRunner {
+  return (args, opts = {}) =>
+    run(bin, [...(debugClients ? ['--debug'] : []), '--policy', cenv.policy, ...args], { env: cenv.env, ...opts });
 }
 
 /** podman or buildah on the private storage; `--log-level=debug` when BERTH_E2E_DEBUG=1. */
-export function storageToolRunner(bin: string, cenv: ContainersEnv, extraGlobal: string[] = []) {
-  return (args: string[], opts: { cwd?: string } = {}) =>
+export function storageToolRunner(bin: string, cenv: ContainersEnv, extraGlobal: string[] = []): ClientRunner {
+  return (args, opts = {}) =>
     run(bin, [...cenv.storageFlags, ...extraGlobal, ...(debugClients ? ['--log-level=debug'] : []), ...args], {
       env: cenv.env,
-      cwd: opts.cwd,
+      ...opts,
     });
+}
+
+/**
+ * `podman login` / `buildah login` over plain HTTP into the private auth file; later
+ * pushes and pulls of that runner find the credentials there (REGISTRY_AUTH_FILE).
+ */
+export function containersLogin(tool: ClientRunner, cenv: ContainersEnv, host: string, c: Credentials): Promise<RunResult> {
+  return tool(
+    ['login', '--tls-verify=false', '--authfile', cenv.authFile, '--username', c.username, '--password-stdin', host],
+    { input: c.password },
+  );
 }
 
 /** Extra podman flags: its libpod state, cgroup manager and event log, all private. */

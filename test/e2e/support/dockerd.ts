@@ -4,15 +4,36 @@
 import { request } from 'node:http';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Credentials } from './auth.js';
 import { readPidFile, startDaemon, stopPid, type Daemon } from './daemon.js';
 import { run } from './run.js';
 import { requireTool } from './tools.js';
 
+export interface DockerOptions {
+  cwd?: string;
+  /** Bytes for stdin (e.g. `login --password-stdin`). */
+  input?: string;
+  /** Return a failed result instead of throwing (to check refusals). */
+  allowFailure?: boolean;
+  /**
+   * Client config directory (DOCKER_CONFIG), i.e. whose `docker login` applies; default: the
+   * daemon's own private one. Several identities can share one daemon this way, because
+   * the CLI sends the credentials along with every push and pull.
+   */
+  config?: string;
+}
+
 export interface Dockerd {
   daemon: Daemon;
   socket: string;
+  /** The private client config directory used when a call names none. */
+  clientConfig: string;
   /** The docker CLI against this daemon, with a private client config. */
-  docker(args: string[], opts?: { cwd?: string }): ReturnType<typeof run>;
+  docker(args: string[], opts?: DockerOptions): ReturnType<typeof run>;
+  /** A further empty client config directory (another identity), under the daemon's scratch dir. */
+  newClientConfig(name: string): Promise<string>;
+  /** `docker login HOST -u … --password-stdin` into that client config (default: the private one). */
+  login(host: string, c: Credentials, config?: string): ReturnType<typeof run>;
   stop(): Promise<void>;
 }
 
@@ -74,10 +95,26 @@ export async function startDockerd(dir: string, insecureRegistry: string): Promi
     // The legacy builder needs nothing beyond the daemon for FROM scratch + COPY.
     DOCKER_BUILDKIT: '0',
   };
+  const docker = (args: string[], opts: DockerOptions = {}) =>
+    run(dockerBin, ['-H', `unix://${socket}`, ...args], {
+      env: { ...env, DOCKER_CONFIG: opts.config ?? clientConfig },
+      cwd: opts.cwd,
+      input: opts.input,
+      allowFailure: opts.allowFailure,
+    });
   return {
     daemon,
     socket,
-    docker: (args, opts) => run(dockerBin, ['-H', `unix://${socket}`, ...args], { env, cwd: opts?.cwd }),
+    clientConfig,
+    docker,
+    async newClientConfig(name) {
+      const config = path.join(dir, `client-config-${name}`);
+      await mkdir(config, { recursive: true });
+      await writeFile(path.join(config, 'config.json'), '{}\n');
+      return config;
+    },
+    login: (host, c, config) =>
+      docker(['login', host, '--username', c.username, '--password-stdin'], { input: c.password, config }),
     async stop() {
       // dockerd runs its own containerd; it names that one's PID in the exec root.
       const containerdPid = readPidFile(path.join(execRoot, 'containerd', 'containerd.pid'));

@@ -1,7 +1,11 @@
 // Direct reads from the registry's HTTP API: the registry's own word on what a client
-// pushed, independent of what the client claims.
+// pushed, independent of what the client claims. On Berth they authenticate with Basic
+// credentials (the admin's, `reg.readAuth`), which /v2 accepts without a token.
 import { createHash } from 'node:crypto';
+import { authHeaders } from './auth.js';
 import type { TargetRegistry } from './registry.js';
+
+type Target = Pick<TargetRegistry, 'url' | 'readAuth'>;
 
 export const MEDIA = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',
@@ -30,9 +34,9 @@ function describe(method: string, url: string, res: Response, body: Buffer): str
  * GET /v2/<name>/manifests/<ref>, checking what every client relies on: 200, a
  * Docker-Content-Digest header, and that it is the digest of the bytes served.
  */
-export async function getManifest(reg: TargetRegistry, name: string, ref: string): Promise<FetchedManifest> {
+export async function getManifest(reg: Target, name: string, ref: string): Promise<FetchedManifest> {
   const url = `${reg.url}/v2/${name}/manifests/${ref}`;
-  const res = await fetch(url, { headers: { Accept: ACCEPT_ALL } });
+  const res = await fetch(url, { headers: { Accept: ACCEPT_ALL, ...authHeaders(reg.readAuth) } });
   const body = Buffer.from(await res.arrayBuffer());
   const what = () => describe('GET', url, res, body);
   if (res.status !== 200) throw new Error(`expected 200:\n${what()}`);
@@ -48,17 +52,17 @@ export async function getManifest(reg: TargetRegistry, name: string, ref: string
 }
 
 /** The digest a HEAD reports; clients use HEAD to check a tag before pulling. */
-export async function headManifestDigest(reg: TargetRegistry, name: string, ref: string): Promise<string> {
+export async function headManifestDigest(reg: Target, name: string, ref: string): Promise<string> {
   const url = `${reg.url}/v2/${name}/manifests/${ref}`;
-  const res = await fetch(url, { method: 'HEAD', headers: { Accept: ACCEPT_ALL } });
+  const res = await fetch(url, { method: 'HEAD', headers: { Accept: ACCEPT_ALL, ...authHeaders(reg.readAuth) } });
   const digest = res.headers.get('docker-content-digest');
   if (res.status !== 200 || !digest) throw new Error(`HEAD manifest failed:\n${describe('HEAD', url, res, Buffer.alloc(0))}`);
   return digest;
 }
 
-export async function listTags(reg: TargetRegistry, name: string): Promise<string[]> {
+export async function listTags(reg: Target, name: string): Promise<string[]> {
   const url = `${reg.url}/v2/${name}/tags/list`;
-  const res = await fetch(url);
+  const res = await fetch(url, { headers: authHeaders(reg.readAuth) });
   const body = Buffer.from(await res.arrayBuffer());
   if (res.status !== 200) throw new Error(`tags/list failed:\n${describe('GET', url, res, body)}`);
   return (JSON.parse(body.toString('utf8')) as { tags: string[] | null }).tags ?? [];

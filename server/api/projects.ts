@@ -1,0 +1,35 @@
+// /api/v2.0/projects and members (Harbor v2 shapes).
+import type Koa from 'koa';
+import type { AuthDeps } from '../auth/resolvers.js';
+import { addMember, createProject, deleteProject, getProject } from '../projects/projects.js';
+import { byName, jsonBody, principal } from './auth.js';
+
+export function projectRoutes(deps: AuthDeps) {
+  return {
+    // POST /projects — Harbor: 201 with Location /api/v2.0/projects/{id}; 409 when the name is taken.
+    create: (async (ctx) => {
+      const id = await createProject(deps.db, principal(ctx), await jsonBody(ctx), deps.projectCreation);
+      ctx.status = 201;
+      ctx.set('Location', `/api/v2.0/projects/${id}`);
+      ctx.body = '';
+    }) as Koa.Middleware,
+    // GET /projects/{project_name_or_id}
+    get: (async (ctx) => {
+      ctx.body = await getProject(deps.db, principal(ctx), ctx.params.project_name_or_id, byName(ctx));
+    }) as Koa.Middleware,
+    // DELETE /projects/{project_name_or_id} — only an empty project (412 otherwise).
+    remove: (async (ctx) => {
+      await deleteProject(deps.db, principal(ctx), ctx.params.project_name_or_id, byName(ctx));
+      ctx.status = 200;
+      ctx.body = '';
+    }) as Koa.Middleware,
+    // POST /projects/{project_name_or_id}/members — 201 with Location .../members/{user id}.
+    addMember: (async (ctx) => {
+      const ref = ctx.params.project_name_or_id;
+      const m = await addMember(deps.db, principal(ctx), ref, byName(ctx), await jsonBody(ctx));
+      ctx.status = 201;
+      ctx.set('Location', `/api/v2.0/projects/${m.projectId}/members/${m.userId}`);
+      ctx.body = '';
+    }) as Koa.Middleware,
+  };
+}

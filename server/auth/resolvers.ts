@@ -1,0 +1,66 @@
+// Authentication as a list of resolvers, first match wins: a Bearer registry token (on
+// /v2 only), Basic credentials of a user, or nobody (anonymous). Credentials that are
+// presented but wrong are an error, never a fall-back to anonymous.
+import { authenticate } from '../projects/identity.js';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../log/logger.js';
+import { anonymous, type Principal } from './principal.js';
+import { TokenError, verifyToken, type SigningKey } from './tokens.js';
+
+export const tokenIssuer = 'berth-token-issuer';
+
+export interface AuthDeps {
+  db: Database;
+  /** Loaded once per process; the newest signs, all verify. */
+  keys: () => SigningKey[];
+  tokenService: string;
+  tokenExpirationMs: number;
+  externalUrl?: string;
+  projectCreation: 'everyone' | 'adminonly';
+  log?: Logger;
+}
+
+export class CredentialsError extends Error {
+  constructor(
+    readonly reason: 'invalid' | 'throttled' | 'invalid_token',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function parseBasic(header: string): { username: string; password: string } | undefined {
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!m) return undefined;
+  const text = Buffer.from(m[1], 'base64').toString('utf8');
+  const i = text.indexOf(':');
+  if (i < 1) return undefined;
+  return { username: text.slice(0, i), password: text.slice(i + 1) };
+}
+
+export async function resolvePrincipal(deps: AuthDeps, authorization: string | undefined, address: string, opts: { bearer: boolean }): Promise<Principal> {
+  if (!authorization) return anonymous;
+  if (opts.bearer && /^Bearer\s/i.test(authorization)) {
+    try {
+      const claims = verifyToken(authorization.replace(/^Bearer\s+/i, '').trim(), deps.keys(), { issuer: tokenIssuer, service: deps.tokenService });
+      return { kind: 'token', subject: claims.sub, claims };
+    } catch (err) {
+      if (err instanceof TokenError) throw new CredentialsError('invalid_token', err.message);
+      throw err;
+    }
+  }
+  const basic = parseBasic(authorization);
+  if (!basic) throw new CredentialsError('invalid', 'unsupported or malformed Authorization header');
+  try {
+    const user = await authenticate(deps.db, basic.username, basic.password, address);
+    return { kind: 'user', id: user.id, username: user.username, sysadmin: user.sysadmin };
+  } catch (err) {
+    const reason = (err as { reason?: string }).reason;
+    if (reason === 'invalid' || reason === 'throttled') {
+      // The audit log (next issue) records these too; the log line is for operators now.
+      deps.log?.warn({ username: basic.username.slice(0, 100), address, reason }, 'login failed');
+      throw new CredentialsError(reason, (err as Error).message);
+    }
+    throw err;
+  }
+}

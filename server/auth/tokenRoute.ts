@@ -1,0 +1,59 @@
+// The Docker token endpoint (distribution docs/spec/auth/token.md), outside /v2 and /api:
+// GET /service/token?service=&scope=…  with Basic credentials or none, and
+// POST /service/token with grant_type=password (what containerd tries first).
+import type Koa from 'koa';
+import { readSmallBody } from '../distribution/params.js';
+import type { Principal } from './principal.js';
+import { CredentialsError, resolvePrincipal, type AuthDeps } from './resolvers.js';
+import { issueRegistryToken } from './tokenService.js';
+import { parseScope, type AccessEntry } from './tokens.js';
+
+function fail(ctx: Koa.Context, status: number, code: string, message: string): void {
+  ctx.status = status;
+  if (status === 401) ctx.set('WWW-Authenticate', 'Basic realm="berth"');
+  ctx.body = { errors: [{ code, message }] };
+}
+
+function scopesOf(values: string[]): AccessEntry[] {
+  return values.flatMap((v) => v.split(' ')).map(parseScope).filter((s): s is AccessEntry => s !== undefined);
+}
+
+async function respond(deps: AuthDeps, ctx: Koa.Context, service: string | undefined, authorization: string | undefined, scopes: AccessEntry[]): Promise<void> {
+  if (service !== undefined && service !== deps.tokenService) return fail(ctx, 400, 'BAD_REQUEST', `unknown service ${JSON.stringify(service.slice(0, 100))}`);
+  let principal: Principal;
+  try {
+    principal = await resolvePrincipal(deps, authorization, ctx.socket.remoteAddress ?? '', { bearer: false });
+  } catch (err) {
+    if (!(err instanceof CredentialsError)) throw err;
+    return err.reason === 'throttled' ? fail(ctx, 429, 'TOO_MANY_REQUESTS', err.message) : fail(ctx, 401, 'UNAUTHORIZED', err.message);
+  }
+  // Anonymous and asking for nothing: nothing to grant (Harbor answers the same).
+  if (principal.kind === 'anonymous' && !scopes.length) return fail(ctx, 401, 'UNAUTHORIZED', 'credentials required');
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = await issueRegistryToken(deps, principal, scopes);
+}
+
+export function tokenRoute(deps: AuthDeps): Koa.Middleware {
+  return async (ctx) => {
+    if (ctx.method === 'GET') {
+      const scope = ctx.query.scope;
+      const service = typeof ctx.query.service === 'string' ? ctx.query.service : undefined;
+      return respond(deps, ctx, service, ctx.get('Authorization') || undefined, scopesOf(scope === undefined ? [] : Array.isArray(scope) ? scope : [scope]));
+    }
+    if (ctx.method === 'POST') {
+      const form = new URLSearchParams((await readSmallBody(ctx, 64 * 1024)).toString('utf8'));
+      const grant = form.get('grant_type');
+      if (grant !== 'password') {
+        ctx.status = 400;
+        ctx.body = { error: 'unsupported_grant_type' };
+        return;
+      }
+      const username = form.get('username') ?? '';
+      const password = form.get('password') ?? '';
+      const authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+      return respond(deps, ctx, form.get('service') ?? undefined, authorization, scopesOf(form.getAll('scope')));
+    }
+    ctx.set('Allow', 'GET, POST');
+    fail(ctx, 405, 'METHOD_NOT_ALLOWED', 'use GET or POST');
+  };
+}

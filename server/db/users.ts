@@ -1,0 +1,63 @@
+import type { Queryer } from './database.js';
+
+export interface UserRow {
+  id: number;
+  username: string;
+  email: string | null;
+  realname: string | null;
+  password_hash: string;
+  sysadmin: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const columns = 'id, username, email, realname, password_hash, sysadmin, created_at, updated_at';
+
+export async function findUserByName(q: Queryer, username: string): Promise<UserRow | undefined> {
+  const { rows } = await q.query<UserRow>(`SELECT ${columns} FROM users WHERE username = $1`, [username]);
+  return rows[0];
+}
+
+export async function findUserById(q: Queryer, id: number): Promise<UserRow | undefined> {
+  const { rows } = await q.query<UserRow>(`SELECT ${columns} FROM users WHERE id = $1`, [id]);
+  return rows[0];
+}
+
+/** Inserts a user; undefined when the name is taken. */
+export async function saveUser(
+  q: Queryer,
+  u: { username: string; email?: string; realname?: string; passwordHash: string; sysadmin: boolean },
+): Promise<UserRow | undefined> {
+  const { rows } = await q.query<UserRow>(
+    `INSERT INTO users (username, email, realname, password_hash, sysadmin) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT ON CONSTRAINT uq_users_username DO NOTHING RETURNING ${columns}`,
+    [u.username, u.email ?? null, u.realname ?? null, u.passwordHash, u.sysadmin],
+  );
+  return rows[0];
+}
+
+export async function countFailures(q: Queryer, keys: string[], windowMs: number): Promise<number> {
+  const { rows } = await q.query<{ failures: number }>(
+    `SELECT COALESCE(max(failures), 0)::int AS failures FROM login_failures
+      WHERE key = ANY($1::text[]) AND window_started_at > now() - ($2::bigint * interval '1 millisecond')`,
+    [keys, windowMs],
+  );
+  return rows[0].failures;
+}
+
+/** Counts one failure for each key, starting a new window where the old one ended. */
+export async function saveFailure(q: Queryer, keys: string[], windowMs: number): Promise<void> {
+  for (const key of keys) {
+    await q.query(
+      `INSERT INTO login_failures (key, failures) VALUES ($1, 1)
+       ON CONFLICT ON CONSTRAINT pk_login_failures DO UPDATE SET
+         failures = CASE WHEN login_failures.window_started_at > now() - ($2::bigint * interval '1 millisecond') THEN login_failures.failures + 1 ELSE 1 END,
+         window_started_at = CASE WHEN login_failures.window_started_at > now() - ($2::bigint * interval '1 millisecond') THEN login_failures.window_started_at ELSE now() END`,
+      [key, windowMs],
+    );
+  }
+}
+
+export async function removeFailures(q: Queryer, key: string): Promise<void> {
+  await q.query('DELETE FROM login_failures WHERE key = $1', [key]);
+}

@@ -1,0 +1,150 @@
+// Projects and their members, and the question every request asks: what may this
+// principal do in the project a repository belongs to?
+import { ApiError } from '../api/errors.js';
+import type { Principal } from '../auth/principal.js';
+import type { Database, Queryer } from '../db/database.js';
+import {
+  countProjectRepositories,
+  findProjectAccess,
+  findProjectById,
+  findProjectByName,
+  removeProject,
+  saveMember,
+  saveProject,
+  type ProjectRow,
+} from '../db/projects.js';
+import { findUserByName } from '../db/users.js';
+import { can, isRoleId, roleIds, roleNames, type Action, type ProjectAccess, type Resource } from './permissions.js';
+
+// Harbor's project name rule.
+const projectNameRe = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+
+/** The project a repository belongs to: its first path component. */
+export function projectOf(repository: string): string | undefined {
+  const i = repository.indexOf('/');
+  return i > 0 ? repository.slice(0, i) : undefined;
+}
+
+export interface ProjectDecision {
+  exists: boolean;
+  access: ProjectAccess;
+}
+
+/** What the principal is in the named project (a missing project grants nothing, except to admins). */
+export async function projectAccess(q: Queryer, principal: Principal, projectName: string | undefined): Promise<ProjectDecision> {
+  const sysadmin = principal.kind === 'user' && principal.sysadmin;
+  if (!projectName) return { exists: false, access: { sysadmin, projectPublic: false } };
+  const row = await findProjectAccess(q, projectName, principal.kind === 'user' ? principal.id : null);
+  if (!row) return { exists: false, access: { sysadmin, projectPublic: false } };
+  const role = row.role_id !== null && isRoleId(row.role_id) ? roleNames[row.role_id] : undefined;
+  return { exists: true, access: { sysadmin, role, projectPublic: row.public } };
+}
+
+export async function allows(q: Queryer, principal: Principal, projectName: string | undefined, resource: Resource, action: Action): Promise<boolean> {
+  const d = await projectAccess(q, principal, projectName);
+  return d.exists && can(d.access, resource, action);
+}
+
+export interface ProjectView {
+  project_id: number;
+  name: string;
+  public: boolean;
+  owner_id: number | null;
+  owner_name: string | null;
+  creation_time: string;
+  update_time: string;
+  metadata: { public: string };
+  current_user_role_id?: number;
+}
+
+function view(row: ProjectRow, role?: number): ProjectView {
+  return {
+    project_id: row.id,
+    name: row.name,
+    public: row.public,
+    owner_id: row.owner_id,
+    owner_name: row.owner_name,
+    creation_time: new Date(row.created_at).toISOString(),
+    update_time: new Date(row.updated_at).toISOString(),
+    metadata: { public: String(row.public) },
+    ...(role ? { current_user_role_id: role } : {}),
+  };
+}
+
+function requireUser(principal: Principal): Extract<Principal, { kind: 'user' }> {
+  if (principal.kind !== 'user') throw new ApiError('UNAUTHORIZED', 'log in first');
+  return principal;
+}
+
+export interface NewProject {
+  project_name?: unknown;
+  public?: unknown;
+  metadata?: { public?: unknown };
+}
+
+/** POST /projects: the creator becomes its project admin. */
+export async function createProject(db: Database, principal: Principal, input: NewProject, creation: 'everyone' | 'adminonly'): Promise<number> {
+  const user = requireUser(principal);
+  if (creation === 'adminonly' && !user.sysadmin) throw new ApiError('FORBIDDEN', 'only system administrators may create projects');
+  const name = input.project_name;
+  if (typeof name !== 'string' || name.length < 1 || name.length > 255 || !projectNameRe.test(name)) {
+    throw new ApiError('BAD_REQUEST', 'project_name must be 1 to 255 lower-case letters, digits and separators (., _, -) between them');
+  }
+  const flag = input.metadata?.public ?? input.public;
+  if (flag !== undefined && flag !== 'true' && flag !== 'false' && typeof flag !== 'boolean') {
+    throw new ApiError('BAD_REQUEST', 'metadata.public must be "true" or "false"');
+  }
+  const isPublic = flag === true || flag === 'true';
+  return db.tx(async (q) => {
+    const id = await saveProject(q, { name, public: isPublic, ownerId: user.id });
+    if (id === undefined) throw new ApiError('CONFLICT', `project ${name} already exists`);
+    await saveMember(q, id, user.id, roleIds.projectAdmin);
+    return id;
+  });
+}
+
+/**
+ * A project by name or id, as the principal may see it. A private project the principal
+ * is not in is NOT_FOUND, so its existence is not disclosed.
+ */
+export async function getProject(db: Database, principal: Principal, ref: string, byName: boolean): Promise<ProjectView> {
+  const row = byName || !/^\d+$/.test(ref) ? await findProjectByName(db, ref) : await findProjectById(db, Number(ref));
+  const notFound = new ApiError('NOT_FOUND', `project ${ref.slice(0, 300)} not found`);
+  if (!row) throw notFound;
+  const d = await projectAccess(db, principal, row.name);
+  if (!can(d.access, '', 'read')) throw notFound;
+  return view(row, d.access.role ? roleIds[d.access.role] : undefined);
+}
+
+/** DELETE /projects/{p}: only when it holds no repositories. */
+export async function deleteProject(db: Database, principal: Principal, ref: string, byName: boolean): Promise<void> {
+  requireUser(principal);
+  const project = await getProject(db, principal, ref, byName);
+  const d = await projectAccess(db, principal, project.name);
+  if (!can(d.access, '', 'delete')) throw new ApiError('FORBIDDEN', `deleting project ${project.name} needs the project admin role`);
+  const repositories = await countProjectRepositories(db, project.name);
+  if (repositories > 0) throw new ApiError('PRECONDITION_FAILED', `project ${project.name} still holds ${repositories} repositories; delete them first`);
+  await removeProject(db, project.project_id);
+}
+
+export interface NewMember {
+  role_id?: unknown;
+  member_user?: { username?: unknown };
+}
+
+/** POST /projects/{p}/members. */
+export async function addMember(db: Database, principal: Principal, ref: string, byName: boolean, input: NewMember): Promise<{ projectId: number; userId: number }> {
+  requireUser(principal);
+  const project = await getProject(db, principal, ref, byName);
+  const d = await projectAccess(db, principal, project.name);
+  if (!can(d.access, 'member', 'create')) throw new ApiError('FORBIDDEN', `adding members to ${project.name} needs the project admin role`);
+  if (!isRoleId(input.role_id)) throw new ApiError('BAD_REQUEST', 'role_id must be 1 (project admin), 2 (developer), 3 (guest), 4 (maintainer) or 5 (limited guest)');
+  const username = input.member_user?.username;
+  if (typeof username !== 'string') throw new ApiError('BAD_REQUEST', 'member_user.username is required');
+  const user = await findUserByName(db, username);
+  if (!user) throw new ApiError('NOT_FOUND', `user ${username.slice(0, 100)} not found`);
+  if (!(await saveMember(db, project.project_id, user.id, input.role_id))) {
+    throw new ApiError('CONFLICT', `${username} is already a member of ${project.name}`);
+  }
+  return { projectId: project.project_id, userId: user.id };
+}
