@@ -1,0 +1,87 @@
+// The Harbor-compatible project, member and user endpoints that exist so far.
+import assert from 'node:assert/strict';
+import { addMember, admin, basic, createProject, createUser } from '../helpers/api.js';
+import { testDbKind } from '../helpers/database.js';
+import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
+import { pushImage } from '../helpers/v2client.js';
+
+const password = 'Passw0rd-Test';
+const as = (username: string) => ({ Authorization: basic({ username, password }), 'Content-Type': 'application/json' });
+
+describe(`projects API (${testDbKind})`, () => {
+  let r: TestRegistry;
+  before(async () => {
+    r = await startTestRegistry();
+    for (const u of ['owner1', 'dev1', 'stranger']) await createUser(r.url, u, password);
+  });
+  after(async () => r?.close());
+
+  it('lets any user create a project and makes them its admin', async () => {
+    const res = await fetch(`${r.url}/api/v2.0/projects`, { method: 'POST', headers: as('owner1'), body: JSON.stringify({ project_name: 'own', metadata: { public: 'false' } }) });
+    assert.equal(res.status, 201);
+    assert.match(res.headers.get('location')!, /^\/api\/v2\.0\/projects\/\d+$/);
+    const got = await fetch(`${r.url}/api/v2.0/projects/own`, { headers: { ...as('owner1'), 'X-Is-Resource-Name': 'true' } });
+    assert.equal(got.status, 200);
+    const body = await got.json();
+    assert.equal(body.name, 'own');
+    assert.equal(body.metadata.public, 'false');
+    assert.equal(body.owner_name, 'owner1');
+    assert.equal(body.current_user_role_id, 1);
+    const byId = await fetch(`${r.url}${res.headers.get('location')}`, { headers: as('owner1') });
+    assert.equal((await byId.json()).name, 'own');
+  });
+
+  it('refuses bad names and duplicates with Harbor codes', async () => {
+    for (const name of ['Upper', '-x', 'a b', '', 'a'.repeat(256)]) {
+      const res = await fetch(`${r.url}/api/v2.0/projects`, { method: 'POST', headers: as('owner1'), body: JSON.stringify({ project_name: name }) });
+      assert.equal(res.status, 400, name);
+      assert.equal((await res.json()).errors[0].code, 'BAD_REQUEST');
+    }
+    const dup = await fetch(`${r.url}/api/v2.0/projects`, { method: 'POST', headers: as('owner1'), body: JSON.stringify({ project_name: 'own' }) });
+    assert.equal(dup.status, 409);
+    assert.equal((await dup.json()).errors[0].code, 'CONFLICT');
+    const anon = await fetch(`${r.url}/api/v2.0/projects`, { method: 'POST', body: JSON.stringify({ project_name: 'anon' }) });
+    assert.equal(anon.status, 401);
+    const wrong = await fetch(`${r.url}/api/v2.0/users/current`, { headers: { Authorization: basic({ username: 'owner1', password: 'nope' }) } });
+    assert.equal(wrong.status, 401);
+  });
+
+  it('hides private projects from non-members (404), shows public ones to anyone', async () => {
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects/own`, { headers: as('stranger') })).status, 404);
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects/own`)).status, 404);
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects/library`)).status, 200);
+  });
+
+  it('lets only a project admin add members, and deletes a project only when empty', async () => {
+    await addMember(r.url, 'own', 'dev1', 2);
+    const byDev = await fetch(`${r.url}/api/v2.0/projects/own/members`, { method: 'POST', headers: as('dev1'), body: JSON.stringify({ role_id: 3, member_user: { username: 'stranger' } }) });
+    assert.equal(byDev.status, 403);
+    const again = await fetch(`${r.url}/api/v2.0/projects/own/members`, { method: 'POST', headers: as('owner1'), body: JSON.stringify({ role_id: 2, member_user: { username: 'dev1' } }) });
+    assert.equal(again.status, 409);
+    const badRole = await fetch(`${r.url}/api/v2.0/projects/own/members`, { method: 'POST', headers: as('owner1'), body: JSON.stringify({ role_id: 9, member_user: { username: 'stranger' } }) });
+    assert.equal(badRole.status, 400);
+
+    await pushImage(r.url, 'own/app', 'v1');
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects/own`, { method: 'DELETE', headers: as('dev1') })).status, 403);
+    const notEmpty = await fetch(`${r.url}/api/v2.0/projects/own`, { method: 'DELETE', headers: as('owner1') });
+    assert.equal(notEmpty.status, 412);
+    assert.match((await notEmpty.json()).errors[0].message, /still holds 1 repositories/);
+    assert.equal((await fetch(`${r.url}/v2/own/app/manifests/v1`, { method: 'DELETE', headers: { Authorization: basic(admin) } })).status, 202);
+    // Deleting the manifest leaves the layer links; the repository still holds blobs.
+    await createProject(r.url, 'empty1');
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects/empty1`, { method: 'DELETE', headers: { Authorization: basic(admin) } })).status, 200);
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects/empty1`, { headers: { Authorization: basic(admin) } })).status, 404);
+  });
+
+  it('creates users for administrators only, with Harbor password rules', async () => {
+    const byUser = await fetch(`${r.url}/api/v2.0/users`, { method: 'POST', headers: as('owner1'), body: JSON.stringify({ username: 'x1', password }) });
+    assert.equal(byUser.status, 403);
+    const weak = await fetch(`${r.url}/api/v2.0/users`, { method: 'POST', headers: { Authorization: basic(admin) }, body: JSON.stringify({ username: 'x2', password: 'short' }) });
+    assert.equal(weak.status, 400);
+    const me = await fetch(`${r.url}/api/v2.0/users/current`, { headers: as('owner1') });
+    const body = await me.json();
+    assert.equal(body.username, 'owner1');
+    assert.equal(body.sysadmin_flag, false);
+    assert.ok(!('password_hash' in body) && !('password' in body));
+  });
+});
