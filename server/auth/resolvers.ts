@@ -5,7 +5,7 @@ import { authenticate } from '../projects/identity.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log/logger.js';
 import { anonymous, type Principal } from './principal.js';
-import { TokenError, verifyToken, type SigningKey } from './tokens.js';
+import { TokenError, verifyToken, type SigningKey, type TokenClaims } from './tokens.js';
 
 export const tokenIssuer = 'berth-token-issuer';
 
@@ -38,11 +38,26 @@ export function parseBasic(header: string): { username: string; password: string
   return { username: text.slice(0, i), password: text.slice(i + 1) };
 }
 
+// NOTE: verified tokens, by their exact text, until they expire. A token is immutable and
+// self-contained, so a hit is as good as a verification on any node; it spares the RSA
+// check (and jsonwebtoken's key parsing) on every request of a pull.
+const verifiedTokens = new Map<string, TokenClaims>();
+const maxVerifiedTokens = 10_000;
+
+function verifyCached(deps: AuthDeps, token: string): TokenClaims {
+  const hit = verifiedTokens.get(token);
+  if (hit && hit.exp > Date.now() / 1000) return hit;
+  const claims = verifyToken(token, deps.keys(), { issuer: tokenIssuer, service: deps.tokenService });
+  if (verifiedTokens.size >= maxVerifiedTokens) verifiedTokens.clear();
+  verifiedTokens.set(token, claims);
+  return claims;
+}
+
 export async function resolvePrincipal(deps: AuthDeps, authorization: string | undefined, address: string, opts: { bearer: boolean }): Promise<Principal> {
   if (!authorization) return anonymous;
   if (opts.bearer && /^Bearer\s/i.test(authorization)) {
     try {
-      const claims = verifyToken(authorization.replace(/^Bearer\s+/i, '').trim(), deps.keys(), { issuer: tokenIssuer, service: deps.tokenService });
+      const claims = verifyCached(deps, authorization.replace(/^Bearer\s+/i, '').trim());
       return { kind: 'token', subject: claims.sub, claims };
     } catch (err) {
       if (err instanceof TokenError) throw new CredentialsError('invalid_token', err.message);
