@@ -1,11 +1,52 @@
 // /api/v2.0/projects and members (Harbor v2 shapes).
 import type Koa from 'koa';
 import type { AuthDeps } from '../auth/resolvers.js';
-import { addMember, createProject, deleteProject, getProject } from '../projects/projects.js';
+import {
+  addMember,
+  changeMemberRole,
+  createProject,
+  deleteMember,
+  deleteProject,
+  getProject,
+  listProjectMembers,
+  listProjectsFor,
+  projectFilterKeys,
+  projectSortKeys,
+  updateProject,
+} from '../projects/projects.js';
 import { byName, jsonBody, principal } from './auth.js';
+import { listParams, queryParam, respondPage } from './listing.js';
 
 export function projectRoutes(deps: AuthDeps) {
   return {
+    // GET /projects?q=name=~x,public=true&sort=-creation_time&page=&page_size=
+    list: (async (ctx) => {
+      const query = listParams(ctx, projectFilterKeys, projectSortKeys);
+      const { items, total } = await listProjectsFor(deps.db, principal(ctx), query);
+      respondPage(ctx, items, total, query.paging);
+    }) as Koa.Middleware,
+    // PUT /projects/{project_name_or_id} — {metadata: {public: "true"|"false"}}
+    update: (async (ctx) => {
+      await updateProject(deps.db, principal(ctx), ctx.params.project_name_or_id, byName(ctx), await jsonBody(ctx));
+      ctx.status = 200;
+      ctx.body = '';
+    }) as Koa.Middleware,
+    // GET /projects/{project_name_or_id}/members?entityname=
+    listMembers: (async (ctx) => {
+      ctx.body = await listProjectMembers(deps.db, principal(ctx), ctx.params.project_name_or_id, byName(ctx), queryParam(ctx, 'entityname'));
+    }) as Koa.Middleware,
+    // PUT /projects/{project_name_or_id}/members/{mid} — {role_id}
+    updateMember: (async (ctx) => {
+      await changeMemberRole(deps.db, principal(ctx), ctx.params.project_name_or_id, byName(ctx), ctx.params.mid, await jsonBody(ctx));
+      ctx.status = 200;
+      ctx.body = '';
+    }) as Koa.Middleware,
+    // DELETE /projects/{project_name_or_id}/members/{mid}
+    removeMember: (async (ctx) => {
+      await deleteMember(deps.db, principal(ctx), ctx.params.project_name_or_id, byName(ctx), ctx.params.mid);
+      ctx.status = 200;
+      ctx.body = '';
+    }) as Koa.Middleware,
     // POST /projects — Harbor: 201 with Location /api/v2.0/projects/{id}; 409 when the name is taken.
     create: (async (ctx) => {
       const id = await createProject(deps.db, principal(ctx), await jsonBody(ctx), deps.projectCreation);

@@ -1,11 +1,30 @@
 // /api/v2.0/users (Harbor v2 shapes).
 import type Koa from 'koa';
 import type { AuthDeps } from '../auth/resolvers.js';
-import { createUser, currentUser } from '../projects/users.js';
+import { changePassword, createUser, currentUser, deleteUser, listUsersFor } from '../projects/users.js';
 import { jsonBody, principal } from './auth.js';
+import { pagingOf, queryParam, respondPage } from './listing.js';
 
 export function userRoutes(deps: AuthDeps) {
   return {
+    // GET /users?username=&page=&page_size= (administrators)
+    list: (async (ctx) => {
+      const paging = pagingOf(ctx);
+      const { items, total } = await listUsersFor(deps.db, principal(ctx), queryParam(ctx, 'username'), paging);
+      respondPage(ctx, items, total, paging);
+    }) as Koa.Middleware,
+    // PUT /users/{user_id}/password — {old_password, new_password}
+    password: (async (ctx) => {
+      await changePassword(deps.db, principal(ctx), ctx.params.user_id, await jsonBody(ctx));
+      ctx.status = 200;
+      ctx.body = '';
+    }) as Koa.Middleware,
+    // DELETE /users/{user_id} (administrators)
+    remove: (async (ctx) => {
+      await deleteUser(deps.db, principal(ctx), ctx.params.user_id);
+      ctx.status = 200;
+      ctx.body = '';
+    }) as Koa.Middleware,
     // POST /users — system administrators; 201 with Location /api/v2.0/users/{id}.
     create: (async (ctx) => {
       const id = await createUser(deps.db, principal(ctx), await jsonBody(ctx));

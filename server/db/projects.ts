@@ -69,3 +69,65 @@ export async function saveMember(q: Queryer, projectId: number, userId: number, 
   );
   return res.rowCount > 0;
 }
+
+export interface ProjectListFilter {
+  /** Only projects visible to this user (public or member); undefined: every project (admins). */
+  visibleTo?: number | null;
+  nameExact?: string;
+  nameContains?: string;
+  public?: boolean;
+  orderBy: Array<{ column: 'name' | 'created_at'; descending: boolean }>;
+  limit: number;
+  offset: number;
+}
+
+/** One page of projects and the total matching count. Every value is a parameter. */
+export async function listProjects(q: Queryer, f: ProjectListFilter): Promise<{ rows: Array<ProjectRow & { role_id: number | null }>; total: number }> {
+  const where: string[] = [];
+  const params: unknown[] = [f.visibleTo ?? null];
+  if (f.visibleTo !== undefined) where.push('(p.public OR m.role_id IS NOT NULL)');
+  if (f.nameExact !== undefined) where.push(`p.name = $${params.push(f.nameExact)}`);
+  if (f.nameContains !== undefined) where.push(`strpos(p.name, $${params.push(f.nameContains)}) > 0`);
+  if (f.public !== undefined) where.push(`p.public = $${params.push(f.public)}`);
+  const from = `FROM projects p LEFT JOIN users u ON u.id = p.owner_id LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = $1
+    ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
+  // Column names come from a closed union, never from the request.
+  const order = [...f.orderBy.map((o) => `p.${o.column} ${o.descending ? 'DESC' : 'ASC'}`), 'p.id ASC'].join(', ');
+  const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n ${from}`, params)).rows[0].n;
+  const rows = (
+    await q.query<ProjectRow & { role_id: number | null }>(
+      `SELECT ${columns}, m.role_id ${from} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, f.limit, f.offset],
+    )
+  ).rows;
+  return { rows, total };
+}
+
+export async function updateProjectPublic(q: Queryer, id: number, isPublic: boolean): Promise<void> {
+  await q.query('UPDATE projects SET public = $2, updated_at = now() WHERE id = $1', [id, isPublic]);
+}
+
+export interface MemberRow {
+  user_id: number;
+  username: string;
+  role_id: number;
+}
+
+export async function listMembers(q: Queryer, projectId: number, nameContains?: string): Promise<MemberRow[]> {
+  const { rows } = await q.query<MemberRow>(
+    `SELECT m.user_id, u.username, m.role_id FROM project_members m JOIN users u ON u.id = m.user_id
+      WHERE m.project_id = $1 AND ($2::text IS NULL OR strpos(u.username, $2) > 0) ORDER BY u.username`,
+    [projectId, nameContains ?? null],
+  );
+  return rows;
+}
+
+export async function updateMemberRole(q: Queryer, projectId: number, userId: number, roleId: number): Promise<boolean> {
+  const res = await q.query('UPDATE project_members SET role_id = $3 WHERE project_id = $1 AND user_id = $2', [projectId, userId, roleId]);
+  return res.rowCount > 0;
+}
+
+export async function removeMember(q: Queryer, projectId: number, userId: number): Promise<boolean> {
+  const res = await q.query('DELETE FROM project_members WHERE project_id = $1 AND user_id = $2', [projectId, userId]);
+  return res.rowCount > 0;
+}

@@ -61,3 +61,19 @@ export async function saveFailure(q: Queryer, keys: string[], windowMs: number):
 export async function removeFailures(q: Queryer, key: string): Promise<void> {
   await q.query('DELETE FROM login_failures WHERE key = $1', [key]);
 }
+
+export async function listUsers(q: Queryer, usernameContains: string | undefined, limit: number, offset: number): Promise<{ rows: UserRow[]; total: number }> {
+  const where = '($1::text IS NULL OR strpos(username, $1) > 0)';
+  const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE ${where}`, [usernameContains ?? null])).rows[0].n;
+  const { rows } = await q.query<UserRow>(`SELECT ${columns} FROM users WHERE ${where} ORDER BY id LIMIT $2 OFFSET $3`, [usernameContains ?? null, limit, offset]);
+  return { rows, total };
+}
+
+export async function updatePasswordHash(q: Queryer, id: number, passwordHash: string): Promise<void> {
+  await q.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [id, passwordHash]);
+}
+
+export async function removeUser(q: Queryer, id: number): Promise<boolean> {
+  const res = await q.query('DELETE FROM users WHERE id = $1', [id]);
+  return res.rowCount > 0;
+}

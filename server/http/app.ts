@@ -55,12 +55,20 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router } {
   api.get('/ping', ping);
   api.get('/health', healthRoute(deps.db, deps.store));
   api.get('/openapi.yaml', openApi);
+  api.get('/projects', projects.list);
   api.post('/projects', projects.create);
   api.get('/projects/:project_name_or_id', projects.get);
+  api.put('/projects/:project_name_or_id', projects.update);
   api.delete('/projects/:project_name_or_id', projects.remove);
+  api.get('/projects/:project_name_or_id/members', projects.listMembers);
   api.post('/projects/:project_name_or_id/members', projects.addMember);
+  api.put('/projects/:project_name_or_id/members/:mid', projects.updateMember);
+  api.delete('/projects/:project_name_or_id/members/:mid', projects.removeMember);
+  api.get('/users', users.list);
   api.post('/users', users.create);
   api.get('/users/current', users.current);
+  api.put('/users/:user_id/password', users.password);
+  api.delete('/users/:user_id', users.remove);
   const apiRoutes = api.routes();
 
   app.use(async (ctx, next) => {

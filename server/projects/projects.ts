@@ -1,11 +1,17 @@
 // Projects and their members, and the question every request asks: what may this
 // principal do in the project a repository belongs to?
 import { ApiError } from '../api/errors.js';
+import type { Filter, Paging, SortKey } from '../api/query.js';
 import type { Principal } from '../auth/principal.js';
 import type { Database, Queryer } from '../db/database.js';
 import {
   countProjectRepositories,
   findProjectAccess,
+  listMembers,
+  listProjects,
+  removeMember,
+  updateMemberRole,
+  updateProjectPublic,
   findProjectById,
   findProjectByName,
   removeProject,
@@ -147,4 +153,96 @@ export async function addMember(db: Database, principal: Principal, ref: string,
     throw new ApiError('CONFLICT', `${username} is already a member of ${project.name}`);
   }
   return { projectId: project.project_id, userId: user.id };
+}
+
+export interface ProjectQuery {
+  filters: Map<string, Filter>;
+  sort: SortKey[];
+  paging: Paging;
+}
+
+/** Keys GET /projects may filter and sort by. */
+export const projectFilterKeys = ['name', 'public'] as const;
+export const projectSortKeys = ['name', 'creation_time'] as const;
+
+/** GET /projects: public projects and the caller's own; every project for administrators. */
+export async function listProjectsFor(db: Database, principal: Principal, query: ProjectQuery): Promise<{ items: ProjectView[]; total: number }> {
+  const sysadmin = principal.kind === 'user' && principal.sysadmin;
+  const name = query.filters.get('name');
+  const pub = query.filters.get('public');
+  if (name && name.kind !== 'exact' && name.kind !== 'fuzzy') throw new ApiError('BAD_REQUEST', 'name filters by exact value (name=x) or substring (name=~x)');
+  if (pub && (pub.kind !== 'exact' || (pub.value !== 'true' && pub.value !== 'false'))) throw new ApiError('BAD_REQUEST', 'public filters by public=true or public=false');
+  const { rows, total } = await listProjects(db, {
+    visibleTo: sysadmin ? undefined : principal.kind === 'user' ? principal.id : null,
+    nameExact: name?.kind === 'exact' ? String(name.value) : undefined,
+    nameContains: name?.kind === 'fuzzy' ? name.value : undefined,
+    public: pub?.kind === 'exact' ? pub.value === 'true' : undefined,
+    orderBy: query.sort.map((s) => ({ column: s.key === 'name' ? 'name' : 'created_at', descending: s.descending })),
+    limit: query.paging.pageSize,
+    offset: query.paging.offset,
+  });
+  return { items: rows.map((r) => view(r, r.role_id ?? undefined)), total };
+}
+
+/** PUT /projects/{p}: Harbor's body {metadata: {public: "true"|"false"}} (project admins). */
+export async function updateProject(db: Database, principal: Principal, ref: string, byName: boolean, input: NewProject): Promise<void> {
+  requireUser(principal);
+  const project = await getProject(db, principal, ref, byName);
+  const d = await projectAccess(db, principal, project.name);
+  if (!can(d.access, '', 'update')) throw new ApiError('FORBIDDEN', `updating project ${project.name} needs the project admin role`);
+  const flag = input.metadata?.public ?? input.public;
+  if (flag === undefined) return;
+  if (flag !== 'true' && flag !== 'false' && typeof flag !== 'boolean') throw new ApiError('BAD_REQUEST', 'metadata.public must be "true" or "false"');
+  await updateProjectPublic(db, project.project_id, flag === true || flag === 'true');
+}
+
+export interface MemberView {
+  id: number;
+  project_id: number;
+  entity_name: string;
+  entity_type: 'u';
+  entity_id: number;
+  role_id: number;
+  role_name: string;
+}
+
+async function memberProject(db: Database, principal: Principal, ref: string, byName: boolean, action: Action): Promise<ProjectView> {
+  requireUser(principal);
+  const project = await getProject(db, principal, ref, byName);
+  const d = await projectAccess(db, principal, project.name);
+  if (!can(d.access, 'member', action)) throw new ApiError('FORBIDDEN', `${action} on members of ${project.name} is not allowed for your role`);
+  return project;
+}
+
+const harborRoleNames: Record<number, string> = { 1: 'projectAdmin', 2: 'developer', 3: 'guest', 4: 'maintainer', 5: 'limitedGuest' };
+
+/** GET /projects/{p}/members (entityname filters by substring). Member ids are user ids. */
+export async function listProjectMembers(db: Database, principal: Principal, ref: string, byName: boolean, entityName?: string): Promise<MemberView[]> {
+  const project = await memberProject(db, principal, ref, byName, 'list');
+  return (await listMembers(db, project.project_id, entityName)).map((m) => ({
+    id: m.user_id,
+    project_id: project.project_id,
+    entity_name: m.username,
+    entity_type: 'u' as const,
+    entity_id: m.user_id,
+    role_id: m.role_id,
+    role_name: harborRoleNames[m.role_id],
+  }));
+}
+
+/** PUT /projects/{p}/members/{mid} {role_id}. */
+export async function changeMemberRole(db: Database, principal: Principal, ref: string, byName: boolean, memberId: string, input: { role_id?: unknown }): Promise<void> {
+  const project = await memberProject(db, principal, ref, byName, 'update');
+  if (!isRoleId(input.role_id)) throw new ApiError('BAD_REQUEST', 'role_id must be 1 (project admin), 2 (developer), 3 (guest), 4 (maintainer) or 5 (limited guest)');
+  if (!/^\d+$/.test(memberId) || !(await updateMemberRole(db, project.project_id, Number(memberId), input.role_id))) {
+    throw new ApiError('NOT_FOUND', `member ${memberId.slice(0, 50)} not found in ${project.name}`);
+  }
+}
+
+/** DELETE /projects/{p}/members/{mid}. */
+export async function deleteMember(db: Database, principal: Principal, ref: string, byName: boolean, memberId: string): Promise<void> {
+  const project = await memberProject(db, principal, ref, byName, 'delete');
+  if (!/^\d+$/.test(memberId) || !(await removeMember(db, project.project_id, Number(memberId)))) {
+    throw new ApiError('NOT_FOUND', `member ${memberId.slice(0, 50)} not found in ${project.name}`);
+  }
 }

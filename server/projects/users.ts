@@ -2,7 +2,9 @@
 import { ApiError } from '../api/errors.js';
 import type { Principal } from '../auth/principal.js';
 import type { Database } from '../db/database.js';
-import { findUserById, saveUser, type UserRow } from '../db/users.js';
+import bcrypt from 'bcrypt';
+import type { Paging } from '../api/query.js';
+import { findUserById, listUsers, removeUser, saveUser, updatePasswordHash, type UserRow } from '../db/users.js';
 import { checkPasswordPolicy, hashPassword } from './identity.js';
 
 const usernameRe = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,254}$/;
@@ -64,4 +66,45 @@ export async function currentUser(db: Database, principal: Principal): Promise<U
   const row = await findUserById(db, principal.id);
   if (!row) throw new ApiError('UNAUTHORIZED', 'log in first');
   return view(row);
+}
+
+function requireAdmin(principal: Principal): Extract<Principal, { kind: 'user' }> {
+  if (principal.kind !== 'user') throw new ApiError('UNAUTHORIZED', 'log in first');
+  if (!principal.sysadmin) throw new ApiError('FORBIDDEN', 'only system administrators may do this');
+  return principal;
+}
+
+/** GET /users (administrators): `username` filters by substring. */
+export async function listUsersFor(db: Database, principal: Principal, usernameContains: string | undefined, paging: Paging): Promise<{ items: UserView[]; total: number }> {
+  requireAdmin(principal);
+  const { rows, total } = await listUsers(db, usernameContains, paging.pageSize, paging.offset);
+  return { items: rows.map(view), total };
+}
+
+/**
+ * PUT /users/{id}/password {old_password, new_password}: users change their own (proving
+ * the old one); administrators set anyone else's without it.
+ */
+export async function changePassword(db: Database, principal: Principal, userId: string, input: { old_password?: unknown; new_password?: unknown }): Promise<void> {
+  if (principal.kind !== 'user') throw new ApiError('UNAUTHORIZED', 'log in first');
+  const target = /^\d+$/.test(userId) ? await findUserById(db, Number(userId)) : undefined;
+  const self = target?.id === principal.id;
+  if (!target || (!self && !principal.sysadmin)) throw new ApiError(principal.sysadmin ? 'NOT_FOUND' : 'FORBIDDEN', `cannot change the password of user ${userId.slice(0, 50)}`);
+  if (typeof input.new_password !== 'string') throw new ApiError('BAD_REQUEST', 'new_password is required');
+  if (self) {
+    if (typeof input.old_password !== 'string' || !(await bcrypt.compare(input.old_password, target.password_hash))) {
+      throw new ApiError('FORBIDDEN', 'old_password is not correct');
+    }
+  }
+  checkPasswordPolicy(input.new_password);
+  await updatePasswordHash(db, target.id, await hashPassword(input.new_password));
+}
+
+/** DELETE /users/{id} (administrators; never oneself, never the first administrator). */
+export async function deleteUser(db: Database, principal: Principal, userId: string): Promise<void> {
+  const actor = requireAdmin(principal);
+  if (!/^\d+$/.test(userId)) throw new ApiError('NOT_FOUND', `user ${userId.slice(0, 50)} not found`);
+  const id = Number(userId);
+  if (id === actor.id || id === 1) throw new ApiError('FORBIDDEN', 'you cannot delete yourself or the first administrator');
+  if (!(await removeUser(db, id))) throw new ApiError('NOT_FOUND', `user ${userId} not found`);
 }

@@ -84,4 +84,68 @@ describe(`projects API (${testDbKind})`, () => {
     assert.equal(body.sysadmin_flag, false);
     assert.ok(!('password_hash' in body) && !('password' in body));
   });
+
+  it('lists the projects a caller may see, with Harbor paging, filters and sorting', async () => {
+    for (const n of ['list-a', 'list-b', 'list-c']) {
+      const res = await fetch(`${r.url}/api/v2.0/projects`, { method: 'POST', headers: as('owner1'), body: JSON.stringify({ project_name: n, metadata: { public: n === 'list-c' ? 'true' : 'false' } }) });
+      assert.equal(res.status, 201);
+    }
+    const mine = await fetch(`${r.url}/api/v2.0/projects?q=name%3D~list-&sort=-name&page=1&page_size=2`, { headers: as('owner1') });
+    assert.equal(mine.status, 200);
+    assert.equal(mine.headers.get('x-total-count'), '3');
+    assert.deepEqual((await mine.json()).map((p: { name: string }) => p.name), ['list-c', 'list-b']);
+    assert.match(mine.headers.get('link')!, /page=2&page_size=2>; rel="next"$/);
+    const strangers = await fetch(`${r.url}/api/v2.0/projects?q=name%3D~list-`, { headers: as('stranger') });
+    assert.deepEqual((await strangers.json()).map((p: { name: string }) => p.name), ['list-c'], 'non-members see public projects only');
+    const anon = await fetch(`${r.url}/api/v2.0/projects?q=public%3Dtrue`);
+    assert.ok((await anon.json()).every((p: { public: boolean }) => p.public));
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects?q=owner_id%3D1`, { headers: as('owner1') })).status, 400, 'only allowed filter keys');
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects?sort=password`, { headers: as('owner1') })).status, 400, 'only allowed sort keys');
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects?page_size=1000`, { headers: as('owner1') })).status, 422);
+  });
+
+  it('updates the public flag for project admins only', async () => {
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects/list-a`, { method: 'PUT', headers: as('stranger'), body: JSON.stringify({ metadata: { public: 'true' } }) })).status, 404);
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects/list-a`, { method: 'PUT', headers: as('owner1'), body: JSON.stringify({ metadata: { public: 'true' } }) })).status, 200);
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects/list-a`, { headers: as('stranger') })).status, 200, 'now public');
+  });
+
+  it('lists, re-roles and removes members', async () => {
+    await addMember(r.url, 'list-b', 'dev1', 2);
+    const list = await fetch(`${r.url}/api/v2.0/projects/list-b/members`, { headers: as('owner1') });
+    const members = await list.json();
+    assert.deepEqual(members.map((m: { entity_name: string; role_id: number }) => [m.entity_name, m.role_id]), [['dev1', 2], ['owner1', 1]]);
+    const dev = members.find((m: { entity_name: string }) => m.entity_name === 'dev1');
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects/list-b/members/${dev.id}`, { method: 'PUT', headers: as('dev1'), body: JSON.stringify({ role_id: 1 }) })).status, 403, 'a developer cannot promote itself');
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects/list-b/members/${dev.id}`, { method: 'PUT', headers: as('owner1'), body: JSON.stringify({ role_id: 3 }) })).status, 200);
+    const guestPush = await fetch(`${r.url}/v2/list-b/app/blobs/uploads/`, { method: 'POST', headers: { Authorization: basic({ username: 'dev1', password }) } });
+    assert.equal(guestPush.status, 403, 'the new role applies at once');
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects/list-b/members/${dev.id}`, { method: 'DELETE', headers: as('owner1') })).status, 200);
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects/list-b`, { headers: as('dev1') })).status, 404, 'no longer a member');
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects/list-b/members/999999`, { method: 'DELETE', headers: as('owner1') })).status, 404);
+  });
+
+  it('pages users, changes passwords and deletes users', async () => {
+    const page = await fetch(`${r.url}/api/v2.0/users?page=1&page_size=2`, { headers: { Authorization: basic(admin) } });
+    assert.equal(page.status, 200);
+    assert.equal((await page.json()).length, 2);
+    assert.ok(Number(page.headers.get('x-total-count')) >= 4);
+    assert.equal((await fetch(`${r.url}/api/v2.0/users`, { headers: as('owner1') })).status, 403);
+
+    const me = await (await fetch(`${r.url}/api/v2.0/users/current`, { headers: as('stranger') })).json();
+    const wrongOld = await fetch(`${r.url}/api/v2.0/users/${me.user_id}/password`, { method: 'PUT', headers: as('stranger'), body: JSON.stringify({ old_password: 'nope', new_password: 'Newer-Passw0rd' }) });
+    assert.equal(wrongOld.status, 403);
+    const ok = await fetch(`${r.url}/api/v2.0/users/${me.user_id}/password`, { method: 'PUT', headers: as('stranger'), body: JSON.stringify({ old_password: password, new_password: 'Newer-Passw0rd' }) });
+    assert.equal(ok.status, 200);
+    assert.equal((await fetch(`${r.url}/api/v2.0/users/current`, { headers: as('stranger') })).status, 401, 'the old password stops working at once');
+    const newAuth = { Authorization: basic({ username: 'stranger', password: 'Newer-Passw0rd' }) };
+    assert.equal((await fetch(`${r.url}/api/v2.0/users/current`, { headers: newAuth })).status, 200);
+    const other = await fetch(`${r.url}/api/v2.0/users/${me.user_id}/password`, { method: 'PUT', headers: as('owner1'), body: JSON.stringify({ new_password: 'Hijack-Passw0rd' }) });
+    assert.equal(other.status, 403, "users cannot set another's password");
+
+    assert.equal((await fetch(`${r.url}/api/v2.0/users/1`, { method: 'DELETE', headers: { Authorization: basic(admin) } })).status, 403);
+    assert.equal((await fetch(`${r.url}/api/v2.0/users/${me.user_id}`, { method: 'DELETE', headers: as('owner1') })).status, 403);
+    assert.equal((await fetch(`${r.url}/api/v2.0/users/${me.user_id}`, { method: 'DELETE', headers: { Authorization: basic(admin) } })).status, 200);
+    assert.equal((await fetch(`${r.url}/api/v2.0/users/current`, { headers: newAuth })).status, 401);
+  });
 });

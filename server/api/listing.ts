@@ -1,0 +1,32 @@
+// Reading Harbor's list parameters from a request, and writing a page with its headers.
+import type Koa from 'koa';
+import { pageLinks, parsePaging, parseQuery, parseSort, type Filter, type Paging, type SortKey } from './query.js';
+
+function param(ctx: Koa.Context, name: string): string | undefined {
+  const v = ctx.query[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export function listParams(ctx: Koa.Context, filterKeys: readonly string[], sortKeys: readonly string[]): { filters: Map<string, Filter>; sort: SortKey[]; paging: Paging } {
+  return {
+    filters: parseQuery(param(ctx, 'q'), filterKeys),
+    sort: parseSort(param(ctx, 'sort'), sortKeys),
+    paging: parsePaging(param(ctx, 'page'), param(ctx, 'page_size')),
+  };
+}
+
+export function pagingOf(ctx: Koa.Context): Paging {
+  return parsePaging(param(ctx, 'page'), param(ctx, 'page_size'));
+}
+
+export function queryParam(ctx: Koa.Context, name: string): string | undefined {
+  return param(ctx, name);
+}
+
+/** Writes one page: the items, X-Total-Count, and Link to the neighbouring pages. */
+export function respondPage(ctx: Koa.Context, items: unknown[], total: number, paging: Paging): void {
+  ctx.set('X-Total-Count', String(total));
+  const link = pageLinks(ctx.path, new URLSearchParams(ctx.querystring), paging, total);
+  if (link) ctx.set('Link', link);
+  ctx.body = items;
+}
