@@ -5,6 +5,7 @@ import Koa from 'koa';
 import { ApiError, apiErrorBody } from '../api/errors.js';
 import { apiPrincipal } from '../api/auth.js';
 import { healthRoute } from '../api/health.js';
+import { systemInfo } from '../api/systeminfo.js';
 import { projectRoutes } from '../api/projects.js';
 import { userRoutes } from '../api/users.js';
 import type { AuthDeps } from '../auth/resolvers.js';
@@ -55,6 +56,7 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router } {
   api.get('/ping', ping);
   api.get('/health', healthRoute(deps.db, deps.store));
   api.get('/openapi.yaml', openApi);
+  api.get('/systeminfo', systemInfo(deps.auth));
   api.get('/projects', projects.list);
   api.post('/projects', projects.create);
   api.get('/projects/:project_name_or_id', projects.get);

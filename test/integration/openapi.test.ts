@@ -6,6 +6,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { openApiFile } from '../../server/api/meta.js';
 import { createApp } from '../../server/http/app.js';
 import { createLogger } from '../../server/log/logger.js';
+import { admin, basic } from '../helpers/api.js';
 import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, testAuthDeps, type TestRegistry } from '../helpers/inProcess.js';
 
@@ -49,5 +50,12 @@ describe(`management API description (${testDbKind})`, () => {
     assert.equal(await res.text(), await readFile(openApiFile, 'utf8'));
     const ping = await fetch(`${r.url}/api/v2.0/ping`);
     assert.equal(await ping.text(), 'Pong');
+    const anonymous = await (await fetch(`${r.url}/api/v2.0/systeminfo`)).json();
+    assert.equal(anonymous.auth_mode, 'db_auth');
+    assert.ok(!('external_url' in anonymous), 'addresses are for logged-in users');
+    const user = await (await fetch(`${r.url}/api/v2.0/systeminfo`, { headers: { Authorization: basic(admin) } })).json();
+    assert.equal(user.external_url, r.url);
+    assert.equal(user.registry_url, new URL(r.url).host);
+    assert.equal(user.project_creation_restriction, 'everyone');
   });
 });

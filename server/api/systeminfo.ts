@@ -1,0 +1,36 @@
+// GET /api/v2.0/systeminfo — Harbor's shape: what anyone may know, plus the registry's
+// addresses and policies for logged-in users.
+import type Koa from 'koa';
+import type { AuthDeps } from '../auth/resolvers.js';
+import { realmOf } from '../auth/v2authorize.js';
+import { principal } from './auth.js';
+
+export const berthVersion = '0.1.0';
+
+export function systemInfo(deps: AuthDeps): Koa.Middleware {
+  return async (ctx) => {
+    const base = {
+      auth_mode: 'db_auth',
+      primary_auth_mode: false,
+      self_registration: false,
+      harbor_version: `berth-${berthVersion}`,
+      banner_message: '',
+    };
+    const p = principal(ctx);
+    if (p.kind !== 'user') {
+      ctx.body = base;
+      return;
+    }
+    const externalUrl = realmOf(deps, ctx).replace(/\/service\/token$/, '');
+    ctx.body = {
+      ...base,
+      external_url: externalUrl,
+      registry_url: new URL(externalUrl).host,
+      project_creation_restriction: deps.projectCreation,
+      has_ca_root: false,
+      read_only: false,
+      notification_enable: false,
+      with_chartmuseum: false,
+    };
+  };
+}
