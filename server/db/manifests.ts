@@ -108,3 +108,41 @@ export async function listReferrers(q: Queryer, repositoryName: string, subjectD
   );
   return rows;
 }
+
+export interface ArtifactRow {
+  id: number;
+  digest: string;
+  media_type: string;
+  artifact_type: string | null;
+  annotations: Record<string, string> | null;
+  payload: Buffer;
+  created_at: Date;
+  blobs_size: number;
+  children_size: number;
+  tags: Array<{ name: string; push_time: string }> | null;
+}
+
+const artifactColumns = `m.id, m.digest, m.media_type, m.artifact_type, m.annotations, m.payload, m.created_at,
+  COALESCE((SELECT sum(b.size) FROM manifest_blobs mb JOIN blobs b ON b.digest = mb.digest WHERE mb.manifest_id = m.id), 0)::bigint AS blobs_size,
+  COALESCE((SELECT sum(octet_length(c.payload)) FROM manifest_children mc JOIN manifests c ON c.repository_id = m.repository_id AND c.digest = mc.child_digest WHERE mc.parent_id = m.id), 0)::bigint AS children_size,
+  (SELECT json_agg(json_build_object('name', t.name, 'push_time', t.updated_at) ORDER BY t.name) FROM tags t WHERE t.manifest_id = m.id) AS tags`;
+
+/** One page of a repository's artifacts (manifests), newest first, and the total. */
+export async function listArtifacts(q: Queryer, repositoryId: number, limit: number, offset: number): Promise<{ rows: ArtifactRow[]; total: number }> {
+  const total = (await q.query<{ n: number }>('SELECT count(*)::int AS n FROM manifests WHERE repository_id = $1', [repositoryId])).rows[0].n;
+  const { rows } = await q.query<ArtifactRow>(
+    `SELECT ${artifactColumns} FROM manifests m WHERE m.repository_id = $1 ORDER BY m.created_at DESC, m.id DESC LIMIT $2 OFFSET $3`,
+    [repositoryId, limit, offset],
+  );
+  return { rows, total };
+}
+
+export async function findArtifact(q: Queryer, repositoryId: number, digest: string | undefined, tag: string | undefined): Promise<ArtifactRow | undefined> {
+  const { rows } = await q.query<ArtifactRow>(
+    `SELECT ${artifactColumns} FROM manifests m
+      WHERE m.repository_id = $1 AND (($2::text IS NOT NULL AND m.digest = $2)
+         OR ($3::text IS NOT NULL AND m.id = (SELECT manifest_id FROM tags WHERE repository_id = $1 AND name = $3)))`,
+    [repositoryId, digest ?? null, tag ?? null],
+  );
+  return rows[0];
+}

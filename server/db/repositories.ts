@@ -24,3 +24,44 @@ export async function listRepositoryNames(q: Queryer, last: string | undefined, 
   );
   return rows.map((r) => r.name);
 }
+
+export interface RepositoryRow {
+  id: number;
+  name: string;
+  created_at: Date;
+  updated_at: Date | null;
+  artifact_count: number;
+}
+
+const repositoryColumns = `r.id, r.name, r.created_at,
+  (SELECT max(m.created_at) FROM manifests m WHERE m.repository_id = r.id) AS updated_at,
+  (SELECT count(*)::int FROM manifests m WHERE m.repository_id = r.id) AS artifact_count`;
+
+/** One page of a project's repositories (by name prefix), newest activity first, and the total. */
+export async function listProjectRepositories(
+  q: Queryer,
+  projectName: string,
+  nameContains: string | undefined,
+  limit: number,
+  offset: number,
+): Promise<{ rows: RepositoryRow[]; total: number }> {
+  const prefix = `${projectName.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
+  const where = `r.name LIKE $1 AND ($2::text IS NULL OR strpos(r.name, $2) > 0)`;
+  const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM repositories r WHERE ${where}`, [prefix, nameContains ?? null])).rows[0].n;
+  const { rows } = await q.query<RepositoryRow>(
+    `SELECT ${repositoryColumns} FROM repositories r WHERE ${where} ORDER BY r.name LIMIT $3 OFFSET $4`,
+    [prefix, nameContains ?? null, limit, offset],
+  );
+  return { rows, total };
+}
+
+export async function findRepository(q: Queryer, name: string): Promise<RepositoryRow | undefined> {
+  const { rows } = await q.query<RepositoryRow>(`SELECT ${repositoryColumns} FROM repositories r WHERE r.name = $1`, [name]);
+  return rows[0];
+}
+
+/** Deletes the repository with its manifests, tags and blob links (blob bytes wait for GC). */
+export async function removeRepository(q: Queryer, id: number): Promise<void> {
+  await q.query('DELETE FROM uploads WHERE repository = (SELECT name FROM repositories WHERE id = $1)', [id]);
+  await q.query('DELETE FROM repositories WHERE id = $1', [id]);
+}

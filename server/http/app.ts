@@ -8,6 +8,7 @@ import { healthRoute } from '../api/health.js';
 import { systemInfo } from '../api/systeminfo.js';
 import { projectRoutes } from '../api/projects.js';
 import { userRoutes } from '../api/users.js';
+import { repositoryRoutes } from '../api/repositories.js';
 import type { AuthDeps } from '../auth/resolvers.js';
 import { tokenRoute } from '../auth/tokenRoute.js';
 import { openApi, ping } from '../api/meta.js';
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router } {
   const token = tokenRoute(deps.auth);
   const projects = projectRoutes(deps.auth);
   const users = userRoutes(deps.auth);
+  const repositories = repositoryRoutes(deps.auth);
   const v2Errors = ociErrors(deps.log);
   const api = new Router({ prefix: '/api/v2.0' });
   // Every route here is described in docs/openapi.yaml (a test holds the two together).
@@ -66,6 +68,12 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router } {
   api.post('/projects/:project_name_or_id/members', projects.addMember);
   api.put('/projects/:project_name_or_id/members/:mid', projects.updateMember);
   api.delete('/projects/:project_name_or_id/members/:mid', projects.removeMember);
+  api.get('/projects/:project_name/repositories', repositories.list);
+  api.get('/projects/:project_name/repositories/:repository_name', repositories.get);
+  api.delete('/projects/:project_name/repositories/:repository_name', repositories.remove);
+  api.get('/projects/:project_name/repositories/:repository_name/artifacts', repositories.artifacts);
+  api.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference', repositories.artifact);
+  api.delete('/projects/:project_name/repositories/:repository_name/artifacts/:reference', repositories.removeArtifact);
   api.get('/users', users.list);
   api.post('/users', users.create);
   api.get('/users/current', users.current);

@@ -1,0 +1,71 @@
+// /api/v2.0/projects/{project_name}/repositories[/{repository_name}[/artifacts[/{reference}]]]
+// (Harbor v2 shapes). Harbor clients encode the slashes of a repository name twice
+// (a/b -> a%252Fb); the router decodes once, this decodes the second time.
+import type Koa from 'koa';
+import type { AuthDeps } from '../auth/resolvers.js';
+import {
+  deleteArtifact,
+  deleteRepository,
+  getArtifact,
+  getRepository,
+  listRepositories,
+  listRepositoryArtifacts,
+} from '../projects/repositories.js';
+import { ApiError } from './errors.js';
+import { principal } from './auth.js';
+import { pagingOf, queryParam, respondPage } from './listing.js';
+
+function repositoryName(ctx: Koa.Context): string {
+  const raw = ctx.params.repository_name as string;
+  try {
+    return raw.includes('%') ? decodeURIComponent(raw) : raw;
+  } catch {
+    throw new ApiError('BAD_REQUEST', 'malformed repository name');
+  }
+}
+
+function nameFilter(ctx: Koa.Context): string | undefined {
+  // Harbor: q=name=~x (contains) or q=name=x.
+  const q = queryParam(ctx, 'q');
+  if (!q) return undefined;
+  const m = /^name=~?(.+)$/.exec(q);
+  if (!m) throw new ApiError('BAD_REQUEST', 'repositories can be filtered by name only (q=name=~x)');
+  return m[1];
+}
+
+export function repositoryRoutes(deps: AuthDeps) {
+  return {
+    // GET /projects/{project_name}/repositories
+    list: (async (ctx) => {
+      const paging = pagingOf(ctx);
+      const { items, total } = await listRepositories(deps.db, principal(ctx), ctx.params.project_name, nameFilter(ctx), paging);
+      respondPage(ctx, items, total, paging);
+    }) as Koa.Middleware,
+    // GET /projects/{project_name}/repositories/{repository_name}
+    get: (async (ctx) => {
+      ctx.body = await getRepository(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx));
+    }) as Koa.Middleware,
+    // DELETE /projects/{project_name}/repositories/{repository_name}
+    remove: (async (ctx) => {
+      await deleteRepository(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx));
+      ctx.status = 200;
+      ctx.body = '';
+    }) as Koa.Middleware,
+    // GET /projects/{project_name}/repositories/{repository_name}/artifacts
+    artifacts: (async (ctx) => {
+      const paging = pagingOf(ctx);
+      const { items, total } = await listRepositoryArtifacts(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), paging);
+      respondPage(ctx, items, total, paging);
+    }) as Koa.Middleware,
+    // GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}
+    artifact: (async (ctx) => {
+      ctx.body = await getArtifact(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference);
+    }) as Koa.Middleware,
+    // DELETE /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}
+    removeArtifact: (async (ctx) => {
+      await deleteArtifact(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference);
+      ctx.status = 200;
+      ctx.body = '';
+    }) as Koa.Middleware,
+  };
+}

@@ -1,0 +1,150 @@
+// The repositories and artifacts of a project, as Harbor's API shows them, with the
+// permission checks of the project the repository belongs to.
+import { ApiError } from '../api/errors.js';
+import type { Paging } from '../api/query.js';
+import type { Principal } from '../auth/principal.js';
+import type { Database } from '../db/database.js';
+import { findArtifact, listArtifacts, removeManifest, type ArtifactRow } from '../db/manifests.js';
+import { findRepository, listProjectRepositories, removeRepository, type RepositoryRow } from '../db/repositories.js';
+import { manifestKinds } from '../registry/mediaTypes.js';
+import { isTag, isValidName, parseDigest } from '../registry/references.js';
+import { can, type Action, type Resource } from './permissions.js';
+import { getProject, projectAccess } from './projects.js';
+
+export interface RepositoryView {
+  id: number;
+  name: string;
+  project_id: number;
+  artifact_count: number;
+  pull_count: number;
+  creation_time: string;
+  update_time: string;
+}
+
+function repositoryView(r: RepositoryRow, projectId: number): RepositoryView {
+  return {
+    id: r.id,
+    name: r.name,
+    project_id: projectId,
+    artifact_count: r.artifact_count,
+    pull_count: 0,
+    creation_time: new Date(r.created_at).toISOString(),
+    update_time: new Date(r.updated_at ?? r.created_at).toISOString(),
+  };
+}
+
+/** The project (visible to the caller) and a check that the caller holds resource:action in it. */
+async function inProject(db: Database, principal: Principal, projectName: string, resource: Resource, action: Action) {
+  const project = await getProject(db, principal, projectName, true);
+  const d = await projectAccess(db, principal, project.name);
+  if (!can(d.access, resource, action)) {
+    throw new ApiError(principal.kind === 'anonymous' ? 'UNAUTHORIZED' : 'FORBIDDEN', `${resource} ${action} in ${project.name} is not allowed for you`);
+  }
+  return project;
+}
+
+async function repositoryIn(db: Database, projectName: string, repositoryName: string): Promise<RepositoryRow> {
+  const full = `${projectName}/${repositoryName}`;
+  const repo = isValidName(full) ? await findRepository(db, full) : undefined;
+  if (!repo) throw new ApiError('NOT_FOUND', `repository ${full.slice(0, 300)} not found`);
+  return repo;
+}
+
+export async function listRepositories(db: Database, principal: Principal, projectName: string, nameContains: string | undefined, paging: Paging) {
+  const project = await inProject(db, principal, projectName, 'repository', 'list');
+  const { rows, total } = await listProjectRepositories(db, project.name, nameContains, paging.pageSize, paging.offset);
+  return { items: rows.map((r) => repositoryView(r, project.project_id)), total };
+}
+
+export async function getRepository(db: Database, principal: Principal, projectName: string, repositoryName: string): Promise<RepositoryView> {
+  const project = await inProject(db, principal, projectName, 'repository', 'list');
+  return repositoryView(await repositoryIn(db, project.name, repositoryName), project.project_id);
+}
+
+/** Deletes a repository with its artifacts and tags (project admins and maintainers). */
+export async function deleteRepository(db: Database, principal: Principal, projectName: string, repositoryName: string): Promise<void> {
+  const project = await inProject(db, principal, projectName, 'repository', 'delete');
+  const repo = await repositoryIn(db, project.name, repositoryName);
+  await db.tx((q) => removeRepository(q, repo.id));
+}
+
+export interface ArtifactView {
+  id: number;
+  type: string;
+  digest: string;
+  media_type: string;
+  manifest_media_type: string;
+  artifact_type: string | null;
+  project_id: number;
+  repository_id: number;
+  repository_name: string;
+  size: number;
+  push_time: string;
+  annotations: Record<string, string> | null;
+  tags: Array<{ name: string; push_time: string; repository_id: number; artifact_id: number; immutable: boolean }>;
+  references: Array<{ child_digest: string; platform?: unknown }>;
+}
+
+function artifactView(a: ArtifactRow, projectId: number, repo: RepositoryRow): ArtifactView {
+  const isIndex = manifestKinds[a.media_type] === 'index';
+  let references: ArtifactView['references'] = [];
+  let configType: string | undefined;
+  try {
+    const doc = JSON.parse(a.payload.toString('utf8'));
+    if (isIndex && Array.isArray(doc.manifests)) {
+      references = doc.manifests.map((m: { digest: string; platform?: unknown }) => ({ child_digest: m.digest, ...(m.platform ? { platform: m.platform } : {}) }));
+    }
+    configType = doc.config?.mediaType;
+  } catch {
+    /* stored payloads were validated JSON on push */
+  }
+  // Harbor's coarse type: images, indexes of images, and everything else by its config.
+  const type = isIndex || /image\.config|container\.image/.test(configType ?? '') ? 'IMAGE' : /helm/.test(a.artifact_type ?? '') ? 'CHART' : 'UNKNOWN';
+  return {
+    id: a.id,
+    type,
+    digest: a.digest,
+    media_type: configType ?? a.media_type,
+    manifest_media_type: a.media_type,
+    artifact_type: a.artifact_type,
+    project_id: projectId,
+    repository_id: repo.id,
+    repository_name: repo.name,
+    size: a.payload.length + Number(a.blobs_size) + Number(a.children_size),
+    push_time: new Date(a.created_at).toISOString(),
+    annotations: a.annotations,
+    tags: (a.tags ?? []).map((t) => ({ name: t.name, push_time: new Date(t.push_time).toISOString(), repository_id: repo.id, artifact_id: a.id, immutable: false })),
+    references,
+  };
+}
+
+export async function listRepositoryArtifacts(db: Database, principal: Principal, projectName: string, repositoryName: string, paging: Paging) {
+  const project = await inProject(db, principal, projectName, 'artifact', 'list');
+  const repo = await repositoryIn(db, project.name, repositoryName);
+  const { rows, total } = await listArtifacts(db, repo.id, paging.pageSize, paging.offset);
+  return { items: rows.map((a) => artifactView(a, project.project_id, repo)), total };
+}
+
+function parseArtifactRef(reference: string): { digest?: string; tag?: string } {
+  if (parseDigest(reference)) return { digest: reference };
+  if (isTag(reference)) return { tag: reference };
+  throw new ApiError('BAD_REQUEST', `reference must be a tag or a digest: ${reference.slice(0, 200)}`);
+}
+
+export async function getArtifact(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string): Promise<ArtifactView> {
+  const project = await inProject(db, principal, projectName, 'artifact', 'read');
+  const repo = await repositoryIn(db, project.name, repositoryName);
+  const ref = parseArtifactRef(reference);
+  const a = await findArtifact(db, repo.id, ref.digest, ref.tag);
+  if (!a) throw new ApiError('NOT_FOUND', `artifact ${reference.slice(0, 200)} not found in ${repo.name}`);
+  return artifactView(a, project.project_id, repo);
+}
+
+/** Deletes an artifact (its manifest and every tag on it), as DELETE /v2/…/manifests/<digest> does. */
+export async function deleteArtifact(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string): Promise<void> {
+  const project = await inProject(db, principal, projectName, 'artifact', 'delete');
+  const repo = await repositoryIn(db, project.name, repositoryName);
+  const ref = parseArtifactRef(reference);
+  const a = await findArtifact(db, repo.id, ref.digest, ref.tag);
+  if (!a || !(await removeManifest(db, repo.id, a.digest))) throw new ApiError('NOT_FOUND', `artifact ${reference.slice(0, 200)} not found in ${repo.name}`);
+}

@@ -1,0 +1,80 @@
+// Harbor's repository and artifact endpoints over what was pushed through /v2.
+import assert from 'node:assert/strict';
+import { addMember, admin, basic, createProject, createUser } from '../helpers/api.js';
+import { testDbKind } from '../helpers/database.js';
+import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
+import { asBody, pushImage, sha256, v2fetch } from '../helpers/v2client.js';
+
+const password = 'Passw0rd-Test';
+const as = (username: string) => ({ Authorization: basic({ username, password }) });
+const adminAuth = { Authorization: basic(admin) };
+
+describe(`repositories and artifacts API (${testDbKind})`, () => {
+  let r: TestRegistry;
+  let image: { digest: string; body: Buffer };
+  let indexDigest: string;
+  before(async () => {
+    r = await startTestRegistry();
+    await createProject(r.url, 'team');
+    for (const u of ['dev2', 'guest2', 'nobody']) await createUser(r.url, u, password);
+    await addMember(r.url, 'team', 'dev2', 2);
+    await addMember(r.url, 'team', 'guest2', 3);
+    image = await pushImage(r.url, 'team/apps/web', 'v1');
+    await pushImage(r.url, 'team/db', 'latest');
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: image.digest, size: image.body.length, platform: { os: 'linux', architecture: 'amd64' } }],
+      }),
+    );
+    const put = await v2fetch(`${r.url}/v2/team/apps/web/manifests/multi`, { method: 'PUT', body: asBody(index), headers: { 'Content-Type': 'application/vnd.oci.image.index.v1+json' } });
+    assert.equal(put.status, 201);
+    indexDigest = sha256(index);
+  });
+  after(async () => r?.close());
+
+  it('lists repositories of a project with counts and paging', async () => {
+    const res = await fetch(`${r.url}/api/v2.0/projects/team/repositories?page_size=1`, { headers: as('guest2') });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-total-count'), '2');
+    const [first] = await res.json();
+    assert.equal(first.name, 'team/apps/web');
+    assert.equal(first.artifact_count, 2);
+    const filtered = await (await fetch(`${r.url}/api/v2.0/projects/team/repositories?q=name%3D~db`, { headers: as('guest2') })).json();
+    assert.deepEqual(filtered.map((x: { name: string }) => x.name), ['team/db']);
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects/team/repositories`, { headers: as('nobody') })).status, 404, 'a private project stays hidden');
+  });
+
+  it('addresses a nested repository with its slash encoded twice, as Harbor clients do', async () => {
+    const res = await fetch(`${r.url}/api/v2.0/projects/team/repositories/apps%252Fweb`, { headers: as('guest2') });
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).name, 'team/apps/web');
+  });
+
+  it('lists artifacts with tags, sizes and index references', async () => {
+    const res = await fetch(`${r.url}/api/v2.0/projects/team/repositories/apps%252Fweb/artifacts`, { headers: as('guest2') });
+    assert.equal(res.status, 200);
+    const artifacts = await res.json();
+    assert.equal(artifacts.length, 2);
+    const img = artifacts.find((a: { digest: string }) => a.digest === image.digest);
+    assert.deepEqual(img.tags.map((t: { name: string }) => t.name), ['v1']);
+    assert.equal(img.type, 'IMAGE');
+    const manifest = JSON.parse(image.body.toString());
+    assert.equal(img.size, image.body.length + manifest.config.size + manifest.layers[0].size);
+    const idx = artifacts.find((a: { digest: string }) => a.digest === indexDigest);
+    assert.deepEqual(idx.references, [{ child_digest: image.digest, platform: { os: 'linux', architecture: 'amd64' } }]);
+    const byTag = await (await fetch(`${r.url}/api/v2.0/projects/team/repositories/apps%252Fweb/artifacts/multi`, { headers: as('guest2') })).json();
+    assert.equal(byTag.digest, indexDigest);
+  });
+
+  it('deletes artifacts and repositories for those allowed only', async () => {
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects/team/repositories/apps%252Fweb/artifacts/multi`, { method: 'DELETE', headers: as('dev2') })).status, 403);
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects/team/repositories/apps%252Fweb/artifacts/multi`, { method: 'DELETE', headers: adminAuth })).status, 200);
+    assert.equal((await v2fetch(`${r.url}/v2/team/apps/web/manifests/${indexDigest}`)).status, 404);
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects/team/repositories/db`, { method: 'DELETE', headers: as('guest2') })).status, 403);
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects/team/repositories/db`, { method: 'DELETE', headers: adminAuth })).status, 200);
+    assert.equal((await v2fetch(`${r.url}/v2/team/db/manifests/latest`)).status, 404);
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects/team/repositories/db`, { headers: adminAuth })).status, 404);
+  });
+});
