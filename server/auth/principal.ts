@@ -5,11 +5,15 @@ import type { TokenClaims } from './tokens.js';
 export type Principal =
   | { kind: 'anonymous' }
   | { kind: 'user'; id: number; username: string; sysadmin: boolean }
+  /** A robot account: what it may do is exactly its grants (namespace '*' = every project). */
+  | { kind: 'robot'; id: number; name: string; grants: ReadonlyArray<{ namespace: string; resource: string; action: string }> }
   /** A registry bearer token: what it may do is exactly its access claim. */
   | { kind: 'token'; subject: string; claims: TokenClaims };
 
 export const anonymous: Principal = { kind: 'anonymous' };
 
 export function principalName(p: Principal): string {
-  return p.kind === 'user' ? p.username : p.kind === 'token' ? p.subject || 'anonymous' : 'anonymous';
+  if (p.kind === 'user') return p.username;
+  if (p.kind === 'robot') return p.name;
+  return p.kind === 'token' ? p.subject || 'anonymous' : 'anonymous';
 }

@@ -1,7 +1,7 @@
 // Authentication as a list of resolvers, first match wins: a Bearer registry token (on
 // /v2 only), Basic credentials of a user, or nobody (anonymous). Credentials that are
 // presented but wrong are an error, never a fall-back to anonymous.
-import { authenticate } from '../projects/identity.js';
+import { authenticate, authenticateRobot, robotPrefix } from '../projects/identity.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log/logger.js';
 import { anonymous, type Principal } from './principal.js';
@@ -67,6 +67,10 @@ export async function resolvePrincipal(deps: AuthDeps, authorization: string | u
   const basic = parseBasic(authorization);
   if (!basic) throw new CredentialsError('invalid', 'unsupported or malformed Authorization header');
   try {
+    if (basic.username.startsWith(robotPrefix)) {
+      const { robot, grants } = await authenticateRobot(deps.db, basic.username, basic.password, address);
+      return { kind: 'robot', id: robot.id, name: robot.name, grants };
+    }
     const user = await authenticate(deps.db, basic.username, basic.password, address);
     return { kind: 'user', id: user.id, username: user.username, sysadmin: user.sysadmin };
   } catch (err) {

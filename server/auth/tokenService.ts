@@ -35,7 +35,7 @@ export async function issueRegistryToken(deps: AuthDeps, principal: Principal, r
   return issueToken(deps.keys()[0], {
     issuer: tokenIssuer,
     service: deps.tokenService,
-    subject: principal.kind === 'user' ? principal.username : '',
+    subject: principal.kind === 'user' ? principal.username : principal.kind === 'robot' ? principal.name : '',
     access,
     ttlSeconds: Math.round(deps.tokenExpirationMs / 1000),
   });

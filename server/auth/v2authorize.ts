@@ -90,7 +90,7 @@ export function authorize(deps: AuthDeps, need: Need): Koa.Middleware {
     if (p.kind === 'anonymous') throw unauthorized(deps, ctx, scope, 'authentication required');
     // Telling a logged-in user that a project is missing discloses nothing they could not
     // learn by creating it; where only admins create projects, it stays a plain denial.
-    if (!d.exists && (p.sysadmin || deps.projectCreation === 'everyone')) {
+    if (!d.exists && p.kind === 'user' && (p.sysadmin || deps.projectCreation === 'everyone')) {
       throw new RegistryError('NAME_UNKNOWN', project ? `project ${project} does not exist; create it first` : `repository ${name} must be <project>/<name>`, {
         name,
       });

@@ -9,6 +9,7 @@ import { systemInfo } from '../api/systeminfo.js';
 import { projectRoutes } from '../api/projects.js';
 import { userRoutes } from '../api/users.js';
 import { repositoryRoutes } from '../api/repositories.js';
+import { robotRoutes } from '../api/robots.js';
 import type { AuthDeps } from '../auth/resolvers.js';
 import { tokenRoute } from '../auth/tokenRoute.js';
 import { openApi, ping } from '../api/meta.js';
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router } {
   const projects = projectRoutes(deps.auth);
   const users = userRoutes(deps.auth);
   const repositories = repositoryRoutes(deps.auth);
+  const robots = robotRoutes(deps.auth);
   const v2Errors = ociErrors(deps.log);
   const api = new Router({ prefix: '/api/v2.0' });
   // Every route here is described in docs/openapi.yaml (a test holds the two together).
@@ -74,6 +76,12 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router } {
   api.get('/projects/:project_name/repositories/:repository_name/artifacts', repositories.artifacts);
   api.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference', repositories.artifact);
   api.delete('/projects/:project_name/repositories/:repository_name/artifacts/:reference', repositories.removeArtifact);
+  api.get('/robots', robots.list);
+  api.post('/robots', robots.create);
+  api.get('/robots/:robot_id', robots.get);
+  api.put('/robots/:robot_id', robots.update);
+  api.patch('/robots/:robot_id', robots.refresh);
+  api.delete('/robots/:robot_id', robots.remove);
   api.get('/users', users.list);
   api.post('/users', users.create);
   api.get('/users/current', users.current);

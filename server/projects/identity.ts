@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import bcrypt from 'bcrypt';
 import { ApiError } from '../api/errors.js';
 import type { Database, Queryer } from '../db/database.js';
+import { findRobotByName, listRobotGrants, type RobotGrant, type RobotRow } from '../db/robots.js';
 import { countFailures, findUserByName, removeFailures, saveFailure, saveUser, type UserRow } from '../db/users.js';
 
 const bcryptCost = 10;
@@ -61,6 +62,29 @@ export async function authenticate(db: Database, username: string, password: str
   verified.set(key, user.password_hash);
   await removeFailures(db, userKey);
   return user;
+}
+
+export const robotPrefix = 'robot$';
+
+/** Checks a robot account's name and secret; throws LoginError (disabled and expired robots too). */
+export async function authenticateRobot(db: Database, name: string, secret: string, address: string): Promise<{ robot: RobotRow; grants: RobotGrant[] }> {
+  const nameKey = `user:${name}`;
+  const addressKey = `addr:${address}`;
+  const robot = await findRobotByName(db, name);
+  const usable = robot && !robot.disabled && (!robot.expires_at || new Date(robot.expires_at).getTime() > Date.now());
+  const key = cacheKey(name, secret);
+  if (robot && usable && verified.get(key) === robot.secret_hash) return { robot, grants: await listRobotGrants(db, robot.id) };
+  const [byName, byAddress] = await Promise.all([countFailures(db, [nameKey], loginLimits.windowMs), countFailures(db, [addressKey], loginLimits.windowMs)]);
+  if (byName >= loginLimits.perUser || byAddress >= loginLimits.perAddress) throw new LoginError('throttled');
+  dummyHash ??= await bcrypt.hash('no such user', bcryptCost);
+  const ok = await bcrypt.compare(secret, robot?.secret_hash ?? dummyHash);
+  if (!robot || !ok || !usable) {
+    await saveFailure(db, [nameKey, addressKey], loginLimits.windowMs);
+    throw new LoginError('invalid');
+  }
+  if (verified.size >= maxVerified) verified.clear();
+  verified.set(key, robot.secret_hash);
+  return { robot, grants: await listRobotGrants(db, robot.id) };
 }
 
 /**

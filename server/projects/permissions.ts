@@ -141,8 +141,12 @@ export interface ProjectAccess {
   sysadmin: boolean;
   /** The caller's role in the project, if a member. */
   role?: RoleName;
+  /** A robot's explicit "resource:action" grants in this project (instead of a role). */
+  grants?: ReadonlySet<string>;
   projectPublic: boolean;
 }
+
+export const grantKey = (resource: string, action: string) => `${resource}:${action}`;
 
 /**
  * The one decision: a system administrator may do anything; anyone else holds their role's
@@ -153,5 +157,6 @@ export function can(access: ProjectAccess, resource: Resource, action: Action): 
   if (access.sysadmin) return true;
   const k = key(resource, action);
   if (access.role && byRole.get(access.role)!.has(k)) return true;
+  if (access.grants?.has(k)) return true;
   return access.projectPublic && publicSet.has(k);
 }

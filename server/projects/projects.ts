@@ -20,7 +20,7 @@ import {
   type ProjectRow,
 } from '../db/projects.js';
 import { findUserByName } from '../db/users.js';
-import { can, isRoleId, roleIds, roleNames, type Action, type ProjectAccess, type Resource } from './permissions.js';
+import { can, grantKey, isRoleId, roleIds, roleNames, type Action, type ProjectAccess, type Resource } from './permissions.js';
 
 // Harbor's project name rule.
 const projectNameRe = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -42,6 +42,10 @@ export async function projectAccess(q: Queryer, principal: Principal, projectNam
   if (!projectName) return { exists: false, access: { sysadmin, projectPublic: false } };
   const row = await findProjectAccess(q, projectName, principal.kind === 'user' ? principal.id : null);
   if (!row) return { exists: false, access: { sysadmin, projectPublic: false } };
+  if (principal.kind === 'robot') {
+    const grants = new Set(principal.grants.filter((g) => g.namespace === projectName || g.namespace === '*').map((g) => grantKey(g.resource, g.action)));
+    return { exists: true, access: { sysadmin: false, grants, projectPublic: row.public } };
+  }
   const role = row.role_id !== null && isRoleId(row.role_id) ? roleNames[row.role_id] : undefined;
   return { exists: true, access: { sysadmin, role, projectPublic: row.public } };
 }

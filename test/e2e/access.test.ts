@@ -342,4 +342,37 @@ describe('e2e: access control (users, roles, public and private projects)', func
     assertRefused(byGuest, 'guest skopeo push');
     assert.deepEqual(await listTags(reg!, `${PRIVATE}/skopeo-dev`), ['v1']);
   });
+
+  it('a robot account logs in with docker and skopeo, pushes and pulls within its grants', async function () {
+    const res = await fetch(`${reg!.url}/api/v2.0/robots`, {
+      method: 'POST',
+      headers: { Authorization: `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString('base64')}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        name: 'ci',
+        level: 'project',
+        duration: -1,
+        permissions: [{ kind: 'project', namespace: PRIVATE, access: [{ resource: 'repository', action: 'pull' }, { resource: 'repository', action: 'push' }] }],
+      }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    const created = (await res.json()) as { name: string; secret: string };
+    const robot = { username: created.name, password: created.secret };
+    const d = dockerd!;
+    const robotConfig = await d.newClientConfig('robot');
+    assert.match((await d.login(reg!.host, robot, robotConfig)).stdout, /Login Succeeded/);
+    await d.docker(['tag', `${app()}:v1`, `${app()}:from-robot`]);
+    const digest = pushedDigest((await d.docker(['push', `${app()}:from-robot`], { config: robotConfig })).stdout);
+    assert.equal(digest, appDigest, 'the same image, pushed by the robot');
+    await d.docker(['rmi', `${app()}:from-robot`]);
+    assert.match((await d.docker(['pull', `${app()}:from-robot`], { config: robotConfig })).stdout, new RegExp(`Digest: ${appDigest}`));
+
+    const ref = `${reg!.host}/${PRIVATE}/skopeo-robot`;
+    await skopeo(['copy', '--dest-tls-verify=false', ...credsFlag('--dest-creds', robot), `oci:${layout}:v1`, `docker://${ref}:v1`]);
+    assert.equal((await getManifest(reg!, `${PRIVATE}/skopeo-robot`, 'v1')).digest, ociImage.manifestDigest);
+    const elsewhere = await skopeo(
+      ['copy', '--dest-tls-verify=false', ...credsFlag('--dest-creds', robot), `oci:${layout}:v1`, `docker://${reg!.host}/${PUBLIC}/robot:v1`],
+      { allowFailure: true },
+    );
+    assertRefused(elsewhere, 'robot push outside its project');
+  });
 });
