@@ -4,6 +4,9 @@
 import type Koa from 'koa';
 import type { AuthDeps } from '../auth/resolvers.js';
 import {
+  createArtifactTag,
+  deleteArtifactTag,
+  listArtifactTags,
   deleteArtifact,
   deleteRepository,
   getArtifact,
@@ -12,7 +15,7 @@ import {
   listRepositoryArtifacts,
 } from '../projects/repositories.js';
 import { ApiError } from './errors.js';
-import { principal } from './auth.js';
+import { jsonBody, principal } from './auth.js';
 import { pagingOf, queryParam, respondPage } from './listing.js';
 
 function repositoryName(ctx: Koa.Context): string {
@@ -60,6 +63,22 @@ export function repositoryRoutes(deps: AuthDeps) {
     // GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}
     artifact: (async (ctx) => {
       ctx.body = await getArtifact(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference);
+    }) as Koa.Middleware,
+    // GET …/artifacts/{reference}/tags
+    tags: (async (ctx) => {
+      ctx.body = await listArtifactTags(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference);
+    }) as Koa.Middleware,
+    // POST …/artifacts/{reference}/tags — {name}; 201
+    addTag: (async (ctx) => {
+      await createArtifactTag(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference, await jsonBody(ctx));
+      ctx.status = 201;
+      ctx.body = '';
+    }) as Koa.Middleware,
+    // DELETE …/artifacts/{reference}/tags/{tag_name}
+    removeTag: (async (ctx) => {
+      await deleteArtifactTag(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference, ctx.params.tag_name);
+      ctx.status = 200;
+      ctx.body = '';
     }) as Koa.Middleware,
     // DELETE /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}
     removeArtifact: (async (ctx) => {

@@ -76,6 +76,9 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router } {
   api.get('/projects/:project_name/repositories/:repository_name/artifacts', repositories.artifacts);
   api.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference', repositories.artifact);
   api.delete('/projects/:project_name/repositories/:repository_name/artifacts/:reference', repositories.removeArtifact);
+  api.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags', repositories.tags);
+  api.post('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags', repositories.addTag);
+  api.delete('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags/:tag_name', repositories.removeTag);
   api.get('/robots', robots.list);
   api.post('/robots', robots.create);
   api.get('/robots/:robot_id', robots.get);

@@ -6,6 +6,7 @@ import type { Principal } from '../auth/principal.js';
 import type { Database } from '../db/database.js';
 import { findArtifact, listArtifacts, removeManifest, type ArtifactRow } from '../db/manifests.js';
 import { findRepository, listProjectRepositories, removeRepository, type RepositoryRow } from '../db/repositories.js';
+import { removeTag, saveTag } from '../db/tags.js';
 import { manifestKinds } from '../registry/mediaTypes.js';
 import { isTag, isValidName, parseDigest } from '../registry/references.js';
 import { can, type Action, type Resource } from './permissions.js';
@@ -147,4 +148,29 @@ export async function deleteArtifact(db: Database, principal: Principal, project
   const ref = parseArtifactRef(reference);
   const a = await findArtifact(db, repo.id, ref.digest, ref.tag);
   if (!a || !(await removeManifest(db, repo.id, a.digest))) throw new ApiError('NOT_FOUND', `artifact ${reference.slice(0, 200)} not found in ${repo.name}`);
+}
+
+/** GET …/artifacts/{reference}/tags */
+export async function listArtifactTags(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string) {
+  await inProject(db, principal, projectName, 'tag', 'list');
+  return (await getArtifact(db, principal, projectName, repositoryName, reference)).tags;
+}
+
+/** POST …/artifacts/{reference}/tags {name}: a new tag on this artifact (409 if the name is taken). */
+export async function createArtifactTag(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string, input: { name?: unknown }): Promise<void> {
+  await inProject(db, principal, projectName, 'tag', 'create');
+  const artifact = await getArtifact(db, principal, projectName, repositoryName, reference);
+  if (typeof input.name !== 'string' || !isTag(input.name)) throw new ApiError('BAD_REQUEST', 'name must be a valid tag ([a-zA-Z0-9_][a-zA-Z0-9._-]{0,127})');
+  // Harbor refuses to move an existing tag through this endpoint; a push moves tags.
+  if (await findArtifact(db, artifact.repository_id, undefined, input.name)) throw new ApiError('CONFLICT', `tag ${input.name} already exists in ${artifact.repository_name}`);
+  await saveTag(db, artifact.repository_id, input.name, artifact.id);
+}
+
+/** DELETE …/artifacts/{reference}/tags/{tag_name}: removes the tag only; the artifact stays. */
+export async function deleteArtifactTag(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string, tag: string): Promise<void> {
+  await inProject(db, principal, projectName, 'tag', 'delete');
+  const artifact = await getArtifact(db, principal, projectName, repositoryName, reference);
+  if (!artifact.tags.some((t) => t.name === tag) || !(await removeTag(db, artifact.repository_id, tag))) {
+    throw new ApiError('NOT_FOUND', `tag ${tag.slice(0, 200)} not found on ${reference.slice(0, 200)}`);
+  }
 }

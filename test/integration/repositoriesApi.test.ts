@@ -77,4 +77,20 @@ describe(`repositories and artifacts API (${testDbKind})`, () => {
     assert.equal((await v2fetch(`${r.url}/v2/team/db/manifests/latest`)).status, 404);
     assert.equal((await fetch(`${r.url}/api/v2.0/projects/team/repositories/db`, { headers: adminAuth })).status, 404);
   });
+
+  it('adds and removes tags on an artifact within role limits', async () => {
+    const base = `${r.url}/api/v2.0/projects/team/repositories/apps%252Fweb/artifacts/${image.digest}/tags`;
+    const add = (who: Record<string, string>, name: string) => fetch(base, { method: 'POST', headers: { ...who, 'Content-Type': 'application/json' }, body: JSON.stringify({ name }) });
+    assert.equal((await add(as('guest2'), 'stable')).status, 403);
+    assert.equal((await add(as('dev2'), 'stable')).status, 201);
+    assert.equal((await add(as('dev2'), 'stable')).status, 409);
+    assert.equal((await add(as('dev2'), '-bad')).status, 400);
+    const tags = await (await fetch(base, { headers: as('guest2') })).json();
+    assert.deepEqual(tags.map((t: { name: string }) => t.name), ['stable', 'v1']);
+    assert.equal((await v2fetch(`${r.url}/v2/team/apps/web/manifests/stable`)).headers.get('docker-content-digest'), image.digest);
+    assert.equal((await fetch(`${base}/stable`, { method: 'DELETE', headers: as('dev2') })).status, 403, 'developers cannot delete tags');
+    assert.equal((await fetch(`${base}/stable`, { method: 'DELETE', headers: adminAuth })).status, 200);
+    assert.equal((await fetch(`${base}/stable`, { method: 'DELETE', headers: adminAuth })).status, 404);
+    assert.equal((await v2fetch(`${r.url}/v2/team/apps/web/manifests/${image.digest}`)).status, 200, 'the artifact stays');
+  });
 });
