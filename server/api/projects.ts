@@ -10,6 +10,7 @@ import {
   getProject,
   listProjectMembers,
   listProjectsFor,
+  projectSummary,
   projectFilterKeys,
   projectSortKeys,
   updateProject,
@@ -30,6 +31,10 @@ export function projectRoutes(deps: AuthDeps) {
       await updateProject(deps.db, principal(ctx), ctx.params.project_name_or_id, byName(ctx), await jsonBody(ctx));
       ctx.status = 200;
       ctx.body = '';
+    }) as Koa.Middleware,
+    // GET /projects/{project_name_or_id}/summary
+    summary: (async (ctx) => {
+      ctx.body = await projectSummary(deps.db, principal(ctx), ctx.params.project_name_or_id, byName(ctx));
     }) as Koa.Middleware,
     // GET /projects/{project_name_or_id}/members?entityname=
     listMembers: (async (ctx) => {

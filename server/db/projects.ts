@@ -131,3 +131,10 @@ export async function removeMember(q: Queryer, projectId: number, userId: number
   const res = await q.query('DELETE FROM project_members WHERE project_id = $1 AND user_id = $2', [projectId, userId]);
   return res.rowCount > 0;
 }
+
+export async function projectSummaryCounts(q: Queryer, projectId: number, projectName: string): Promise<{ repo_count: number; roles: Record<number, number> }> {
+  const prefix = `${projectName.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
+  const repos = (await q.query<{ n: number }>('SELECT count(*)::int AS n FROM repositories WHERE name LIKE $1', [prefix])).rows[0].n;
+  const { rows } = await q.query<{ role_id: number; n: number }>('SELECT role_id, count(*)::int AS n FROM project_members WHERE project_id = $1 GROUP BY role_id', [projectId]);
+  return { repo_count: repos, roles: Object.fromEntries(rows.map((r) => [r.role_id, r.n])) };
+}

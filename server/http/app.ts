@@ -66,6 +66,7 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router } {
   api.get('/projects/:project_name_or_id', projects.get);
   api.put('/projects/:project_name_or_id', projects.update);
   api.delete('/projects/:project_name_or_id', projects.remove);
+  api.get('/projects/:project_name_or_id/summary', projects.summary);
   api.get('/projects/:project_name_or_id/members', projects.listMembers);
   api.post('/projects/:project_name_or_id/members', projects.addMember);
   api.put('/projects/:project_name_or_id/members/:mid', projects.updateMember);

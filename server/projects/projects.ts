@@ -9,6 +9,7 @@ import {
   findProjectAccess,
   listMembers,
   listProjects,
+  projectSummaryCounts,
   removeMember,
   updateMemberRole,
   updateProjectPublic,
@@ -249,4 +250,25 @@ export async function deleteMember(db: Database, principal: Principal, ref: stri
   if (!/^\d+$/.test(memberId) || !(await removeMember(db, project.project_id, Number(memberId)))) {
     throw new ApiError('NOT_FOUND', `member ${memberId.slice(0, 50)} not found in ${project.name}`);
   }
+}
+
+/** GET /projects/{p}/summary: repository count and members per role (Harbor's ProjectSummary). */
+export async function projectSummary(db: Database, principal: Principal, ref: string, byName: boolean) {
+  const project = await getProject(db, principal, ref, byName);
+  const { repo_count, roles } = await projectSummaryCounts(db, project.project_id, project.name);
+  const d = await projectAccess(db, principal, project.name);
+  const members = can(d.access, 'member', 'list');
+  return {
+    repo_count,
+    // Member counts are for those who may see members (limited guests and outsiders may not).
+    ...(members
+      ? {
+          project_admin_count: roles[roleIds.projectAdmin] ?? 0,
+          maintainer_count: roles[roleIds.maintainer] ?? 0,
+          developer_count: roles[roleIds.developer] ?? 0,
+          guest_count: roles[roleIds.guest] ?? 0,
+          limited_guest_count: roles[roleIds.limitedGuest] ?? 0,
+        }
+      : {}),
+  };
 }

@@ -148,4 +148,18 @@ describe(`projects API (${testDbKind})`, () => {
     assert.equal((await fetch(`${r.url}/api/v2.0/users/${me.user_id}`, { method: 'DELETE', headers: { Authorization: basic(admin) } })).status, 200);
     assert.equal((await fetch(`${r.url}/api/v2.0/users/current`, { headers: newAuth })).status, 401);
   });
+
+  it('summarises a project: repositories, and members per role for those who may see members', async () => {
+    await createProject(r.url, 'summ');
+    await pushImage(r.url, 'summ/a', 'v1');
+    await pushImage(r.url, 'summ/b', 'v1');
+    await createUser(r.url, 'lg1', password);
+    await addMember(r.url, 'summ', 'dev1', 2);
+    await addMember(r.url, 'summ', 'lg1', 5);
+    const full = await (await fetch(`${r.url}/api/v2.0/projects/summ/summary`, { headers: { Authorization: basic(admin) } })).json();
+    assert.deepEqual(full, { repo_count: 2, project_admin_count: 1, maintainer_count: 0, developer_count: 1, guest_count: 0, limited_guest_count: 1 });
+    const limited = await (await fetch(`${r.url}/api/v2.0/projects/summ/summary`, { headers: as('lg1') })).json();
+    assert.deepEqual(limited, { repo_count: 2 });
+    assert.equal((await fetch(`${r.url}/api/v2.0/projects/summ/summary`, { headers: as('owner1') })).status, 404);
+  });
 });
