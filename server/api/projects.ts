@@ -54,7 +54,7 @@ export function projectRoutes(deps: AuthDeps) {
     }) as Koa.Middleware,
     // POST /projects — Harbor: 201 with Location /api/v2.0/projects/{id}; 409 when the name is taken.
     create: (async (ctx) => {
-      const id = await createProject(deps.db, principal(ctx), await jsonBody(ctx), deps.projectCreation);
+      const id = await createProject(deps.db, principal(ctx), await jsonBody(ctx), deps.projectCreation, deps.storagePerProject);
       ctx.status = 201;
       ctx.set('Location', `/api/v2.0/projects/${id}`);
       ctx.body = '';

@@ -17,6 +17,8 @@ export interface AuthDeps {
   tokenExpirationMs: number;
   externalUrl?: string;
   projectCreation: 'everyone' | 'adminonly';
+  /** Storage limit of new projects in bytes; -1 unlimited. */
+  storagePerProject?: number;
   log?: Logger;
 }
 

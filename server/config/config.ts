@@ -75,6 +75,11 @@ export const settings = {
     default: 'everyone',
     help: 'who may create projects: every user, or system administrators only',
   },
+  BERTH_STORAGE_PER_PROJECT: {
+    schema: z.string().regex(/^(-1|\d{1,18})$/, 'must be a number of bytes, or -1 for unlimited').transform(Number),
+    default: '-1',
+    help: 'storage limit of new projects in bytes (-1: unlimited)',
+  },
   BERTH_CONFIG: { schema: z.string().min(1), default: undefined, help: 'optional JSON file with any of these settings' },
 } as const;
 
@@ -100,6 +105,7 @@ export interface Config {
   tokenService: string;
   tokenExpirationMs: number;
   projectCreation: 'everyone' | 'adminonly';
+  storagePerProject: number;
 }
 
 export class ConfigError extends Error {
@@ -170,5 +176,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenService: value('BERTH_TOKEN_SERVICE')!,
     tokenExpirationMs: value('BERTH_TOKEN_EXPIRATION')!,
     projectCreation: value('BERTH_PROJECT_CREATION')!,
+    storagePerProject: value('BERTH_STORAGE_PER_PROJECT')!,
   };
 }

@@ -38,11 +38,11 @@ export async function findProjectAccess(
 }
 
 /** Inserts a project; undefined when the name is taken. */
-export async function saveProject(q: Queryer, p: { name: string; public: boolean; ownerId: number | null }): Promise<number | undefined> {
+export async function saveProject(q: Queryer, p: { name: string; public: boolean; ownerId: number | null; storageLimit?: number }): Promise<number | undefined> {
   const { rows } = await q.query<{ id: number }>(
-    `INSERT INTO projects (name, public, owner_id) VALUES ($1, $2, $3)
+    `INSERT INTO projects (name, public, owner_id, storage_limit) VALUES ($1, $2, $3, $4)
      ON CONFLICT ON CONSTRAINT uq_projects_name DO NOTHING RETURNING id`,
-    [p.name, p.public, p.ownerId],
+    [p.name, p.public, p.ownerId, p.storageLimit ?? -1],
   );
   return rows[0]?.id;
 }

@@ -10,6 +10,7 @@ import { projectRoutes } from '../api/projects.js';
 import { userRoutes } from '../api/users.js';
 import { repositoryRoutes } from '../api/repositories.js';
 import { robotRoutes } from '../api/robots.js';
+import { quotaRoutes } from '../api/quotas.js';
 import type { AuthDeps } from '../auth/resolvers.js';
 import { tokenRoute } from '../auth/tokenRoute.js';
 import { openApi, ping } from '../api/meta.js';
@@ -53,6 +54,7 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router } {
   const users = userRoutes(deps.auth);
   const repositories = repositoryRoutes(deps.auth);
   const robots = robotRoutes(deps.auth);
+  const quotas = quotaRoutes(deps.auth);
   const v2Errors = ociErrors(deps.log);
   const api = new Router({ prefix: '/api/v2.0' });
   // Every route here is described in docs/openapi.yaml (a test holds the two together).
@@ -80,6 +82,9 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router } {
   api.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags', repositories.tags);
   api.post('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags', repositories.addTag);
   api.delete('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags/:tag_name', repositories.removeTag);
+  api.get('/quotas', quotas.list);
+  api.get('/quotas/:id', quotas.get);
+  api.put('/quotas/:id', quotas.update);
   api.get('/robots', robots.list);
   api.post('/robots', robots.create);
   api.get('/robots/:robot_id', robots.get);

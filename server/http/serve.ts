@@ -23,6 +23,7 @@ export async function serve(config: Config, db: Database, store: BlobStore, log:
     tokenExpirationMs: config.tokenExpirationMs,
     externalUrl: config.externalUrl,
     projectCreation: config.projectCreation,
+    storagePerProject: config.storagePerProject,
     log,
   };
   const app = createApp({ db, store, log, auth, accessLog: config.accessLog });

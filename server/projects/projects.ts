@@ -21,6 +21,7 @@ import {
   type ProjectRow,
 } from '../db/projects.js';
 import { findUserByName } from '../db/users.js';
+import { parseStorageLimit } from './quotas.js';
 import { can, grantKey, isRoleId, roleIds, roleNames, type Action, type ProjectAccess, type Resource } from './permissions.js';
 
 // Harbor's project name rule.
@@ -91,10 +92,11 @@ export interface NewProject {
   project_name?: unknown;
   public?: unknown;
   metadata?: { public?: unknown };
+  storage_limit?: unknown;
 }
 
 /** POST /projects: the creator becomes its project admin. */
-export async function createProject(db: Database, principal: Principal, input: NewProject, creation: 'everyone' | 'adminonly'): Promise<number> {
+export async function createProject(db: Database, principal: Principal, input: NewProject, creation: 'everyone' | 'adminonly', defaultStorageLimit = -1): Promise<number> {
   const user = requireUser(principal);
   if (creation === 'adminonly' && !user.sysadmin) throw new ApiError('FORBIDDEN', 'only system administrators may create projects');
   const name = input.project_name;
@@ -106,8 +108,10 @@ export async function createProject(db: Database, principal: Principal, input: N
     throw new ApiError('BAD_REQUEST', 'metadata.public must be "true" or "false"');
   }
   const isPublic = flag === true || flag === 'true';
+  // Harbor: only administrators choose a quota at creation; others get the default.
+  const storageLimit = input.storage_limit !== undefined && user.sysadmin ? parseStorageLimit(input.storage_limit) : defaultStorageLimit;
   return db.tx(async (q) => {
-    const id = await saveProject(q, { name, public: isPublic, ownerId: user.id });
+    const id = await saveProject(q, { name, public: isPublic, ownerId: user.id, storageLimit });
     if (id === undefined) throw new ApiError('CONFLICT', `project ${name} already exists`);
     await saveMember(q, id, user.id, roleIds.projectAdmin);
     return id;

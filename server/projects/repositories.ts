@@ -10,6 +10,7 @@ import { removeTag, saveTag } from '../db/tags.js';
 import { manifestKinds } from '../registry/mediaTypes.js';
 import { isTag, isValidName, parseDigest } from '../registry/references.js';
 import { can, type Action, type Resource } from './permissions.js';
+import { releaseUnused } from './quotas.js';
 import { getProject, projectAccess } from './projects.js';
 
 export interface RepositoryView {
@@ -66,7 +67,10 @@ export async function getRepository(db: Database, principal: Principal, projectN
 export async function deleteRepository(db: Database, principal: Principal, projectName: string, repositoryName: string): Promise<void> {
   const project = await inProject(db, principal, projectName, 'repository', 'delete');
   const repo = await repositoryIn(db, project.name, repositoryName);
-  await db.tx((q) => removeRepository(q, repo.id));
+  await db.tx(async (q) => {
+    await removeRepository(q, repo.id);
+    await releaseUnused(q, repo.name);
+  });
 }
 
 export interface ArtifactView {

@@ -8,6 +8,7 @@ import { findRepositoryId } from '../db/repositories.js';
 import type { ByteRange } from '../storage/blobStore.js';
 import { ObjectNotFoundError } from '../storage/blobStore.js';
 import { blobKey } from '../storage/keys.js';
+import { releaseUnused } from '../projects/quotas.js';
 import type { RegistryDeps } from './deps.js';
 import { nameUnknown, RegistryError } from './errors.js';
 import { assertDigest, assertName } from './references.js';
@@ -49,7 +50,10 @@ export async function deleteBlob(deps: RegistryDeps, repository: string, digest:
   const parsed = assertDigest(digest);
   const repositoryId = await findRepositoryId(deps.db, repository);
   if (repositoryId === undefined) throw nameUnknown(repository);
-  if (!(await removeRepositoryBlob(deps.db, repositoryId, parsed.digest))) {
-    throw new RegistryError('BLOB_UNKNOWN', `blob ${digest} unknown to repository ${repository}`, { digest });
-  }
+  await deps.db.tx(async (q) => {
+    if (!(await removeRepositoryBlob(q, repositoryId, parsed.digest))) {
+      throw new RegistryError('BLOB_UNKNOWN', `blob ${digest} unknown to repository ${repository}`, { digest });
+    }
+    await releaseUnused(q, repository);
+  });
 }

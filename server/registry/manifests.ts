@@ -4,6 +4,7 @@ import { lockRepositoryBlobs } from '../db/blobs.js';
 import { findManifestByDigest, findManifestByTag, lockManifestDigests, removeManifest, saveManifest, type ManifestRow } from '../db/manifests.js';
 import { findRepositoryId, saveRepository } from '../db/repositories.js';
 import { removeTag, saveTag } from '../db/tags.js';
+import { checkWithinQuota } from '../projects/quotas.js';
 import type { RegistryDeps } from './deps.js';
 import { nameUnknown, RegistryError } from './errors.js';
 import { digestOf } from './hashing.js';
@@ -50,6 +51,7 @@ export async function putManifest(
   }
   const parsed = parseManifest(payload, contentType);
   await deps.db.tx(async (q) => {
+    await checkWithinQuota(q, repository);
     const repositoryId = await saveRepository(q, repository);
     const held = await lockRepositoryBlobs(q, repositoryId, parsed.blobDigests);
     const missingBlobs = parsed.blobDigests.filter((d) => !held.has(d));

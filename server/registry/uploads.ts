@@ -19,6 +19,7 @@ import {
 } from '../db/uploads.js';
 import { ObjectNotFoundError } from '../storage/blobStore.js';
 import { blobKey, isUploadId, uploadChunkKey, uploadIdOfKey, uploadPrefix, uploadsPrefix } from '../storage/keys.js';
+import { chargeBlob } from '../projects/quotas.js';
 import type { RegistryDeps } from './deps.js';
 import { RegistryError } from './errors.js';
 import { HashingStream } from './hashing.js';
@@ -54,6 +55,7 @@ export async function mountBlob(deps: RegistryDeps, repository: string, digest: 
   return deps.db.tx(async (q) => {
     const source = await findRepositoryBlob(q, from, parsed.digest);
     if (source.size === undefined) return undefined;
+    await chargeBlob(q, repository, parsed.digest, source.size);
     const repositoryId = await saveRepository(q, repository);
     await saveRepositoryBlob(q, repositoryId, parsed.digest);
     return { digest: parsed.digest };
@@ -171,6 +173,7 @@ export async function finishUpload(
   const size = await assembleBlob(deps, row, parsed);
   await deps.db.tx(async (q) => {
     await saveBlob(q, parsed.digest, size);
+    await chargeBlob(q, repository, parsed.digest, size);
     const repositoryId = await saveRepository(q, repository);
     await saveRepositoryBlob(q, repositoryId, parsed.digest);
     await removeUpload(q, id);
