@@ -1,5 +1,6 @@
 // Who is making a request, as the resolvers found out. Authorization decisions read this,
 // never the raw credentials.
+import { ApiError } from '../api/errors.js';
 import type { TokenClaims } from './tokens.js';
 
 export type Principal =
@@ -16,4 +17,16 @@ export function principalName(p: Principal): string {
   if (p.kind === 'user') return p.username;
   if (p.kind === 'robot') return p.name;
   return p.kind === 'token' ? p.subject || 'anonymous' : 'anonymous';
+}
+
+/** The management API's guard for actions only a logged-in user may take. */
+export function requireUser(p: Principal): Extract<Principal, { kind: 'user' }> {
+  if (p.kind !== 'user') throw new ApiError('UNAUTHORIZED', 'log in as a user first');
+  return p;
+}
+
+export function requireAdmin(p: Principal, why = 'only system administrators may do this'): Extract<Principal, { kind: 'user' }> {
+  const user = requireUser(p);
+  if (!user.sysadmin) throw new ApiError('FORBIDDEN', why);
+  return user;
 }

@@ -136,3 +136,8 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize);
   return openPglite(`${opts.dataDir}/pglite`);
 }
+
+/** A LIKE pattern matching the repositories of a project (`<project>/…`), wildcards escaped. */
+export function projectRepositoriesPattern(projectName: string): string {
+  return `${projectName.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
+}

@@ -1,4 +1,4 @@
-import type { Queryer } from './database.js';
+import { projectRepositoriesPattern, type Queryer } from './database.js';
 
 export interface ProjectRow {
   id: number;
@@ -49,10 +49,10 @@ export async function saveProject(q: Queryer, p: { name: string; public: boolean
 
 export async function countProjectRepositories(q: Queryer, projectName: string): Promise<number> {
   const { rows } = await q.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM repositories WHERE name LIKE $1 || '/%' AND EXISTS (
+    `SELECT count(*)::int AS n FROM repositories WHERE name LIKE $1 AND EXISTS (
        SELECT 1 FROM manifests m WHERE m.repository_id = repositories.id
        UNION ALL SELECT 1 FROM repository_blobs b WHERE b.repository_id = repositories.id)`,
-    [projectName.replace(/[\\%_]/g, (c) => `\\${c}`)],
+    [projectRepositoriesPattern(projectName)],
   );
   return rows[0].n;
 }
@@ -133,7 +133,7 @@ export async function removeMember(q: Queryer, projectId: number, userId: number
 }
 
 export async function projectSummaryCounts(q: Queryer, projectId: number, projectName: string): Promise<{ repo_count: number; roles: Record<number, number> }> {
-  const prefix = `${projectName.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
+  const prefix = projectRepositoriesPattern(projectName);
   const repos = (await q.query<{ n: number }>('SELECT count(*)::int AS n FROM repositories WHERE name LIKE $1', [prefix])).rows[0].n;
   const { rows } = await q.query<{ role_id: number; n: number }>('SELECT role_id, count(*)::int AS n FROM project_members WHERE project_id = $1 GROUP BY role_id', [projectId]);
   return { repo_count: repos, roles: Object.fromEntries(rows.map((r) => [r.role_id, r.n])) };

@@ -1,4 +1,4 @@
-import type { Queryer } from './database.js';
+import { projectRepositoriesPattern, type Queryer } from './database.js';
 
 export interface QuotaRow {
   id: number;
@@ -31,7 +31,7 @@ export async function saveProjectBlob(q: Queryer, projectId: number, digest: str
 
 /** Forgets blobs no repository of the project links any more, and sets usage to the exact sum. */
 export async function recomputeProjectUsage(q: Queryer, projectName: string): Promise<void> {
-  const prefix = `${projectName.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
+  const prefix = projectRepositoriesPattern(projectName);
   await q.query(
     `DELETE FROM project_blobs pb USING projects p
       WHERE pb.project_id = p.id AND p.name = $1

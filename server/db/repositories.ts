@@ -1,4 +1,4 @@
-import type { Queryer } from './database.js';
+import { projectRepositoriesPattern, type Queryer } from './database.js';
 
 export async function findRepositoryId(q: Queryer, name: string): Promise<number | undefined> {
   const { rows } = await q.query<{ id: number }>('SELECT id FROM repositories WHERE name = $1', [name]);
@@ -45,7 +45,7 @@ export async function listProjectRepositories(
   limit: number,
   offset: number,
 ): Promise<{ rows: RepositoryRow[]; total: number }> {
-  const prefix = `${projectName.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
+  const prefix = projectRepositoriesPattern(projectName);
   const where = `r.name LIKE $1 AND ($2::text IS NULL OR strpos(r.name, $2) > 0)`;
   const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM repositories r WHERE ${where}`, [prefix, nameContains ?? null])).rows[0].n;
   const { rows } = await q.query<RepositoryRow>(

@@ -39,52 +39,44 @@ export function checkPasswordPolicy(password: string): void {
   }
 }
 
-/** Checks a user name and password; throws LoginError. `address` is the client's. */
-export async function authenticate(db: Database, username: string, password: string, address: string): Promise<UserRow> {
-  const userKey = `user:${username}`;
+/**
+ * Checks a secret against the stored hash of `name` (undefined: no such account, or one
+ * that may not log in), with throttling per name and per address. Throws LoginError.
+ */
+async function checkSecret(db: Database, name: string, secret: string, storedHash: string | undefined, address: string): Promise<void> {
+  const nameKey = `user:${name}`;
   const addressKey = `addr:${address}`;
-  const user = await findUserByName(db, username);
-  const key = cacheKey(username, password);
-  if (user && verified.get(key) === user.password_hash) return user;
-  const [byUser, byAddress] = await Promise.all([
-    countFailures(db, [userKey], loginLimits.windowMs),
-    countFailures(db, [addressKey], loginLimits.windowMs),
-  ]);
-  if (byUser >= loginLimits.perUser || byAddress >= loginLimits.perAddress) throw new LoginError('throttled');
-  // Compare against a real hash even for unknown users, so timing does not tell who exists.
+  const key = cacheKey(name, secret);
+  if (storedHash && verified.get(key) === storedHash) return;
+  const [byName, byAddress] = await Promise.all([countFailures(db, [nameKey], loginLimits.windowMs), countFailures(db, [addressKey], loginLimits.windowMs)]);
+  if (byName >= loginLimits.perUser || byAddress >= loginLimits.perAddress) throw new LoginError('throttled');
+  // Compare against a real hash even for unknown accounts, so timing does not tell who exists.
   dummyHash ??= await bcrypt.hash('no such user', bcryptCost);
-  const ok = await bcrypt.compare(password, user?.password_hash ?? dummyHash);
-  if (!user || !ok) {
-    await saveFailure(db, [userKey, addressKey], loginLimits.windowMs);
+  const ok = await bcrypt.compare(secret, storedHash ?? dummyHash);
+  if (!storedHash || !ok) {
+    await saveFailure(db, [nameKey, addressKey], loginLimits.windowMs);
     throw new LoginError('invalid');
   }
   if (verified.size >= maxVerified) verified.clear();
-  verified.set(key, user.password_hash);
-  await removeFailures(db, userKey);
-  return user;
+  verified.set(key, storedHash);
+  await removeFailures(db, nameKey);
+}
+
+/** Checks a user name and password; throws LoginError. `address` is the client's. */
+export async function authenticate(db: Database, username: string, password: string, address: string): Promise<UserRow> {
+  const user = await findUserByName(db, username);
+  await checkSecret(db, username, password, user?.password_hash, address);
+  return user!;
 }
 
 export const robotPrefix = 'robot$';
 
 /** Checks a robot account's name and secret; throws LoginError (disabled and expired robots too). */
 export async function authenticateRobot(db: Database, name: string, secret: string, address: string): Promise<{ robot: RobotRow; grants: RobotGrant[] }> {
-  const nameKey = `user:${name}`;
-  const addressKey = `addr:${address}`;
   const robot = await findRobotByName(db, name);
   const usable = robot && !robot.disabled && (!robot.expires_at || new Date(robot.expires_at).getTime() > Date.now());
-  const key = cacheKey(name, secret);
-  if (robot && usable && verified.get(key) === robot.secret_hash) return { robot, grants: await listRobotGrants(db, robot.id) };
-  const [byName, byAddress] = await Promise.all([countFailures(db, [nameKey], loginLimits.windowMs), countFailures(db, [addressKey], loginLimits.windowMs)]);
-  if (byName >= loginLimits.perUser || byAddress >= loginLimits.perAddress) throw new LoginError('throttled');
-  dummyHash ??= await bcrypt.hash('no such user', bcryptCost);
-  const ok = await bcrypt.compare(secret, robot?.secret_hash ?? dummyHash);
-  if (!robot || !ok || !usable) {
-    await saveFailure(db, [nameKey, addressKey], loginLimits.windowMs);
-    throw new LoginError('invalid');
-  }
-  if (verified.size >= maxVerified) verified.clear();
-  verified.set(key, robot.secret_hash);
-  return { robot, grants: await listRobotGrants(db, robot.id) };
+  await checkSecret(db, name, secret, usable ? robot.secret_hash : undefined, address);
+  return { robot: robot!, grants: await listRobotGrants(db, robot!.id) };
 }
 
 /**

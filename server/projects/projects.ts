@@ -2,7 +2,7 @@
 // principal do in the project a repository belongs to?
 import { ApiError } from '../api/errors.js';
 import type { Filter, Paging, SortKey } from '../api/query.js';
-import type { Principal } from '../auth/principal.js';
+import { requireUser, type Principal } from '../auth/principal.js';
 import type { Database, Queryer } from '../db/database.js';
 import {
   countProjectRepositories,
@@ -83,11 +83,6 @@ function view(row: ProjectRow, role?: number): ProjectView {
   };
 }
 
-function requireUser(principal: Principal): Extract<Principal, { kind: 'user' }> {
-  if (principal.kind !== 'user') throw new ApiError('UNAUTHORIZED', 'log in first');
-  return principal;
-}
-
 export interface NewProject {
   project_name?: unknown;
   public?: unknown;
@@ -123,20 +118,24 @@ export async function createProject(db: Database, principal: Principal, input: N
  * is not in is NOT_FOUND, so its existence is not disclosed.
  */
 export async function getProject(db: Database, principal: Principal, ref: string, byName: boolean): Promise<ProjectView> {
+  return (await visibleProject(db, principal, ref, byName)).project;
+}
+
+/** The project as getProject shows it, with the principal's access to it (one lookup of each). */
+export async function visibleProject(db: Database, principal: Principal, ref: string, byName: boolean): Promise<{ project: ProjectView; access: ProjectAccess }> {
   const row = byName || !/^\d+$/.test(ref) ? await findProjectByName(db, ref) : await findProjectById(db, Number(ref));
   const notFound = new ApiError('NOT_FOUND', `project ${ref.slice(0, 300)} not found`);
   if (!row) throw notFound;
   const d = await projectAccess(db, principal, row.name);
   if (!can(d.access, '', 'read')) throw notFound;
-  return view(row, d.access.role ? roleIds[d.access.role] : undefined);
+  return { project: view(row, d.access.role ? roleIds[d.access.role] : undefined), access: d.access };
 }
 
 /** DELETE /projects/{p}: only when it holds no repositories. */
 export async function deleteProject(db: Database, principal: Principal, ref: string, byName: boolean): Promise<void> {
   requireUser(principal);
-  const project = await getProject(db, principal, ref, byName);
-  const d = await projectAccess(db, principal, project.name);
-  if (!can(d.access, '', 'delete')) throw new ApiError('FORBIDDEN', `deleting project ${project.name} needs the project admin role`);
+  const { project, access } = await visibleProject(db, principal, ref, byName);
+  if (!can(access, '', 'delete')) throw new ApiError('FORBIDDEN', `deleting project ${project.name} needs the project admin role`);
   const repositories = await countProjectRepositories(db, project.name);
   if (repositories > 0) throw new ApiError('PRECONDITION_FAILED', `project ${project.name} still holds ${repositories} repositories; delete them first`);
   await removeProject(db, project.project_id);
@@ -150,9 +149,8 @@ export interface NewMember {
 /** POST /projects/{p}/members. */
 export async function addMember(db: Database, principal: Principal, ref: string, byName: boolean, input: NewMember): Promise<{ projectId: number; userId: number }> {
   requireUser(principal);
-  const project = await getProject(db, principal, ref, byName);
-  const d = await projectAccess(db, principal, project.name);
-  if (!can(d.access, 'member', 'create')) throw new ApiError('FORBIDDEN', `adding members to ${project.name} needs the project admin role`);
+  const { project, access } = await visibleProject(db, principal, ref, byName);
+  if (!can(access, 'member', 'create')) throw new ApiError('FORBIDDEN', `adding members to ${project.name} needs the project admin role`);
   if (!isRoleId(input.role_id)) throw new ApiError('BAD_REQUEST', 'role_id must be 1 (project admin), 2 (developer), 3 (guest), 4 (maintainer) or 5 (limited guest)');
   const username = input.member_user?.username;
   if (typeof username !== 'string') throw new ApiError('BAD_REQUEST', 'member_user.username is required');
@@ -196,9 +194,8 @@ export async function listProjectsFor(db: Database, principal: Principal, query:
 /** PUT /projects/{p}: Harbor's body {metadata: {public: "true"|"false"}} (project admins). */
 export async function updateProject(db: Database, principal: Principal, ref: string, byName: boolean, input: NewProject): Promise<void> {
   requireUser(principal);
-  const project = await getProject(db, principal, ref, byName);
-  const d = await projectAccess(db, principal, project.name);
-  if (!can(d.access, '', 'update')) throw new ApiError('FORBIDDEN', `updating project ${project.name} needs the project admin role`);
+  const { project, access } = await visibleProject(db, principal, ref, byName);
+  if (!can(access, '', 'update')) throw new ApiError('FORBIDDEN', `updating project ${project.name} needs the project admin role`);
   const flag = input.metadata?.public ?? input.public;
   if (flag === undefined) return;
   if (flag !== 'true' && flag !== 'false' && typeof flag !== 'boolean') throw new ApiError('BAD_REQUEST', 'metadata.public must be "true" or "false"');
@@ -217,9 +214,8 @@ export interface MemberView {
 
 async function memberProject(db: Database, principal: Principal, ref: string, byName: boolean, action: Action): Promise<ProjectView> {
   requireUser(principal);
-  const project = await getProject(db, principal, ref, byName);
-  const d = await projectAccess(db, principal, project.name);
-  if (!can(d.access, 'member', action)) throw new ApiError('FORBIDDEN', `${action} on members of ${project.name} is not allowed for your role`);
+  const { project, access } = await visibleProject(db, principal, ref, byName);
+  if (!can(access, 'member', action)) throw new ApiError('FORBIDDEN', `${action} on members of ${project.name} is not allowed for your role`);
   return project;
 }
 
@@ -258,10 +254,9 @@ export async function deleteMember(db: Database, principal: Principal, ref: stri
 
 /** GET /projects/{p}/summary: repository count and members per role (Harbor's ProjectSummary). */
 export async function projectSummary(db: Database, principal: Principal, ref: string, byName: boolean) {
-  const project = await getProject(db, principal, ref, byName);
+  const { project, access } = await visibleProject(db, principal, ref, byName);
   const { repo_count, roles } = await projectSummaryCounts(db, project.project_id, project.name);
-  const d = await projectAccess(db, principal, project.name);
-  const members = can(d.access, 'member', 'list');
+  const members = can(access, 'member', 'list');
   return {
     repo_count,
     // Member counts are for those who may see members (limited guests and outsiders may not).

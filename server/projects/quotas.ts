@@ -3,7 +3,7 @@
 // on the project row: two concurrent pushes racing for the last bytes cannot both win.
 import { ApiError } from '../api/errors.js';
 import type { Paging } from '../api/query.js';
-import type { Principal } from '../auth/principal.js';
+import { requireAdmin, type Principal } from '../auth/principal.js';
 import type { Database, Queryer } from '../db/database.js';
 import { findQuota, hasProjectBlob, listQuotas, lockProjectQuota, recomputeProjectUsage, saveProjectBlob, updateStorageLimit, type QuotaRow } from '../db/quotas.js';
 import { RegistryError } from '../registry/errors.js';
@@ -71,19 +71,14 @@ function view(r: QuotaRow): QuotaView {
   };
 }
 
-function requireAdmin(principal: Principal): void {
-  if (principal.kind !== 'user') throw new ApiError('UNAUTHORIZED', 'log in first');
-  if (!principal.sysadmin) throw new ApiError('FORBIDDEN', 'only system administrators manage quotas');
-}
-
 export async function listQuotasFor(db: Database, principal: Principal, paging: Paging) {
-  requireAdmin(principal);
+  requireAdmin(principal, 'only system administrators manage quotas');
   const { rows, total } = await listQuotas(db, paging.pageSize, paging.offset);
   return { items: rows.map(view), total };
 }
 
 export async function getQuota(db: Database, principal: Principal, id: string): Promise<QuotaView> {
-  requireAdmin(principal);
+  requireAdmin(principal, 'only system administrators manage quotas');
   const row = /^\d+$/.test(id) ? await findQuota(db, Number(id)) : undefined;
   if (!row) throw new ApiError('NOT_FOUND', `quota ${id.slice(0, 50)} not found`);
   return view(row);

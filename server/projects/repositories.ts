@@ -11,7 +11,7 @@ import { manifestKinds } from '../registry/mediaTypes.js';
 import { isTag, isValidName, parseDigest } from '../registry/references.js';
 import { can, type Action, type Resource } from './permissions.js';
 import { releaseUnused } from './quotas.js';
-import { getProject, projectAccess } from './projects.js';
+import { visibleProject, type ProjectView } from './projects.js';
 
 export interface RepositoryView {
   id: number;
@@ -37,9 +37,8 @@ function repositoryView(r: RepositoryRow, projectId: number): RepositoryView {
 
 /** The project (visible to the caller) and a check that the caller holds resource:action in it. */
 async function inProject(db: Database, principal: Principal, projectName: string, resource: Resource, action: Action) {
-  const project = await getProject(db, principal, projectName, true);
-  const d = await projectAccess(db, principal, project.name);
-  if (!can(d.access, resource, action)) {
+  const { project, access } = await visibleProject(db, principal, projectName, true);
+  if (!can(access, resource, action)) {
     throw new ApiError(principal.kind === 'anonymous' ? 'UNAUTHORIZED' : 'FORBIDDEN', `${resource} ${action} in ${project.name} is not allowed for you`);
   }
   return project;
@@ -138,6 +137,10 @@ function parseArtifactRef(reference: string): { digest?: string; tag?: string } 
 
 export async function getArtifact(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string): Promise<ArtifactView> {
   const project = await inProject(db, principal, projectName, 'artifact', 'read');
+  return artifactIn(db, project, repositoryName, reference);
+}
+
+async function artifactIn(db: Database, project: ProjectView, repositoryName: string, reference: string): Promise<ArtifactView> {
   const repo = await repositoryIn(db, project.name, repositoryName);
   const ref = parseArtifactRef(reference);
   const a = await findArtifact(db, repo.id, ref.digest, ref.tag);
@@ -156,14 +159,14 @@ export async function deleteArtifact(db: Database, principal: Principal, project
 
 /** GET …/artifacts/{reference}/tags */
 export async function listArtifactTags(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string) {
-  await inProject(db, principal, projectName, 'tag', 'list');
-  return (await getArtifact(db, principal, projectName, repositoryName, reference)).tags;
+  const project = await inProject(db, principal, projectName, 'tag', 'list');
+  return (await artifactIn(db, project, repositoryName, reference)).tags;
 }
 
 /** POST …/artifacts/{reference}/tags {name}: a new tag on this artifact (409 if the name is taken). */
 export async function createArtifactTag(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string, input: { name?: unknown }): Promise<void> {
-  await inProject(db, principal, projectName, 'tag', 'create');
-  const artifact = await getArtifact(db, principal, projectName, repositoryName, reference);
+  const project = await inProject(db, principal, projectName, 'tag', 'create');
+  const artifact = await artifactIn(db, project, repositoryName, reference);
   if (typeof input.name !== 'string' || !isTag(input.name)) throw new ApiError('BAD_REQUEST', 'name must be a valid tag ([a-zA-Z0-9_][a-zA-Z0-9._-]{0,127})');
   // Harbor refuses to move an existing tag through this endpoint; a push moves tags.
   if (await findArtifact(db, artifact.repository_id, undefined, input.name)) throw new ApiError('CONFLICT', `tag ${input.name} already exists in ${artifact.repository_name}`);
@@ -172,8 +175,8 @@ export async function createArtifactTag(db: Database, principal: Principal, proj
 
 /** DELETE …/artifacts/{reference}/tags/{tag_name}: removes the tag only; the artifact stays. */
 export async function deleteArtifactTag(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string, tag: string): Promise<void> {
-  await inProject(db, principal, projectName, 'tag', 'delete');
-  const artifact = await getArtifact(db, principal, projectName, repositoryName, reference);
+  const project = await inProject(db, principal, projectName, 'tag', 'delete');
+  const artifact = await artifactIn(db, project, repositoryName, reference);
   if (!artifact.tags.some((t) => t.name === tag) || !(await removeTag(db, artifact.repository_id, tag))) {
     throw new ApiError('NOT_FOUND', `tag ${tag.slice(0, 200)} not found on ${reference.slice(0, 200)}`);
   }

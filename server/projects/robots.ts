@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '../api/errors.js';
 import type { Paging } from '../api/query.js';
-import type { Principal } from '../auth/principal.js';
+import { requireUser, type Principal } from '../auth/principal.js';
 import type { Database } from '../db/database.js';
 import { findProjectById, findProjectByName } from '../db/projects.js';
 import {
@@ -52,11 +52,6 @@ export interface RobotView {
 function newSecret(): string {
   // 32 characters; the fixed tail keeps Harbor's secret rule (upper, lower, digit) always true.
   return `${randomBytes(21).toString('base64url').slice(0, 29)}Aa1`;
-}
-
-function requireUser(principal: Principal): Extract<Principal, { kind: 'user' }> {
-  if (principal.kind !== 'user') throw new ApiError('UNAUTHORIZED', 'log in as a user first');
-  return principal;
 }
 
 function parseGrants(permissions: unknown): RobotGrant[] {

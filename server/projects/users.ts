@@ -1,6 +1,6 @@
 // The users API: administrators create users; everyone may read themselves.
 import { ApiError } from '../api/errors.js';
-import type { Principal } from '../auth/principal.js';
+import { requireAdmin, requireUser, type Principal } from '../auth/principal.js';
 import type { Database } from '../db/database.js';
 import bcrypt from 'bcrypt';
 import type { Paging } from '../api/query.js';
@@ -39,8 +39,7 @@ export interface NewUser {
 }
 
 export async function createUser(db: Database, principal: Principal, input: NewUser): Promise<number> {
-  if (principal.kind !== 'user') throw new ApiError('UNAUTHORIZED', 'log in first');
-  if (!principal.sysadmin) throw new ApiError('FORBIDDEN', 'only system administrators may create users');
+  requireAdmin(principal, 'only system administrators may create users');
   const { username, password, email, realname } = input;
   if (typeof username !== 'string' || !usernameRe.test(username) || username.startsWith('robot$')) {
     throw new ApiError('BAD_REQUEST', 'username must be 1 to 255 letters, digits, ".", "_" or "-", starting with a letter or digit');
@@ -62,16 +61,9 @@ export async function createUser(db: Database, principal: Principal, input: NewU
 }
 
 export async function currentUser(db: Database, principal: Principal): Promise<UserView> {
-  if (principal.kind !== 'user') throw new ApiError('UNAUTHORIZED', 'log in first');
-  const row = await findUserById(db, principal.id);
+  const row = await findUserById(db, requireUser(principal).id);
   if (!row) throw new ApiError('UNAUTHORIZED', 'log in first');
   return view(row);
-}
-
-function requireAdmin(principal: Principal): Extract<Principal, { kind: 'user' }> {
-  if (principal.kind !== 'user') throw new ApiError('UNAUTHORIZED', 'log in first');
-  if (!principal.sysadmin) throw new ApiError('FORBIDDEN', 'only system administrators may do this');
-  return principal;
 }
 
 /** GET /users (administrators): `username` filters by substring. */
@@ -86,10 +78,10 @@ export async function listUsersFor(db: Database, principal: Principal, usernameC
  * the old one); administrators set anyone else's without it.
  */
 export async function changePassword(db: Database, principal: Principal, userId: string, input: { old_password?: unknown; new_password?: unknown }): Promise<void> {
-  if (principal.kind !== 'user') throw new ApiError('UNAUTHORIZED', 'log in first');
+  const actor = requireUser(principal);
   const target = /^\d+$/.test(userId) ? await findUserById(db, Number(userId)) : undefined;
-  const self = target?.id === principal.id;
-  if (!target || (!self && !principal.sysadmin)) throw new ApiError(principal.sysadmin ? 'NOT_FOUND' : 'FORBIDDEN', `cannot change the password of user ${userId.slice(0, 50)}`);
+  const self = target?.id === actor.id;
+  if (!target || (!self && !actor.sysadmin)) throw new ApiError(actor.sysadmin ? 'NOT_FOUND' : 'FORBIDDEN', `cannot change the password of user ${userId.slice(0, 50)}`);
   if (typeof input.new_password !== 'string') throw new ApiError('BAD_REQUEST', 'new_password is required');
   if (self) {
     if (typeof input.old_password !== 'string' || !(await bcrypt.compare(input.old_password, target.password_hash))) {
