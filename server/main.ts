@@ -1,6 +1,6 @@
 // Process entry: read settings, migrate, then serve — in this process (embedded PGlite or
 // BERTH_WORKERS=1) or in BERTH_WORKERS cluster workers sharing one port. The primary also
-// runs the periodic purge of abandoned uploads.
+// runs the periodic purge of abandoned uploads and expired console sessions.
 import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -9,6 +9,7 @@ import { serve } from './http/serve.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { bootstrap } from './projects/bootstrap.js';
 import { purgeUploads } from './registry/uploads.js';
+import { purgeExpiredSessions } from './db/sessions.js';
 import type { BlobStore } from './storage/blobStore.js';
 import { createBlobStore } from './storage/index.js';
 
@@ -25,10 +26,13 @@ function readConfig(): Config {
 }
 
 function schedulePurge(config: Config, db: Database, store: BlobStore, log: Logger): NodeJS.Timeout {
-  const run = () =>
+  const run = () => {
     purgeUploads({ db, store }, config.uploadMaxAgeMs)
       .then((r) => r.sessions + r.orphans > 0 && log.info(r, 'purged abandoned uploads'))
       .catch((err) => log.warn({ err }, 'upload purge failed'));
+    // Expired console sessions are refused anyway; this only keeps the table small.
+    purgeExpiredSessions(db).catch((err) => log.warn({ err }, 'session purge failed'));
+  };
   const timer = setInterval(run, config.uploadPurgeIntervalMs);
   timer.unref();
   return timer;

@@ -1,14 +1,35 @@
-// Who is calling the management API: Basic credentials of a user, or anonymous. (The
-// console's session cookie joins this list with the console.)
+// Who is calling the management API: Basic credentials of a user or robot, the console's
+// session cookie, or anonymous. An Authorization header wins over the cookie, so scripts
+// never trip over a browser's session and its CSRF rule.
 import type Koa from 'koa';
 import { CredentialsError, resolvePrincipal, type AuthDeps } from '../auth/resolvers.js';
 import type { Principal } from '../auth/principal.js';
+import { csrfHeader, csrfTokenMatches, resumeSession, sessionCookie } from '../auth/sessions.js';
+import { clearSessionCookie } from './sessionCookie.js';
 import { ApiError } from './errors.js';
+
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function apiPrincipal(deps: AuthDeps): Koa.Middleware {
   return async (ctx, next) => {
+    const authorization = ctx.get('Authorization');
+    const sid = authorization ? undefined : ctx.cookies.get(sessionCookie);
+    if (sid) {
+      const session = await resumeSession(deps, sid);
+      if (session) {
+        // The console reads the token from any response; it never changes within a session.
+        ctx.set(csrfHeader, session.csrfToken);
+        if (!safeMethods.has(ctx.method) && !csrfTokenMatches(session.csrfToken, ctx.get(csrfHeader) || undefined)) {
+          throw new ApiError('FORBIDDEN', `CSRF token missing or invalid: a request made with the session cookie must send the ${csrfHeader} header the server returned`);
+        }
+        ctx.state.principal = session.principal;
+        return next();
+      }
+      // An ended or unknown session: forget the cookie and go on as anonymous, as Harbor does.
+      clearSessionCookie(ctx, deps);
+    }
     try {
-      ctx.state.principal = await resolvePrincipal(deps, ctx.get('Authorization') || undefined, ctx.socket.remoteAddress ?? '', { bearer: false });
+      ctx.state.principal = await resolvePrincipal(deps, authorization || undefined, ctx.socket.remoteAddress ?? '', { bearer: false });
     } catch (err) {
       if (!(err instanceof CredentialsError)) throw err;
       throw new ApiError(err.reason === 'throttled' ? 'TOO_MANY_REQUESTS' : 'UNAUTHORIZED', err.message);

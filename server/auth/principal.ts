@@ -5,7 +5,8 @@ import type { TokenClaims } from './tokens.js';
 
 export type Principal =
   | { kind: 'anonymous' }
-  | { kind: 'user'; id: number; username: string; sysadmin: boolean }
+  /** A user; `session` is the id hash when the console's session cookie authenticated them. */
+  | { kind: 'user'; id: number; username: string; sysadmin: boolean; session?: string }
   /** A robot account: what it may do is exactly its grants (namespace '*' = every project). */
   | { kind: 'robot'; id: number; name: string; grants: ReadonlyArray<{ namespace: string; resource: string; action: string }> }
   /** A registry bearer token: what it may do is exactly its access claim. */

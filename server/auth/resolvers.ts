@@ -15,6 +15,8 @@ export interface AuthDeps {
   keys: () => SigningKey[];
   tokenService: string;
   tokenExpirationMs: number;
+  /** Console sessions end after this long without a request (default 60 minutes). */
+  sessionTimeoutMs?: number;
   externalUrl?: string;
   projectCreation: 'everyone' | 'adminonly';
   /** Storage limit of new projects in bytes; -1 unlimited. */

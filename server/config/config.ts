@@ -70,6 +70,7 @@ export const settings = {
   },
   BERTH_TOKEN_SERVICE: { schema: z.string().regex(/^[a-zA-Z0-9._:-]+$/, 'must be a simple name'), default: 'berth', help: 'service name in registry tokens' },
   BERTH_TOKEN_EXPIRATION: { schema: duration(60_000), default: '30m', help: 'lifetime of registry tokens' },
+  BERTH_SESSION_TIMEOUT: { schema: duration(60_000), default: '60m', help: 'console sessions end after this long without a request' },
   BERTH_PROJECT_CREATION: {
     schema: z.enum(['everyone', 'adminonly']),
     default: 'everyone',
@@ -104,6 +105,7 @@ export interface Config {
   externalUrl?: string;
   tokenService: string;
   tokenExpirationMs: number;
+  sessionTimeoutMs: number;
   projectCreation: 'everyone' | 'adminonly';
   storagePerProject: number;
 }
@@ -175,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     externalUrl: value('BERTH_EXTERNAL_URL'),
     tokenService: value('BERTH_TOKEN_SERVICE')!,
     tokenExpirationMs: value('BERTH_TOKEN_EXPIRATION')!,
+    sessionTimeoutMs: value('BERTH_SESSION_TIMEOUT')!,
     projectCreation: value('BERTH_PROJECT_CREATION')!,
     storagePerProject: value('BERTH_STORAGE_PER_PROJECT')!,
   };

@@ -11,6 +11,7 @@ import { userRoutes } from '../api/users.js';
 import { repositoryRoutes } from '../api/repositories.js';
 import { robotRoutes } from '../api/robots.js';
 import { quotaRoutes } from '../api/quotas.js';
+import { consoleLoginRoutes } from '../api/consoleLogin.js';
 import type { AuthDeps } from '../auth/resolvers.js';
 import { tokenRoute } from '../auth/tokenRoute.js';
 import { openApi, ping } from '../api/meta.js';
@@ -28,7 +29,7 @@ export interface AppDeps {
   accessLog?: boolean;
 }
 
-export function createApp(deps: AppDeps): Koa & { apiRouter: Router } {
+export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRouter: Router } {
   const app = new Koa();
   app.proxy = false;
   // Errors are rendered by the mappers below; Koa's default handler would only log them again.
@@ -97,6 +98,11 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router } {
   api.put('/users/:user_id/password', users.password);
   api.delete('/users/:user_id', users.remove);
   const apiRoutes = api.routes();
+  // The console's session login, outside /api/v2.0 as in Harbor; errors in Harbor's shape.
+  const consoleLogin = consoleLoginRoutes(deps.auth);
+  const c = new Router({ prefix: '/c' });
+  c.post('/login', consoleLogin.login);
+  c.get('/log_out', consoleLogin.logout);
 
   app.use(async (ctx, next) => {
     if (ctx.path === '/v2' || ctx.path.startsWith('/v2/')) {
@@ -131,6 +137,8 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router } {
     }
   });
   app.use(apiRoutes);
+  app.use(c.routes());
+  app.use(c.allowedMethods({ throw: true, methodNotAllowed: () => new ApiError('METHOD_NOT_ALLOWED', 'method not allowed on this resource') }));
   app.use(
     api.allowedMethods({
       throw: true,
@@ -138,5 +146,5 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router } {
       methodNotAllowed: () => new ApiError('METHOD_NOT_ALLOWED', 'method not allowed on this resource'),
     }),
   );
-  return Object.assign(app, { apiRouter: api });
+  return Object.assign(app, { apiRouter: api, consoleRouter: c });
 }

@@ -21,6 +21,7 @@ export async function serve(config: Config, db: Database, store: BlobStore, log:
     keys: () => keys,
     tokenService: config.tokenService,
     tokenExpirationMs: config.tokenExpirationMs,
+    sessionTimeoutMs: config.sessionTimeoutMs,
     externalUrl: config.externalUrl,
     projectCreation: config.projectCreation,
     storagePerProject: config.storagePerProject,

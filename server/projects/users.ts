@@ -5,6 +5,7 @@ import type { Database } from '../db/database.js';
 import bcrypt from 'bcrypt';
 import type { Paging } from '../api/query.js';
 import { findUserById, listUsers, removeUser, saveUser, updatePasswordHash, type UserRow } from '../db/users.js';
+import { removeUserSessions } from '../db/sessions.js';
 import { checkPasswordPolicy, hashPassword } from './identity.js';
 
 const usernameRe = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,254}$/;
@@ -89,7 +90,13 @@ export async function changePassword(db: Database, principal: Principal, userId:
     }
   }
   checkPasswordPolicy(input.new_password);
-  await updatePasswordHash(db, target.id, await hashPassword(input.new_password));
+  const hash = await hashPassword(input.new_password);
+  // A new password ends the user's other console sessions (a stolen session does not
+  // outlive the password change meant to lock its thief out); the caller's own stays.
+  await db.tx(async (q) => {
+    await updatePasswordHash(q, target.id, hash);
+    await removeUserSessions(q, target.id, self ? actor.session : undefined);
+  });
 }
 
 /** DELETE /users/{id} (administrators; never oneself, never the first administrator). */

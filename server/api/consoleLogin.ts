@@ -1,0 +1,87 @@
+// The console's login and logout, at Harbor's paths: POST /c/login with `principal` and
+// `password` (a form, as Harbor's console sends, or JSON), GET /c/log_out.
+import type Koa from 'koa';
+import { LoginError } from '../projects/identity.js';
+import type { AuthDeps } from '../auth/resolvers.js';
+import { closeSession, csrfHeader, openSession, sessionCookie } from '../auth/sessions.js';
+import { ApiError } from './errors.js';
+import { clearSessionCookie, setSessionCookie } from './sessionCookie.js';
+
+const maxBody = 64 * 1024;
+
+async function readCredentials(ctx: Koa.Context): Promise<{ principal: string; password: string }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of ctx.req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > maxBody) throw new ApiError('BAD_REQUEST', 'login body over 64 KiB');
+    chunks.push(c);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  const type = ctx.get('Content-Type').split(';')[0].trim().toLowerCase();
+  let fields: Record<string, unknown>;
+  if (type === 'application/json') {
+    try {
+      fields = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      throw new ApiError('BAD_REQUEST', 'the login body is not valid JSON');
+    }
+  } else if (type === 'application/x-www-form-urlencoded' || type === '') {
+    fields = Object.fromEntries(new URLSearchParams(text));
+  } else {
+    throw new ApiError('BAD_REQUEST', 'send principal and password as application/x-www-form-urlencoded or JSON');
+  }
+  const { principal, password } = fields ?? {};
+  if (typeof principal !== 'string' || !principal || typeof password !== 'string' || !password) {
+    throw new ApiError('BAD_REQUEST', 'principal (the user name) and password are required');
+  }
+  return { principal, password };
+}
+
+/**
+ * Refuses logins posted from another site (login CSRF: a forged form would sign the
+ * victim's browser into the attacker's account). Browsers always send Origin on POST.
+ */
+function checkSameOrigin(ctx: Koa.Context, deps: AuthDeps): void {
+  if (ctx.get('Sec-Fetch-Site') === 'cross-site') throw new ApiError('FORBIDDEN', 'cross-site login refused');
+  const origin = ctx.get('Origin');
+  if (!origin) return;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    throw new ApiError('FORBIDDEN', 'cross-site login refused');
+  }
+  const own = [ctx.host, deps.externalUrl ? new URL(deps.externalUrl).host : undefined];
+  if (!own.includes(host)) throw new ApiError('FORBIDDEN', 'cross-site login refused');
+}
+
+export function consoleLoginRoutes(deps: AuthDeps) {
+  return {
+    // POST /c/login: 200 with the session cookie and the CSRF token header; 401 on bad credentials.
+    login: (async (ctx) => {
+      checkSameOrigin(ctx, deps);
+      const { principal, password } = await readCredentials(ctx);
+      try {
+        const session = await openSession(deps, principal, password, ctx.socket.remoteAddress ?? '');
+        setSessionCookie(ctx, deps, session.sid);
+        ctx.set(csrfHeader, session.csrfToken);
+        ctx.set('Cache-Control', 'no-store');
+        ctx.status = 200;
+        ctx.body = '';
+      } catch (err) {
+        if (!(err instanceof LoginError)) throw err;
+        throw new ApiError(err.reason === 'throttled' ? 'TOO_MANY_REQUESTS' : 'UNAUTHORIZED', err.message);
+      }
+    }) as Koa.Middleware,
+    // GET /c/log_out: ends the session everywhere and clears the cookie; 200 even without one.
+    logout: (async (ctx) => {
+      const sid = ctx.cookies.get(sessionCookie);
+      if (sid) await closeSession(deps, sid);
+      clearSessionCookie(ctx, deps);
+      ctx.set('Cache-Control', 'no-store');
+      ctx.status = 200;
+      ctx.body = '';
+    }) as Koa.Middleware,
+  };
+}

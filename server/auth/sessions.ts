@@ -1,0 +1,68 @@
+// Console sessions (docs/design/0005): a random id in an HTTP-only cookie, a row in the
+// database keyed by the id's SHA-256, and a per-session CSRF token that every unsafe
+// request made with the cookie must echo in a header. Everything lives in the database, so
+// any node accepts a session and a logout on one node ends it on all.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { extendSession, findSession, removeSession, saveSession } from '../db/sessions.js';
+import { authenticate, LoginError } from '../projects/identity.js';
+import type { Principal } from './principal.js';
+import type { AuthDeps } from './resolvers.js';
+
+/** Harbor's names, so Harbor's console habits and scripts carry over. */
+export const sessionCookie = 'sid';
+export const csrfHeader = 'X-Harbor-CSRF-Token';
+export const defaultSessionTimeoutMs = 60 * 60_000;
+
+export type SessionPrincipal = Extract<Principal, { kind: 'user' }> & { session: string };
+
+export function hashSessionId(sid: string): string {
+  return createHash('sha256').update(sid).digest('hex');
+}
+
+function timeout(deps: AuthDeps): number {
+  return deps.sessionTimeoutMs ?? defaultSessionTimeoutMs;
+}
+
+/** Checks a user's password (throttled as every login) and opens a session. Throws LoginError. */
+export async function openSession(deps: AuthDeps, username: string, password: string, address: string): Promise<{ sid: string; csrfToken: string; principal: SessionPrincipal }> {
+  let user;
+  try {
+    user = await authenticate(deps.db, username, password, address);
+  } catch (err) {
+    if (err instanceof LoginError) deps.log?.warn({ username: username.slice(0, 100), address, reason: err.reason }, 'console login failed');
+    throw err;
+  }
+  const sid = randomBytes(32).toString('base64url');
+  const csrfToken = randomBytes(32).toString('base64url');
+  const idHash = hashSessionId(sid);
+  await saveSession(deps.db, { idHash, userId: user.id, csrfToken, timeoutMs: timeout(deps) });
+  return { sid, csrfToken, principal: { kind: 'user', id: user.id, username: user.username, sysadmin: user.sysadmin, session: idHash } };
+}
+
+/**
+ * The user behind a session cookie, or undefined when the session is unknown or expired.
+ * The expiry slides: a session used after half its timeout is renewed, so an active user
+ * stays logged in at one write per half-timeout rather than one per request.
+ */
+export async function resumeSession(deps: AuthDeps, sid: string): Promise<{ principal: SessionPrincipal; csrfToken: string } | undefined> {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(sid)) return undefined;
+  const idHash = hashSessionId(sid);
+  const row = await findSession(deps.db, idHash);
+  if (!row) return undefined;
+  if (row.remaining_ms < timeout(deps) / 2) await extendSession(deps.db, idHash, timeout(deps));
+  return {
+    principal: { kind: 'user', id: row.user_id, username: row.username, sysadmin: row.sysadmin, session: idHash },
+    csrfToken: row.csrf_token,
+  };
+}
+
+export async function closeSession(deps: AuthDeps, sid: string): Promise<void> {
+  await removeSession(deps.db, hashSessionId(sid));
+}
+
+export function csrfTokenMatches(expected: string, presented: string | undefined): boolean {
+  if (!presented) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(presented);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
