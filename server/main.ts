@@ -10,6 +10,8 @@ import { createLogger, type Logger } from './log/logger.js';
 import { bootstrap } from './projects/bootstrap.js';
 import { purgeUploads } from './registry/uploads.js';
 import { purgeExpiredSessions } from './db/sessions.js';
+import { purgeAuditLog } from './audit/service.js';
+import { AuditForwarder, parseSyslogUrl } from './audit/forwarder.js';
 import type { BlobStore } from './storage/blobStore.js';
 import { createBlobStore } from './storage/index.js';
 
@@ -38,6 +40,19 @@ function schedulePurge(config: Config, db: Database, store: BlobStore, log: Logg
   return timer;
 }
 
+// Audit retention: hourly; a purge with nothing old enough costs one index probe.
+function scheduleAuditPurge(config: Config, db: Database, log: Logger): NodeJS.Timeout | undefined {
+  if (!config.auditRetentionMs) return undefined;
+  const run = () =>
+    purgeAuditLog(db, config.auditRetentionMs, false)
+      .then((r) => r.rows > 0 && log.info(r, 'purged old audit rows'))
+      .catch((err) => log.warn({ err }, 'audit purge failed'));
+  const timer = setInterval(run, 3_600_000);
+  timer.unref();
+  setTimeout(run, 10_000).unref();
+  return timer;
+}
+
 async function primary(config: Config, log: Logger): Promise<void> {
   const store = createBlobStore(config);
   await store.check();
@@ -50,6 +65,9 @@ async function primary(config: Config, log: Logger): Promise<void> {
     process.stdout.write(`\nberth: created user "admin" with password: ${generated}\nberth: change it after logging in (or set BERTH_ADMIN_PASSWORD before the first start)\n\n`);
   }
   const purge = schedulePurge(config, db, store, log);
+  const auditPurge = scheduleAuditPurge(config, db, log);
+  const forwarder = config.auditSyslog ? new AuditForwarder(db, parseSyslogUrl(config.auditSyslog), log) : undefined;
+  forwarder?.start();
 
   let stopping = false;
   let stopServer: () => Promise<void> = async () => undefined;
@@ -84,7 +102,9 @@ async function primary(config: Config, log: Logger): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     clearInterval(purge);
+    clearInterval(auditPurge);
     await stopServer();
+    await forwarder?.close();
     await db.close();
     process.exit(0);
   };

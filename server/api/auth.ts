@@ -29,7 +29,7 @@ export function apiPrincipal(deps: AuthDeps): Koa.Middleware {
       clearSessionCookie(ctx, deps);
     }
     try {
-      ctx.state.principal = await resolvePrincipal(deps, authorization || undefined, ctx.socket.remoteAddress ?? '', { bearer: false });
+      ctx.state.principal = await resolvePrincipal(deps, authorization || undefined, ctx.state.clientAddress as string, { bearer: false });
     } catch (err) {
       if (!(err instanceof CredentialsError)) throw err;
       throw new ApiError(err.reason === 'throttled' ? 'TOO_MANY_REQUESTS' : 'UNAUTHORIZED', err.message);

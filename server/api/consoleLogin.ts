@@ -63,7 +63,7 @@ export function consoleLoginRoutes(deps: AuthDeps) {
       checkSameOrigin(ctx, deps);
       const { principal, password } = await readCredentials(ctx);
       try {
-        const session = await openSession(deps, principal, password, ctx.socket.remoteAddress ?? '');
+        const session = await openSession(deps, principal, password, ctx.state.clientAddress as string);
         setSessionCookie(ctx, deps, session.sid);
         ctx.set(csrfHeader, session.csrfToken);
         ctx.set('Cache-Control', 'no-store');

@@ -1,7 +1,9 @@
 // Authentication as a list of resolvers, first match wins: a Bearer registry token (on
 // /v2 only), Basic credentials of a user, or nobody (anonymous). Credentials that are
 // presented but wrong are an error, never a fall-back to anonymous.
-import { authenticate, authenticateRobot, robotPrefix } from '../projects/identity.js';
+import { authenticate, authenticateRobot, LoginError, robotPrefix } from '../projects/identity.js';
+import { recordLater, type AuditEvent } from '../audit/record.js';
+import type { ActorType } from '../audit/chain.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log/logger.js';
 import { anonymous, type Principal } from './principal.js';
@@ -57,7 +59,13 @@ function verifyCached(deps: AuthDeps, token: string): TokenClaims {
   return claims;
 }
 
-export async function resolvePrincipal(deps: AuthDeps, authorization: string | undefined, address: string, opts: { bearer: boolean }): Promise<Principal> {
+/**
+ * Logins are audited: every failure, and a success either on every call (`everyLogin`, the
+ * token endpoint, where a client logs in for each pull) or only when the password was
+ * really checked rather than found in this process's cache (Basic on /v2 and the API,
+ * where a script would otherwise add a row per request).
+ */
+export async function resolvePrincipal(deps: AuthDeps, authorization: string | undefined, address: string, opts: { bearer: boolean; everyLogin?: boolean }): Promise<Principal> {
   if (!authorization) return anonymous;
   if (opts.bearer && /^Bearer\s/i.test(authorization)) {
     try {
@@ -70,20 +78,40 @@ export async function resolvePrincipal(deps: AuthDeps, authorization: string | u
   }
   const basic = parseBasic(authorization);
   if (!basic) throw new CredentialsError('invalid', 'unsupported or malformed Authorization header');
+  const robot = basic.username.startsWith(robotPrefix);
+  const actor = { username: basic.username, actorType: robot ? ('robot' as const) : ('user' as const) };
   try {
-    if (basic.username.startsWith(robotPrefix)) {
-      const { robot, grants } = await authenticateRobot(deps.db, basic.username, basic.password, address);
-      return { kind: 'robot', id: robot.id, name: robot.name, grants };
-    }
-    const user = await authenticate(deps.db, basic.username, basic.password, address);
-    return { kind: 'user', id: user.id, username: user.username, sysadmin: user.sysadmin };
+    const { principal, fresh } = robot ? await robotPrincipal(deps, basic.username, basic.password, address) : await userPrincipal(deps, basic.username, basic.password, address);
+    if (fresh || opts.everyLogin) recordLater({ operation: 'login', resourceType: 'user_login_logout', resource: basic.username, actor });
+    return principal;
   } catch (err) {
-    const reason = (err as { reason?: string }).reason;
-    if (reason === 'invalid' || reason === 'throttled') {
-      // The audit log (next issue) records these too; the log line is for operators now.
-      deps.log?.warn({ username: basic.username.slice(0, 100), address, reason }, 'login failed');
-      throw new CredentialsError(reason, (err as Error).message);
+    if (err instanceof LoginError) {
+      deps.log?.warn({ username: basic.username.slice(0, 100), address, reason: err.reason }, 'login failed');
+      recordLater(loginFailure(basic.username, actor, err));
+      throw new CredentialsError(err.reason, err.message);
     }
     throw err;
   }
+}
+
+async function robotPrincipal(deps: AuthDeps, name: string, secret: string, address: string): Promise<{ principal: Principal; fresh: boolean }> {
+  const { robot, grants, fresh } = await authenticateRobot(deps.db, name, secret, address);
+  return { principal: { kind: 'robot', id: robot.id, name: robot.name, grants }, fresh };
+}
+
+async function userPrincipal(deps: AuthDeps, username: string, password: string, address: string): Promise<{ principal: Principal; fresh: boolean }> {
+  const { user, fresh } = await authenticate(deps.db, username, password, address);
+  return { principal: { kind: 'user', id: user.id, username: user.username, sysadmin: user.sysadmin }, fresh };
+}
+
+/** The audit event of a refused login: the account tried is the actor. */
+export function loginFailure(username: string, actor: { username: string; actorType: ActorType }, err: LoginError): AuditEvent {
+  return {
+    operation: 'login',
+    resourceType: 'user_login_logout',
+    resource: username,
+    actor,
+    ok: false,
+    errorCode: err.reason === 'throttled' ? 'TOO_MANY_REQUESTS' : 'UNAUTHORIZED',
+  };
 }

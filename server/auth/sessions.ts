@@ -6,7 +6,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { extendSession, findSession, removeSession, saveSession } from '../db/sessions.js';
 import { authenticate, LoginError } from '../projects/identity.js';
 import type { Principal } from './principal.js';
-import type { AuthDeps } from './resolvers.js';
+import { loginFailure, type AuthDeps } from './resolvers.js';
+import { recordAudit, recordLater } from '../audit/record.js';
 
 /** Harbor's names, so Harbor's console habits and scripts carry over. */
 export const sessionCookie = 'sid';
@@ -26,16 +27,23 @@ function timeout(deps: AuthDeps): number {
 /** Checks a user's password (throttled as every login) and opens a session. Throws LoginError. */
 export async function openSession(deps: AuthDeps, username: string, password: string, address: string): Promise<{ sid: string; csrfToken: string; principal: SessionPrincipal }> {
   let user;
+  const actor = { username, actorType: 'user' as const };
   try {
-    user = await authenticate(deps.db, username, password, address);
+    ({ user } = await authenticate(deps.db, username, password, address));
   } catch (err) {
-    if (err instanceof LoginError) deps.log?.warn({ username: username.slice(0, 100), address, reason: err.reason }, 'console login failed');
+    if (err instanceof LoginError) {
+      deps.log?.warn({ username: username.slice(0, 100), address, reason: err.reason }, 'console login failed');
+      recordLater(loginFailure(username, actor, err));
+    }
     throw err;
   }
   const sid = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(32).toString('base64url');
   const idHash = hashSessionId(sid);
-  await saveSession(deps.db, { idHash, userId: user.id, csrfToken, timeoutMs: timeout(deps) });
+  await deps.db.tx(async (q) => {
+    await saveSession(q, { idHash, userId: user.id, csrfToken, timeoutMs: timeout(deps) });
+    await recordAudit(q, { operation: 'login', resourceType: 'user_login_logout', resource: user.username, actor });
+  });
   return { sid, csrfToken, principal: { kind: 'user', id: user.id, username: user.username, sysadmin: user.sysadmin, session: idHash } };
 }
 
@@ -57,7 +65,14 @@ export async function resumeSession(deps: AuthDeps, sid: string): Promise<{ prin
 }
 
 export async function closeSession(deps: AuthDeps, sid: string): Promise<void> {
-  await removeSession(deps.db, hashSessionId(sid));
+  const session = await resumeSession(deps, sid);
+  if (!session) return;
+  const { username } = session.principal;
+  await deps.db.tx(async (q) => {
+    if (await removeSession(q, session.principal.session)) {
+      await recordAudit(q, { operation: 'logout', resourceType: 'user_login_logout', resource: username, actor: { username, actorType: 'user' } });
+    }
+  });
 }
 
 export function csrfTokenMatches(expected: string, presented: string | undefined): boolean {

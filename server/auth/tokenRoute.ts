@@ -22,7 +22,7 @@ async function respond(deps: AuthDeps, ctx: Koa.Context, service: string | undef
   if (service !== undefined && service !== deps.tokenService) return fail(ctx, 400, 'BAD_REQUEST', `unknown service ${JSON.stringify(service.slice(0, 100))}`);
   let principal: Principal;
   try {
-    principal = await resolvePrincipal(deps, authorization, ctx.socket.remoteAddress ?? '', { bearer: false });
+    principal = await resolvePrincipal(deps, authorization, ctx.state.clientAddress as string, { bearer: false, everyLogin: true });
   } catch (err) {
     if (!(err instanceof CredentialsError)) throw err;
     return err.reason === 'throttled' ? fail(ctx, 429, 'TOO_MANY_REQUESTS', err.message) : fail(ctx, 401, 'UNAUTHORIZED', err.message);

@@ -43,7 +43,7 @@ function unauthorized(deps: AuthDeps, ctx: Koa.Context, scope: AccessEntry | und
 async function principalOf(deps: AuthDeps, ctx: Koa.Context, scope: AccessEntry | undefined): Promise<Principal> {
   if (ctx.state.principal) return ctx.state.principal as Principal;
   try {
-    const p = await resolvePrincipal(deps, ctx.get('Authorization') || undefined, ctx.socket.remoteAddress ?? '', { bearer: true });
+    const p = await resolvePrincipal(deps, ctx.get('Authorization') || undefined, ctx.state.clientAddress as string, { bearer: true });
     ctx.state.principal = p;
     return p;
   } catch (err) {

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 const intFrom = (min: number, max: number) =>
@@ -81,6 +82,18 @@ export const settings = {
     default: '-1',
     help: 'storage limit of new projects in bytes (-1: unlimited)',
   },
+  BERTH_AUDIT_LOG: { schema: bool, default: 'true', help: 'record the audit log (false only to measure what it costs)' },
+  BERTH_AUDIT_RETENTION: { schema: duration(0), default: '365d', help: 'audit rows older than this are purged hourly (0d: kept forever)' },
+  BERTH_AUDIT_SYSLOG: {
+    schema: z.string().regex(/^(udp|tcp):\/\/[^/:]+(:\d{1,5})?$/, 'must be udp://host:port or tcp://host:port'),
+    default: undefined,
+    help: 'forward every audit row to this syslog server (RFC 5424)',
+  },
+  BERTH_TRUSTED_PROXIES: {
+    schema: z.string().regex(/^[0-9a-fA-F.:/, a-z]+$/, 'must be a comma-separated list of addresses, CIDR ranges, loopback, linklocal or uniquelocal'),
+    default: undefined,
+    help: 'proxies whose X-Forwarded-For gives the client address (audit log, login throttling)',
+  },
   BERTH_CONFIG: { schema: z.string().min(1), default: undefined, help: 'optional JSON file with any of these settings' },
 } as const;
 
@@ -108,10 +121,24 @@ export interface Config {
   sessionTimeoutMs: number;
   projectCreation: 'everyone' | 'adminonly';
   storagePerProject: number;
+  auditLog: boolean;
+  auditRetentionMs: number;
+  auditSyslog?: string;
+  trustedProxies: string[];
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+function trustedProxies(text: string | undefined): string[] {
+  const list = (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  try {
+    proxyaddr.compile(list);
+  } catch (err) {
+    throw new ConfigError(`BERTH_TRUSTED_PROXIES=${JSON.stringify(text)}: ${(err as Error).message}`);
+  }
+  return list;
 }
 
 /** Reads settings from `env` (and the file it names). Throws ConfigError naming the bad setting. */
@@ -180,5 +207,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTimeoutMs: value('BERTH_SESSION_TIMEOUT')!,
     projectCreation: value('BERTH_PROJECT_CREATION')!,
     storagePerProject: value('BERTH_STORAGE_PER_PROJECT')!,
+    auditLog: value('BERTH_AUDIT_LOG')!,
+    auditRetentionMs: value('BERTH_AUDIT_RETENTION')!,
+    auditSyslog: value('BERTH_AUDIT_SYSLOG'),
+    trustedProxies: trustedProxies(value('BERTH_TRUSTED_PROXIES')),
   };
 }

@@ -32,8 +32,9 @@ export async function extendSession(q: Queryer, idHash: string, timeoutMs: numbe
   await q.query(`UPDATE sessions SET expires_at = now() + ($2::bigint * interval '1 millisecond') WHERE id_hash = $1 AND expires_at > now()`, [idHash, timeoutMs]);
 }
 
-export async function removeSession(q: Queryer, idHash: string): Promise<void> {
-  await q.query('DELETE FROM sessions WHERE id_hash = $1', [idHash]);
+export async function removeSession(q: Queryer, idHash: string): Promise<boolean> {
+  const res = await q.query('DELETE FROM sessions WHERE id_hash = $1', [idHash]);
+  return res.rowCount > 0;
 }
 
 /** Ends every session of a user except, optionally, one (the caller's own). */

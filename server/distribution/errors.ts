@@ -15,6 +15,7 @@ export function ociErrors(log: Logger): Koa.Middleware {
       ctx.set('Content-Type', 'application/json');
       // detail is optional in the spec; always sending it gives clients one shape to parse.
       ctx.body = JSON.stringify({ errors: [{ code: e.code, message: e.message, detail: e.detail ?? {} }] });
+      ctx.state.errorCode = e.code;
     }
   };
 }

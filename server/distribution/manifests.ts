@@ -1,5 +1,6 @@
 // /v2 manifest routes (distribution-spec: "Pulling manifests", "Pushing manifests", "Deleting manifests").
 import type Koa from 'koa';
+import { artifactResource, projectOfRepository, recordLater } from '../audit/record.js';
 import type { RegistryDeps } from '../registry/deps.js';
 import { deleteManifest, getManifest, putManifest } from '../registry/manifests.js';
 import { maxManifestBytes } from '../registry/mediaTypes.js';
@@ -7,7 +8,14 @@ import { emptyBody, mediaTypeOf, readSmallBody, routeParam } from './params.js';
 
 // GET|HEAD /v2/<name>/manifests/<reference>
 export async function getManifestRoute(ctx: Koa.Context, deps: RegistryDeps): Promise<void> {
-  const m = await getManifest(deps, routeParam(ctx, 'name'), routeParam(ctx, 'reference'));
+  const name = routeParam(ctx, 'name');
+  const reference = routeParam(ctx, 'reference');
+  const m = await getManifest(deps, name, reference);
+  // A pull is a GET of a manifest (HEAD only asks whether it changed), recorded off the request path.
+  if (ctx.method === 'GET') {
+    const tag = reference.includes(':') ? undefined : reference;
+    recordLater({ operation: 'pull', resourceType: 'artifact', resource: artifactResource(name, m.digest, tag), projectName: projectOfRepository(name) });
+  }
   ctx.set('Content-Type', m.mediaType);
   ctx.set('Docker-Content-Digest', m.digest);
   ctx.set('ETag', `"${m.digest}"`);

@@ -11,8 +11,12 @@ import { userRoutes } from '../api/users.js';
 import { repositoryRoutes } from '../api/repositories.js';
 import { robotRoutes } from '../api/robots.js';
 import { quotaRoutes } from '../api/quotas.js';
+import { auditRoutes } from '../api/audit.js';
 import { consoleLoginRoutes } from '../api/consoleLogin.js';
 import type { AuthDeps } from '../auth/resolvers.js';
+import { clientAddressResolver, requestAudit } from '../audit/context.js';
+import { AuditWriter } from '../audit/writer.js';
+import { auditRefusals } from '../audit/refusals.js';
 import { tokenRoute } from '../auth/tokenRoute.js';
 import { openApi, ping } from '../api/meta.js';
 import type { Database } from '../db/database.js';
@@ -27,27 +31,40 @@ export interface AppDeps {
   log: Logger;
   auth: AuthDeps;
   accessLog?: boolean;
+  /** The process's audit writer (one is made when not given); close() it on shutdown. */
+  auditWriter?: AuditWriter;
+  /** Proxies whose X-Forwarded-For is believed (BERTH_TRUSTED_PROXIES). */
+  trustedProxies?: string[];
 }
 
-export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRouter: Router } {
+export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRouter: Router; auditWriter: AuditWriter } {
   const app = new Koa();
   app.proxy = false;
   // Errors are rendered by the mappers below; Koa's default handler would only log them again.
   app.silent = true;
+  const auditWriter = deps.auditWriter ?? new AuditWriter(deps.db, { log: deps.log });
+  const clientAddress = clientAddressResolver(deps.trustedProxies ?? []);
 
-  // NOTE: first, so every response (errors included) carries the request id.
+  // NOTE: first, so every response (errors included) carries the request id, and everything
+  // after runs with the request's audit context.
   app.use(async (ctx, next) => {
     const id = randomUUID();
     ctx.state.requestId = id;
+    ctx.state.clientAddress = clientAddress(ctx.req);
     ctx.set('X-Request-Id', id);
-    if (!deps.accessLog) return next();
+    const audit = { state: ctx.state, clientAddress: ctx.state.clientAddress, userAgent: ctx.get('User-Agent') || null, requestId: id, writer: auditWriter };
+    if (!deps.accessLog) return requestAudit.run(audit, next);
     const started = performance.now();
     try {
-      await next();
+      await requestAudit.run(audit, next);
     } finally {
       deps.log.info({ reqId: id, method: ctx.method, path: ctx.path, status: ctx.status, ms: +(performance.now() - started).toFixed(2) }, 'request');
     }
   });
+
+  // Inside the request context (so it knows the caller) and outside the error mappers (so
+  // it sees the final status).
+  app.use(auditRefusals());
 
   const v2 = distributionRouter({ db: deps.db, store: deps.store }, deps.auth);
   const token = tokenRoute(deps.auth);
@@ -56,6 +73,7 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   const repositories = repositoryRoutes(deps.auth);
   const robots = robotRoutes(deps.auth);
   const quotas = quotaRoutes(deps.auth);
+  const audit = auditRoutes(deps.auth);
   const v2Errors = ociErrors(deps.log);
   const api = new Router({ prefix: '/api/v2.0' });
   // Every route here is described in docs/openapi.yaml (a test holds the two together).
@@ -83,6 +101,11 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   api.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags', repositories.tags);
   api.post('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags', repositories.addTag);
   api.delete('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags/:tag_name', repositories.removeTag);
+  api.get('/audit-logs', audit.list);
+  api.get('/audit-logs/export', audit.export);
+  api.get('/audit-logs/verify', audit.verify);
+  api.post('/audit-logs/purge', audit.purge);
+  api.get('/projects/:project_name_or_id/logs', audit.projectList);
   api.get('/quotas', quotas.list);
   api.get('/quotas/:id', quotas.get);
   api.put('/quotas/:id', quotas.update);
@@ -122,6 +145,7 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
       if (err instanceof ApiError) {
         ctx.status = err.status;
         ctx.body = apiErrorBody(err.code, err.message);
+        ctx.state.errorCode = err.code;
         return;
       }
       deps.log.error({ err, reqId: ctx.state.requestId }, 'api error');
@@ -146,5 +170,5 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
       methodNotAllowed: () => new ApiError('METHOD_NOT_ALLOWED', 'method not allowed on this resource'),
     }),
   );
-  return Object.assign(app, { apiRouter: api, consoleRouter: c });
+  return Object.assign(app, { apiRouter: api, consoleRouter: c, auditWriter });
 }

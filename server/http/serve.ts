@@ -5,6 +5,7 @@ import type { Database } from '../db/database.js';
 import type { Logger } from '../log/logger.js';
 import type { BlobStore } from '../storage/blobStore.js';
 import { createApp } from './app.js';
+import { AuditWriter } from '../audit/writer.js';
 import { loadSigningKeys } from '../auth/signingKeys.js';
 import type { AuthDeps } from '../auth/resolvers.js';
 
@@ -27,7 +28,8 @@ export async function serve(config: Config, db: Database, store: BlobStore, log:
     storagePerProject: config.storagePerProject,
     log,
   };
-  const app = createApp({ db, store, log, auth, accessLog: config.accessLog });
+  const auditWriter = new AuditWriter(db, { enabled: config.auditLog, log });
+  const app = createApp({ db, store, log, auth, accessLog: config.accessLog, auditWriter, trustedProxies: config.trustedProxies });
   const server = http.createServer(app.callback());
   // Big blobs stream for as long as they need; only slow headers are cut off.
   server.requestTimeout = 0;
@@ -44,7 +46,8 @@ export async function serve(config: Config, db: Database, store: BlobStore, log:
         const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
         server.close(() => {
           clearTimeout(timer);
-          resolve();
+          // After the last request: what it queued for the audit log is written before exit.
+          void auditWriter.close().finally(resolve);
         });
         server.closeIdleConnections();
       }),

@@ -42,12 +42,13 @@ export function checkPasswordPolicy(password: string): void {
 /**
  * Checks a secret against the stored hash of `name` (undefined: no such account, or one
  * that may not log in), with throttling per name and per address. Throws LoginError.
+ * Returns whether the secret was really checked (false: this process had verified it before).
  */
-async function checkSecret(db: Database, name: string, secret: string, storedHash: string | undefined, address: string): Promise<void> {
+async function checkSecret(db: Database, name: string, secret: string, storedHash: string | undefined, address: string): Promise<boolean> {
   const nameKey = `user:${name}`;
   const addressKey = `addr:${address}`;
   const key = cacheKey(name, secret);
-  if (storedHash && verified.get(key) === storedHash) return;
+  if (storedHash && verified.get(key) === storedHash) return false;
   const [byName, byAddress] = await Promise.all([countFailures(db, [nameKey], loginLimits.windowMs), countFailures(db, [addressKey], loginLimits.windowMs)]);
   if (byName >= loginLimits.perUser || byAddress >= loginLimits.perAddress) throw new LoginError('throttled');
   // Compare against a real hash even for unknown accounts, so timing does not tell who exists.
@@ -60,23 +61,24 @@ async function checkSecret(db: Database, name: string, secret: string, storedHas
   if (verified.size >= maxVerified) verified.clear();
   verified.set(key, storedHash);
   await removeFailures(db, nameKey);
+  return true;
 }
 
-/** Checks a user name and password; throws LoginError. `address` is the client's. */
-export async function authenticate(db: Database, username: string, password: string, address: string): Promise<UserRow> {
+/** Checks a user name and password; throws LoginError. `address` is the client's; `fresh` as checkSecret's. */
+export async function authenticate(db: Database, username: string, password: string, address: string): Promise<{ user: UserRow; fresh: boolean }> {
   const user = await findUserByName(db, username);
-  await checkSecret(db, username, password, user?.password_hash, address);
-  return user!;
+  const fresh = await checkSecret(db, username, password, user?.password_hash, address);
+  return { user: user!, fresh };
 }
 
 export const robotPrefix = 'robot$';
 
 /** Checks a robot account's name and secret; throws LoginError (disabled and expired robots too). */
-export async function authenticateRobot(db: Database, name: string, secret: string, address: string): Promise<{ robot: RobotRow; grants: RobotGrant[] }> {
+export async function authenticateRobot(db: Database, name: string, secret: string, address: string): Promise<{ robot: RobotRow; grants: RobotGrant[]; fresh: boolean }> {
   const robot = await findRobotByName(db, name);
   const usable = robot && !robot.disabled && (!robot.expires_at || new Date(robot.expires_at).getTime() > Date.now());
-  await checkSecret(db, name, secret, usable ? robot.secret_hash : undefined, address);
-  return { robot: robot!, grants: await listRobotGrants(db, robot!.id) };
+  const fresh = await checkSecret(db, name, secret, usable ? robot.secret_hash : undefined, address);
+  return { robot: robot!, grants: await listRobotGrants(db, robot!.id), fresh };
 }
 
 /**

@@ -20,7 +20,8 @@ import {
   saveProject,
   type ProjectRow,
 } from '../db/projects.js';
-import { findUserByName } from '../db/users.js';
+import { findUserById, findUserByName } from '../db/users.js';
+import { recordAudit, type AuditEvent } from '../audit/record.js';
 import { parseStorageLimit } from './quotas.js';
 import { can, grantKey, isRoleId, roleIds, roleNames, type Action, type ProjectAccess, type Resource } from './permissions.js';
 
@@ -109,6 +110,7 @@ export async function createProject(db: Database, principal: Principal, input: N
     const id = await saveProject(q, { name, public: isPublic, ownerId: user.id, storageLimit });
     if (id === undefined) throw new ApiError('CONFLICT', `project ${name} already exists`);
     await saveMember(q, id, user.id, roleIds.projectAdmin);
+    await recordAudit(q, { operation: 'create', resourceType: 'project', resource: name, projectName: name, projectId: id });
     return id;
   });
 }
@@ -138,7 +140,10 @@ export async function deleteProject(db: Database, principal: Principal, ref: str
   if (!can(access, '', 'delete')) throw new ApiError('FORBIDDEN', `deleting project ${project.name} needs the project admin role`);
   const repositories = await countProjectRepositories(db, project.name);
   if (repositories > 0) throw new ApiError('PRECONDITION_FAILED', `project ${project.name} still holds ${repositories} repositories; delete them first`);
-  await removeProject(db, project.project_id);
+  await db.tx(async (q) => {
+    await removeProject(q, project.project_id);
+    await recordAudit(q, { operation: 'delete', resourceType: 'project', resource: project.name, projectName: project.name, projectId: project.project_id });
+  });
 }
 
 export interface NewMember {
@@ -156,9 +161,11 @@ export async function addMember(db: Database, principal: Principal, ref: string,
   if (typeof username !== 'string') throw new ApiError('BAD_REQUEST', 'member_user.username is required');
   const user = await findUserByName(db, username);
   if (!user) throw new ApiError('NOT_FOUND', `user ${username.slice(0, 100)} not found`);
-  if (!(await saveMember(db, project.project_id, user.id, input.role_id))) {
-    throw new ApiError('CONFLICT', `${username} is already a member of ${project.name}`);
-  }
+  const roleId = input.role_id;
+  await db.tx(async (q) => {
+    if (!(await saveMember(q, project.project_id, user.id, roleId))) throw new ApiError('CONFLICT', `${username} is already a member of ${project.name}`);
+    await recordAudit(q, memberEvent('create', project, username, roleId));
+  });
   return { projectId: project.project_id, userId: user.id };
 }
 
@@ -199,7 +206,11 @@ export async function updateProject(db: Database, principal: Principal, ref: str
   const flag = input.metadata?.public ?? input.public;
   if (flag === undefined) return;
   if (flag !== 'true' && flag !== 'false' && typeof flag !== 'boolean') throw new ApiError('BAD_REQUEST', 'metadata.public must be "true" or "false"');
-  await updateProjectPublic(db, project.project_id, flag === true || flag === 'true');
+  const isPublic = flag === true || flag === 'true';
+  await db.tx(async (q) => {
+    await updateProjectPublic(q, project.project_id, isPublic);
+    await recordAudit(q, { operation: 'update', resourceType: 'project', resource: `${project.name} public=${isPublic}`, projectName: project.name, projectId: project.project_id });
+  });
 }
 
 export interface MemberView {
@@ -239,17 +250,39 @@ export async function listProjectMembers(db: Database, principal: Principal, ref
 export async function changeMemberRole(db: Database, principal: Principal, ref: string, byName: boolean, memberId: string, input: { role_id?: unknown }): Promise<void> {
   const project = await memberProject(db, principal, ref, byName, 'update');
   if (!isRoleId(input.role_id)) throw new ApiError('BAD_REQUEST', 'role_id must be 1 (project admin), 2 (developer), 3 (guest), 4 (maintainer) or 5 (limited guest)');
-  if (!/^\d+$/.test(memberId) || !(await updateMemberRole(db, project.project_id, Number(memberId), input.role_id))) {
-    throw new ApiError('NOT_FOUND', `member ${memberId.slice(0, 50)} not found in ${project.name}`);
-  }
+  const roleId = input.role_id;
+  await db.tx(async (q) => {
+    if (!/^\d+$/.test(memberId) || !(await updateMemberRole(q, project.project_id, Number(memberId), roleId))) {
+      throw new ApiError('NOT_FOUND', `member ${memberId.slice(0, 50)} not found in ${project.name}`);
+    }
+    await recordAudit(q, memberEvent('update', project, await memberName(q, Number(memberId)), roleId));
+  });
 }
 
 /** DELETE /projects/{p}/members/{mid}. */
 export async function deleteMember(db: Database, principal: Principal, ref: string, byName: boolean, memberId: string): Promise<void> {
   const project = await memberProject(db, principal, ref, byName, 'delete');
-  if (!/^\d+$/.test(memberId) || !(await removeMember(db, project.project_id, Number(memberId)))) {
-    throw new ApiError('NOT_FOUND', `member ${memberId.slice(0, 50)} not found in ${project.name}`);
-  }
+  await db.tx(async (q) => {
+    if (!/^\d+$/.test(memberId) || !(await removeMember(q, project.project_id, Number(memberId)))) {
+      throw new ApiError('NOT_FOUND', `member ${memberId.slice(0, 50)} not found in ${project.name}`);
+    }
+    await recordAudit(q, memberEvent('delete', project, await memberName(q, Number(memberId))));
+  });
+}
+
+async function memberName(q: Queryer, userId: number): Promise<string> {
+  return (await findUserById(q, userId))?.username ?? `user ${userId}`;
+}
+
+/** A membership change as the audit log shows it: `<project>:<user>` and the role given. */
+function memberEvent(operation: 'create' | 'update' | 'delete', project: ProjectView, username: string, roleId?: number): AuditEvent {
+  return {
+    operation,
+    resourceType: 'project_member',
+    resource: `${project.name}:${username}${roleId ? ` role=${harborRoleNames[roleId]}` : ''}`,
+    projectName: project.name,
+    projectId: project.project_id,
+  };
 }
 
 /** GET /projects/{p}/summary: repository count and members per role (Harbor's ProjectSummary). */

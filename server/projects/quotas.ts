@@ -2,6 +2,7 @@
 // into any of the project's repositories, inside the linking transaction and under a lock
 // on the project row: two concurrent pushes racing for the last bytes cannot both win.
 import { ApiError } from '../api/errors.js';
+import { recordAudit } from '../audit/record.js';
 import type { Paging } from '../api/query.js';
 import { requireAdmin, type Principal } from '../auth/principal.js';
 import type { Database, Queryer } from '../db/database.js';
@@ -92,5 +93,9 @@ export function parseStorageLimit(v: unknown): number {
 /** PUT /quotas/{id} {hard: {storage}}: administrators. */
 export async function setQuota(db: Database, principal: Principal, id: string, input: { hard?: { storage?: unknown } }): Promise<void> {
   const quota = await getQuota(db, principal, id);
-  await updateStorageLimit(db, quota.id, parseStorageLimit(input.hard?.storage));
+  const limit = parseStorageLimit(input.hard?.storage);
+  await db.tx(async (q) => {
+    await updateStorageLimit(q, quota.id, limit);
+    await recordAudit(q, { operation: 'update', resourceType: 'quota', resource: `${quota.ref.name} storage=${limit}`, projectName: quota.ref.name });
+  });
 }

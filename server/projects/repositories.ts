@@ -1,6 +1,7 @@
 // The repositories and artifacts of a project, as Harbor's API shows them, with the
 // permission checks of the project the repository belongs to.
 import { ApiError } from '../api/errors.js';
+import { artifactResource, recordAudit, type AuditEvent } from '../audit/record.js';
 import type { Paging } from '../api/query.js';
 import type { Principal } from '../auth/principal.js';
 import type { Database } from '../db/database.js';
@@ -69,6 +70,7 @@ export async function deleteRepository(db: Database, principal: Principal, proje
   await db.tx(async (q) => {
     await removeRepository(q, repo.id);
     await releaseUnused(q, repo.name);
+    await recordAudit(q, { operation: 'delete', resourceType: 'repository', resource: repo.name, projectName: project.name, projectId: project.project_id });
   });
 }
 
@@ -154,7 +156,12 @@ export async function deleteArtifact(db: Database, principal: Principal, project
   const repo = await repositoryIn(db, project.name, repositoryName);
   const ref = parseArtifactRef(reference);
   const a = await findArtifact(db, repo.id, ref.digest, ref.tag);
-  if (!a || !(await removeManifest(db, repo.id, a.digest))) throw new ApiError('NOT_FOUND', `artifact ${reference.slice(0, 200)} not found in ${repo.name}`);
+  const notFound = new ApiError('NOT_FOUND', `artifact ${reference.slice(0, 200)} not found in ${repo.name}`);
+  if (!a) throw notFound;
+  await db.tx(async (q) => {
+    if (!(await removeManifest(q, repo.id, a.digest))) throw notFound;
+    await recordAudit(q, { operation: 'delete', resourceType: 'artifact', resource: artifactResource(repo.name, a.digest), projectName: project.name, projectId: project.project_id });
+  });
 }
 
 /** GET …/artifacts/{reference}/tags */
@@ -170,14 +177,25 @@ export async function createArtifactTag(db: Database, principal: Principal, proj
   if (typeof input.name !== 'string' || !isTag(input.name)) throw new ApiError('BAD_REQUEST', 'name must be a valid tag ([a-zA-Z0-9_][a-zA-Z0-9._-]{0,127})');
   // Harbor refuses to move an existing tag through this endpoint; a push moves tags.
   if (await findArtifact(db, artifact.repository_id, undefined, input.name)) throw new ApiError('CONFLICT', `tag ${input.name} already exists in ${artifact.repository_name}`);
-  await saveTag(db, artifact.repository_id, input.name, artifact.id);
+  const tag = input.name;
+  await db.tx(async (q) => {
+    await saveTag(q, artifact.repository_id, tag, artifact.id);
+    await recordAudit(q, tagEvent('create', project, artifact, tag));
+  });
 }
 
 /** DELETE …/artifacts/{reference}/tags/{tag_name}: removes the tag only; the artifact stays. */
 export async function deleteArtifactTag(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string, tag: string): Promise<void> {
   const project = await inProject(db, principal, projectName, 'tag', 'delete');
   const artifact = await artifactIn(db, project, repositoryName, reference);
-  if (!artifact.tags.some((t) => t.name === tag) || !(await removeTag(db, artifact.repository_id, tag))) {
-    throw new ApiError('NOT_FOUND', `tag ${tag.slice(0, 200)} not found on ${reference.slice(0, 200)}`);
-  }
+  const notFound = new ApiError('NOT_FOUND', `tag ${tag.slice(0, 200)} not found on ${reference.slice(0, 200)}`);
+  if (!artifact.tags.some((t) => t.name === tag)) throw notFound;
+  await db.tx(async (q) => {
+    if (!(await removeTag(q, artifact.repository_id, tag))) throw notFound;
+    await recordAudit(q, tagEvent('delete', project, artifact, tag));
+  });
+}
+
+function tagEvent(operation: 'create' | 'delete', project: ProjectView, artifact: ArtifactView, tag: string): AuditEvent {
+  return { operation, resourceType: 'tag', resource: artifactResource(artifact.repository_name, artifact.digest, tag), projectName: project.name, projectId: project.project_id };
 }

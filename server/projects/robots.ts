@@ -3,6 +3,7 @@
 // their creator (or whoever edits them) holds. The secret is shown once and stored hashed.
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '../api/errors.js';
+import { recordAudit, type AuditEvent } from '../audit/record.js';
 import type { Paging } from '../api/query.js';
 import { requireUser, type Principal } from '../auth/principal.js';
 import type { Database } from '../db/database.js';
@@ -159,6 +160,7 @@ export async function createRobot(db: Database, principal: Principal, input: Rob
     const robotId = await saveRobot(q, { name: fullName, description, level: input.level as 'system' | 'project', projectId, secretHash, disabled: input.disable === true, durationDays: duration, creatorId: actor.id });
     if (robotId === undefined) throw new ApiError('CONFLICT', `robot ${fullName} already exists`);
     await replaceRobotGrants(q, robotId, grants);
+    await recordAudit(q, robotEvent('create', { name: fullName, project_id: projectId }));
     return robotId;
   });
   const row = (await findRobotById(db, id))!;
@@ -202,6 +204,7 @@ export async function editRobot(db: Database, principal: Principal, id: string, 
       durationDays: input.duration === undefined ? robot.duration_days : parseDuration(input.duration),
     });
     if (grants) await replaceRobotGrants(q, robot.id, grants);
+    await recordAudit(q, robotEvent('update', robot));
   });
 }
 
@@ -215,11 +218,24 @@ export async function refreshRobotSecret(db: Database, principal: Principal, id:
     }
     secret = input.secret;
   }
-  await updateRobotSecret(db, robot.id, await hashPassword(secret));
+  const secretHash = await hashPassword(secret);
+  await db.tx(async (q) => {
+    await updateRobotSecret(q, robot.id, secretHash);
+    await recordAudit(q, { ...robotEvent('update', robot), resource: `${robot.name} secret refreshed` });
+  });
   return { secret };
 }
 
 export async function deleteRobot(db: Database, principal: Principal, id: string): Promise<void> {
   const robot = await manageable(db, principal, id, 'delete');
-  await removeRobot(db, robot.id);
+  await db.tx(async (q) => {
+    await removeRobot(q, robot.id);
+    await recordAudit(q, robotEvent('delete', robot));
+  });
+}
+
+/** A project robot's name carries its project: robot$<project>+<name>. */
+function robotEvent(operation: 'create' | 'update' | 'delete', robot: { name: string; project_id: number | null }): AuditEvent {
+  const projectName = robot.project_id ? robot.name.slice(robotPrefix.length, robot.name.indexOf('+')) : null;
+  return { operation, resourceType: 'robot', resource: robot.name, projectName, ...(robot.project_id ? { projectId: robot.project_id } : {}) };
 }

@@ -6,6 +6,7 @@ import bcrypt from 'bcrypt';
 import type { Paging } from '../api/query.js';
 import { findUserById, listUsers, removeUser, saveUser, updatePasswordHash, type UserRow } from '../db/users.js';
 import { removeUserSessions } from '../db/sessions.js';
+import { recordAudit } from '../audit/record.js';
 import { checkPasswordPolicy, hashPassword } from './identity.js';
 
 const usernameRe = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,254}$/;
@@ -50,15 +51,13 @@ export async function createUser(db: Database, principal: Principal, input: NewU
   for (const [k, v] of Object.entries({ email, realname })) {
     if (v !== undefined && (typeof v !== 'string' || v.length > 255)) throw new ApiError('BAD_REQUEST', `${k} must be a string of at most 255 characters`);
   }
-  const row = await saveUser(db, {
-    username,
-    email: email as string | undefined,
-    realname: realname as string | undefined,
-    passwordHash: await hashPassword(password),
-    sysadmin: false,
+  const passwordHash = await hashPassword(password);
+  return db.tx(async (q) => {
+    const row = await saveUser(q, { username, email: email as string | undefined, realname: realname as string | undefined, passwordHash, sysadmin: false });
+    if (!row) throw new ApiError('CONFLICT', `user ${username} already exists`);
+    await recordAudit(q, { operation: 'create', resourceType: 'user', resource: username });
+    return row.id;
   });
-  if (!row) throw new ApiError('CONFLICT', `user ${username} already exists`);
-  return row.id;
 }
 
 export async function currentUser(db: Database, principal: Principal): Promise<UserView> {
@@ -96,6 +95,7 @@ export async function changePassword(db: Database, principal: Principal, userId:
   await db.tx(async (q) => {
     await updatePasswordHash(q, target.id, hash);
     await removeUserSessions(q, target.id, self ? actor.session : undefined);
+    await recordAudit(q, { operation: 'update', resourceType: 'user', resource: `${target.username} password changed` });
   });
 }
 
@@ -105,5 +105,9 @@ export async function deleteUser(db: Database, principal: Principal, userId: str
   if (!/^\d+$/.test(userId)) throw new ApiError('NOT_FOUND', `user ${userId.slice(0, 50)} not found`);
   const id = Number(userId);
   if (id === actor.id || id === 1) throw new ApiError('FORBIDDEN', 'you cannot delete yourself or the first administrator');
-  if (!(await removeUser(db, id))) throw new ApiError('NOT_FOUND', `user ${userId} not found`);
+  const target = await findUserById(db, id);
+  await db.tx(async (q) => {
+    if (!target || !(await removeUser(q, id))) throw new ApiError('NOT_FOUND', `user ${userId} not found`);
+    await recordAudit(q, { operation: 'delete', resourceType: 'user', resource: target.username });
+  });
 }

@@ -1,6 +1,7 @@
 // Blob reads and deletes through a repository. A blob is reachable only through a
 // repository that holds it (repository_blobs); manifests are reachable as blobs too, as in
 // Distribution, since clients may fetch an index child by its digest.
+import { artifactResource, projectOfRepository, recordAudit } from '../audit/record.js';
 import type { Readable } from 'node:stream';
 import { findRepositoryBlob, removeRepositoryBlob } from '../db/blobs.js';
 import { findManifestByDigest } from '../db/manifests.js';
@@ -55,5 +56,6 @@ export async function deleteBlob(deps: RegistryDeps, repository: string, digest:
       throw new RegistryError('BLOB_UNKNOWN', `blob ${digest} unknown to repository ${repository}`, { digest });
     }
     await releaseUnused(q, repository);
+    await recordAudit(q, { operation: 'delete', resourceType: 'blob', resource: artifactResource(repository, parsed.digest), projectName: projectOfRepository(repository) });
   });
 }

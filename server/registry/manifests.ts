@@ -1,5 +1,6 @@
 // Manifest push, pull and delete. A manifest is accepted only if every blob and child it
 // references is already in the repository; its stored bytes are exactly the bytes received.
+import { artifactResource, projectOfRepository, recordAudit } from '../audit/record.js';
 import { lockRepositoryBlobs } from '../db/blobs.js';
 import { findManifestByDigest, findManifestByTag, lockManifestDigests, removeManifest, saveManifest, type ManifestRow } from '../db/manifests.js';
 import { findRepositoryId, saveRepository } from '../db/repositories.js';
@@ -82,6 +83,12 @@ export async function putManifest(
       childDigests: parsed.childDigests,
     });
     if ('tag' in ref) await saveTag(q, repositoryId, ref.tag, manifestId);
+    await recordAudit(q, {
+      operation: 'create',
+      resourceType: 'artifact',
+      resource: artifactResource(repository, digest, 'tag' in ref ? ref.tag : undefined),
+      projectName: projectOfRepository(repository),
+    });
   });
   return { digest, subjectDigest: parsed.subjectDigest };
 }
@@ -92,6 +99,14 @@ export async function deleteManifest(deps: RegistryDeps, repository: string, ref
   const ref = parseReadReference(reference);
   const repositoryId = await findRepositoryId(deps.db, repository);
   if (repositoryId === undefined) throw nameUnknown(repository);
-  const removed = 'tag' in ref ? await removeTag(deps.db, repositoryId, ref.tag) : await removeManifest(deps.db, repositoryId, ref.digest.digest);
-  if (!removed) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} unknown to repository ${repository}`, { reference });
+  await deps.db.tx(async (q) => {
+    const removed = 'tag' in ref ? await removeTag(q, repositoryId, ref.tag) : await removeManifest(q, repositoryId, ref.digest.digest);
+    if (!removed) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} unknown to repository ${repository}`, { reference });
+    await recordAudit(q, {
+      operation: 'delete',
+      resourceType: 'tag' in ref ? 'tag' : 'artifact',
+      resource: 'tag' in ref ? artifactResource(repository, undefined, ref.tag) : artifactResource(repository, ref.digest.digest),
+      projectName: projectOfRepository(repository),
+    });
+  });
 }

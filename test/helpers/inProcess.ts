@@ -19,14 +19,19 @@ import { copyPgliteTemplate, createTestDatabase, testDbKind, type TestDatabase }
 
 export interface TestRegistry {
   url: string;
+  /** The PostgreSQL database's URL (undefined on PGlite). */
+  databaseUrl?: string;
   db: Database;
   store: BlobStore;
   dir: string;
   server: Server;
+  app: ReturnType<typeof createApp>;
+  /** Writes what the app queued for the audit log (pulls, logins) now. */
+  flushAudit(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function openTestDatabase(): Promise<{ db: Database; dir: string; dispose(): Promise<void> }> {
+export async function openTestDatabase(): Promise<{ db: Database; dir: string; url?: string; dispose(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-it-'));
   let pgDb: TestDatabase | undefined;
   if (testDbKind === 'pg') pgDb = await createTestDatabase();
@@ -35,6 +40,7 @@ export async function openTestDatabase(): Promise<{ db: Database; dir: string; d
   return {
     db,
     dir,
+    url: pgDb?.url,
     async dispose() {
       await db.close();
       await pgDb?.drop();
@@ -49,7 +55,7 @@ export async function testAuthDeps(db: Database): Promise<AuthDeps> {
 }
 
 export async function startTestRegistry(opts: { store?: (dir: string) => BlobStore } = {}): Promise<TestRegistry> {
-  const { db, dir, dispose } = await openTestDatabase();
+  const { db, dir, url: databaseUrl, dispose } = await openTestDatabase();
   await migrate(db);
   await bootstrap(db, admin.password);
   const store = opts.store ? opts.store(dir) : new FsBlobStore(path.join(dir, 'blobs'));
@@ -60,13 +66,17 @@ export async function startTestRegistry(opts: { store?: (dir: string) => BlobSto
   const { port } = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}`,
+    databaseUrl,
     db,
     store,
     dir,
     server,
+    app,
+    flushAudit: () => app.auditWriter.flush(),
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+      await app.auditWriter.close();
       await dispose();
     },
   };

@@ -1,0 +1,58 @@
+// /api/v2.0/audit-logs (system administrators) and /projects/{p}/logs (project admins),
+// Harbor's paths and filters, with an export, the chain verification and the purge.
+import type Koa from 'koa';
+import type { AuthDeps } from '../auth/resolvers.js';
+import { auditFilterKeys, auditSortKeys, exportAuditLogs, listAuditLogs, purgeAuditLogFor, verifyAuditChainFor } from '../audit/service.js';
+import { byName, jsonBody, principal } from './auth.js';
+import { ApiError } from './errors.js';
+import { listParams, queryParam } from './listing.js';
+import { parseQuery, pageLinks } from './query.js';
+
+function cursorOf(ctx: Koa.Context): number | undefined {
+  const c = queryParam(ctx, 'cursor');
+  if (c === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(c)) throw new ApiError('BAD_REQUEST', 'cursor must be a row id from a Link header');
+  return Number(c);
+}
+
+export function auditRoutes(deps: AuthDeps) {
+  const list = async (ctx: Koa.Context, project?: { ref: string; byName: boolean }) => {
+    const { filters, sort, paging } = listParams(ctx, auditFilterKeys, auditSortKeys);
+    if (sort.length > 1) throw new ApiError('BAD_REQUEST', 'sort by one key: op_time or -op_time');
+    const descending = sort[0]?.descending ?? true;
+    const { items, total, lastId } = await listAuditLogs(deps.db, principal(ctx), { filters, descending, paging, cursor: cursorOf(ctx) }, project);
+    ctx.set('X-Total-Count', String(total));
+    // Harbor's page links; "next" also carries a keyset cursor, so walking the pages costs
+    // the same at page 10,000 as at page 1.
+    const query = new URLSearchParams(ctx.querystring);
+    query.delete('cursor');
+    const links = (pageLinks(ctx.path, query, paging, total) ?? '').split(' , ').filter(Boolean);
+    const next = links.findIndex((l) => l.endsWith('rel="next"'));
+    if (next >= 0 && lastId !== undefined) links[next] = links[next].replace('>; rel="next"', `&cursor=${lastId}>; rel="next"`);
+    if (links.length) ctx.set('Link', links.join(' , '));
+    ctx.body = items;
+  };
+  return {
+    // GET /audit-logs?q=operation=create,username=alice,op_time=[a~b]&sort=-op_time&page=&page_size=
+    list: (async (ctx) => list(ctx)) as Koa.Middleware,
+    // GET /projects/{project_name_or_id}/logs
+    projectList: (async (ctx) => list(ctx, { ref: ctx.params.project_name_or_id, byName: byName(ctx) })) as Koa.Middleware,
+    // GET /audit-logs/export?format=jsonl|csv&q=…: streamed, oldest first.
+    export: (async (ctx) => {
+      const format = queryParam(ctx, 'format') ?? 'jsonl';
+      if (format !== 'jsonl' && format !== 'csv') throw new ApiError('BAD_REQUEST', 'format must be jsonl or csv');
+      const stream = await exportAuditLogs(deps.db, principal(ctx), parseQuery(queryParam(ctx, 'q'), auditFilterKeys), format);
+      ctx.type = format === 'csv' ? 'text/csv; charset=utf-8' : 'application/jsonl; charset=utf-8';
+      ctx.set('Content-Disposition', `attachment; filename="audit-log.${format}"`);
+      ctx.body = stream;
+    }) as Koa.Middleware,
+    // GET /audit-logs/verify
+    verify: (async (ctx) => {
+      ctx.body = await verifyAuditChainFor(deps.db, principal(ctx));
+    }) as Koa.Middleware,
+    // POST /audit-logs/purge {retention_hours, dry_run}
+    purge: (async (ctx) => {
+      ctx.body = await purgeAuditLogFor(deps.db, principal(ctx), await jsonBody(ctx));
+    }) as Koa.Middleware,
+  };
+}

@@ -1,0 +1,67 @@
+// The audit log's hash chain: each row's hash is SHA-256 over the previous row's hash and
+// a canonical encoding of the row's fields. The encoding is a JSON array in a fixed order,
+// so it never depends on key order, and times are ISO strings in milliseconds, which
+// both PostgreSQL and PGlite store and return exactly.
+import { createHash } from 'node:crypto';
+
+export const genesisHash = '0'.repeat(64);
+
+export type ActorType = 'user' | 'robot' | 'anonymous' | 'system';
+
+/** One audit row as stored, without its chain fields. */
+export interface AuditFields {
+  id: number;
+  opTime: Date;
+  username: string;
+  actorType: ActorType;
+  clientAddress: string | null;
+  operation: string;
+  resourceType: string;
+  resource: string;
+  projectId: number | null;
+  projectName: string | null;
+  isSuccessful: boolean;
+  errorCode: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+}
+
+export interface ChainedRow extends AuditFields {
+  prevHash: string;
+  hash: string;
+}
+
+export function canonical(r: AuditFields): string {
+  return JSON.stringify([
+    r.id,
+    r.opTime.toISOString(),
+    r.username,
+    r.actorType,
+    r.clientAddress,
+    r.operation,
+    r.resourceType,
+    r.resource,
+    r.projectId,
+    r.projectName,
+    r.isSuccessful,
+    r.errorCode,
+    r.userAgent,
+    r.requestId,
+  ]);
+}
+
+export function rowHash(prevHash: string, r: AuditFields): string {
+  return createHash('sha256').update(prevHash).update('\n').update(canonical(r)).digest('hex');
+}
+
+/** Chains rows after a head: gapless ids from headId + 1, each hash over the one before. */
+export function chain(headId: number, headHash: string, rows: Array<Omit<AuditFields, 'id'>>): ChainedRow[] {
+  let prev = headHash;
+  return rows.map((r, i) => {
+    const fields = { ...r, id: headId + 1 + i };
+    const hash = rowHash(prev, fields);
+    const row = { ...fields, prevHash: prev, hash };
+    prev = hash;
+    return row;
+  });
+}

@@ -1,0 +1,56 @@
+// Who is acting in the current request, for the audit log. It travels with the request
+// through AsyncLocalStorage rather than as a parameter of every service, because it is
+// request-scoped context (address, user agent, request id, the principal once resolved),
+// not an input of the operations themselves. Outside a request (scheduled jobs) the actor
+// is the system.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { IncomingMessage } from 'node:http';
+import proxyaddr from 'proxy-addr';
+import type { Principal } from '../auth/principal.js';
+import type { ActorType } from './chain.js';
+import type { AuditWriter } from './writer.js';
+
+export interface RequestAudit {
+  /** ctx.state of the request: the resolvers put the principal there. */
+  state: { principal?: Principal };
+  clientAddress: string;
+  userAgent: string | null;
+  requestId: string | null;
+  writer?: AuditWriter;
+}
+
+export const requestAudit = new AsyncLocalStorage<RequestAudit>();
+
+export interface Actor {
+  username: string;
+  actorType: ActorType;
+  clientAddress: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+}
+
+export function actorOf(p: Principal | undefined): { username: string; actorType: ActorType } {
+  if (!p || p.kind === 'anonymous') return { username: 'anonymous', actorType: 'anonymous' };
+  if (p.kind === 'user') return { username: p.username, actorType: 'user' };
+  if (p.kind === 'robot') return { username: p.name, actorType: 'robot' };
+  if (!p.subject) return { username: 'anonymous', actorType: 'anonymous' };
+  return { username: p.subject, actorType: p.subject.startsWith('robot$') ? 'robot' : 'user' };
+}
+
+/** The acting party of the current request, or the system outside one. */
+export function currentActor(override?: { username: string; actorType: ActorType }): Actor {
+  const r = requestAudit.getStore();
+  if (!r) return { ...(override ?? { username: 'system', actorType: 'system' }), clientAddress: null, userAgent: null, requestId: null };
+  return { ...(override ?? actorOf(r.state.principal)), clientAddress: r.clientAddress, userAgent: r.userAgent, requestId: r.requestId };
+}
+
+/**
+ * The client's address: the socket's, or, when the socket is a trusted proxy, the nearest
+ * untrusted address in X-Forwarded-For (proxy-addr walks the list from the right, so a
+ * client cannot forge its way past the proxies it really came through).
+ */
+export function clientAddressResolver(trustedProxies: string[]): (req: IncomingMessage) => string {
+  if (!trustedProxies.length) return (req) => req.socket.remoteAddress ?? '';
+  const trust = proxyaddr.compile(trustedProxies);
+  return (req) => proxyaddr(req, trust);
+}

@@ -1,0 +1,228 @@
+// Reading the audit log: Harbor-shaped pages (system administrators see everything,
+// project admins their project's rows), streamed exports, the chain verification and the
+// retention purge.
+import { Readable } from 'node:stream';
+import { stringify } from 'csv-stringify';
+import { ApiError } from '../api/errors.js';
+import type { Filter, Paging } from '../api/query.js';
+import { requireAdmin, requireUser, type Principal } from '../auth/principal.js';
+import {
+  auditFilterColumns,
+  auditRowsAfter,
+  chainState,
+  countAudit,
+  listAudit,
+  lockChainHead,
+  purgeablePrefix,
+  removeAuditPrefix,
+  type AuditQuery,
+  type AuditRow,
+} from '../db/audit.js';
+import type { Database } from '../db/database.js';
+import { visibleProject } from '../projects/projects.js';
+import { can } from '../projects/permissions.js';
+import { rowHash } from './chain.js';
+import { recordAudit } from './record.js';
+
+export const auditFilterKeys = Object.keys(auditFilterColumns);
+export const auditSortKeys = ['op_time', 'id'] as const;
+
+export interface AuditLogView {
+  id: number;
+  op_time: string;
+  username: string;
+  actor_type: string;
+  client_address: string | null;
+  operation: string;
+  resource_type: string;
+  resource: string;
+  project_id: number | null;
+  project_name: string | null;
+  is_successful: boolean;
+  error_code: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  hash: string;
+}
+
+function view(r: AuditRow): AuditLogView {
+  return {
+    id: r.id,
+    op_time: new Date(r.op_time).toISOString(),
+    username: r.username,
+    actor_type: r.actor_type,
+    client_address: r.client_address,
+    operation: r.operation,
+    resource_type: r.resource_type,
+    resource: r.resource,
+    project_id: r.project_id,
+    project_name: r.project_name,
+    is_successful: r.is_successful,
+    error_code: r.error_code,
+    user_agent: r.user_agent,
+    request_id: r.request_id,
+    hash: r.hash,
+  };
+}
+
+export interface AuditListParams {
+  filters: Map<string, Filter>;
+  descending: boolean;
+  paging: Paging;
+  /** From a Link header: continue after this id (keyset, cheap at any depth). */
+  cursor?: number;
+}
+
+/** Which rows a caller may read: all (system administrators) or one project's (its admins). */
+async function scope(db: Database, principal: Principal, project?: { ref: string; byName: boolean }): Promise<number | undefined> {
+  if (!project) {
+    requireAdmin(principal, 'only system administrators read the whole audit log');
+    return undefined;
+  }
+  requireUser(principal);
+  const { project: p, access } = await visibleProject(db, principal, project.ref, project.byName);
+  if (!can(access, 'log', 'list')) throw new ApiError('FORBIDDEN', `reading the logs of ${p.name} needs the project admin role`);
+  return p.project_id;
+}
+
+function validate(filters: Map<string, Filter>): void {
+  const t = filters.get('op_time');
+  if (t && t.kind !== 'range' && t.kind !== 'exact') throw new ApiError('BAD_REQUEST', 'op_time filters by a range: op_time=[2025-01-01T00:00:00~2025-02-01T00:00:00]');
+  for (const v of t?.kind === 'range' ? [t.min, t.max] : t?.kind === 'exact' ? [t.value] : []) {
+    if (v !== undefined && !(v instanceof Date)) throw new ApiError('BAD_REQUEST', 'op_time values are times like 2025-01-31T23:59:59 (UTC)');
+  }
+}
+
+export async function listAuditLogs(
+  db: Database,
+  principal: Principal,
+  params: AuditListParams,
+  project?: { ref: string; byName: boolean },
+): Promise<{ items: AuditLogView[]; total: number; lastId?: number }> {
+  const projectId = await scope(db, principal, project);
+  validate(params.filters);
+  const query: AuditQuery = { filters: params.filters, projectId, descending: params.descending, after: params.cursor };
+  let offset = params.cursor !== undefined ? 0 : params.paging.offset;
+  let total: number;
+  if (!params.filters.size && projectId === undefined) {
+    // Unfiltered: ids are gapless from the anchor to the head, so the count and any page's
+    // first id are arithmetic, and a deep page costs what the first one does.
+    const state = await chainState(db);
+    total = state.last_id - state.anchor_id;
+    if (query.after === undefined) {
+      query.after = params.descending ? state.last_id + 1 - offset : state.anchor_id + offset;
+      offset = 0;
+    }
+  } else {
+    total = await countAudit(db, { ...query, after: undefined });
+  }
+  const rows = await listAudit(db, query, params.paging.pageSize, offset);
+  return { items: rows.map(view), total, lastId: rows.at(-1)?.id };
+}
+
+/** A filtered range as JSON Lines or CSV, oldest first, read in keyset batches as it streams. */
+export async function exportAuditLogs(
+  db: Database,
+  principal: Principal,
+  filters: Map<string, Filter>,
+  format: 'jsonl' | 'csv',
+  project?: { ref: string; byName: boolean },
+): Promise<Readable> {
+  const projectId = await scope(db, principal, project);
+  validate(filters);
+  async function* rows(): AsyncGenerator<AuditLogView> {
+    let after = 0;
+    for (;;) {
+      const batch = await listAudit(db, { filters, projectId, descending: false, after }, 1000, 0);
+      for (const r of batch) yield view(r);
+      if (batch.length < 1000) return;
+      after = batch[batch.length - 1].id;
+    }
+  }
+  if (format === 'jsonl') {
+    return Readable.from(
+      (async function* () {
+        for await (const r of rows()) yield `${JSON.stringify(r)}\n`;
+      })(),
+    );
+  }
+  const columns = ['id', 'op_time', 'username', 'actor_type', 'client_address', 'operation', 'resource_type', 'resource', 'project_id', 'project_name', 'is_successful', 'error_code', 'user_agent', 'request_id', 'hash'];
+  return Readable.from(rows()).pipe(stringify({ header: true, columns, cast: { boolean: (b) => String(b) } }));
+}
+
+export type VerifyResult =
+  | { intact: true; rows: number; first_id: number; last_id: number }
+  | { intact: false; rows: number; first_bad_id: number; reason: string };
+
+/** Walks the chain from the anchor to the head and reports the first row that does not fit. */
+export async function verifyAuditChain(db: Database): Promise<VerifyResult> {
+  const state = await chainState(db);
+  let prevHash = state.anchor_hash;
+  let expected = state.anchor_id + 1;
+  let rows = 0;
+  const bad = (id: number, reason: string): VerifyResult => ({ intact: false, rows, first_bad_id: id, reason });
+  while (expected <= state.last_id) {
+    const batch = await auditRowsAfter(db, expected - 1, 5000);
+    if (!batch.length) break;
+    for (const r of batch) {
+      if (r.id > state.last_id) break;
+      if (r.id !== expected) return bad(expected, `row ${expected} is missing (the next row is ${r.id})`);
+      if (r.prev_hash !== prevHash) return bad(r.id, `row ${r.id} does not follow the row before it (previous hash differs)`);
+      const fields = {
+        id: r.id,
+        opTime: new Date(r.op_time),
+        username: r.username,
+        actorType: r.actor_type,
+        clientAddress: r.client_address,
+        operation: r.operation,
+        resourceType: r.resource_type,
+        resource: r.resource,
+        projectId: r.project_id,
+        projectName: r.project_name,
+        isSuccessful: r.is_successful,
+        errorCode: r.error_code,
+        userAgent: r.user_agent,
+        requestId: r.request_id,
+      };
+      if (rowHash(prevHash, fields) !== r.hash) return bad(r.id, `row ${r.id} was changed after it was written (its hash does not match its content)`);
+      prevHash = r.hash;
+      expected++;
+      rows++;
+    }
+  }
+  if (expected <= state.last_id) return bad(expected, `rows ${expected} to ${state.last_id} are missing`);
+  if (prevHash !== state.last_hash) return bad(state.last_id, `the chain head does not match row ${state.last_id}`);
+  return { intact: true, rows, first_id: state.anchor_id + 1, last_id: state.last_id };
+}
+
+/**
+ * Deletes the rows older than the retention, oldest first and as one prefix of the chain,
+ * keeping the last deleted row's hash as the anchor so the rest still verifies. A dry run
+ * only counts. The purge is itself recorded.
+ */
+export async function purgeAuditLog(db: Database, retentionMs: number, dryRun: boolean): Promise<{ rows: number; dry_run: boolean; before: string }> {
+  const cutoff = new Date(Date.now() - retentionMs);
+  return db.tx(async (q) => {
+    await lockChainHead(q);
+    const prefix = await purgeablePrefix(q, cutoff);
+    const rows = prefix?.rows ?? 0;
+    if (!dryRun && prefix) {
+      await removeAuditPrefix(q, prefix.lastId, prefix.lastHash);
+      await recordAudit(q, { operation: 'purge', resourceType: 'audit_log', resource: `${rows} rows before ${cutoff.toISOString()} (up to id ${prefix.lastId})` });
+    }
+    return { rows, dry_run: dryRun, before: cutoff.toISOString() };
+  });
+}
+
+export async function purgeAuditLogFor(db: Database, principal: Principal, input: { retention_hours?: unknown; dry_run?: unknown }) {
+  requireAdmin(principal, 'only system administrators purge the audit log');
+  const hours = input.retention_hours;
+  if (typeof hours !== 'number' || !Number.isInteger(hours) || hours < 1) throw new ApiError('BAD_REQUEST', 'retention_hours must be a whole number of hours, at least 1');
+  if (input.dry_run !== undefined && typeof input.dry_run !== 'boolean') throw new ApiError('BAD_REQUEST', 'dry_run must be true or false');
+  return purgeAuditLog(db, hours * 3_600_000, input.dry_run === true);
+}
+
+export async function verifyAuditChainFor(db: Database, principal: Principal): Promise<VerifyResult> {
+  requireAdmin(principal, 'only system administrators verify the audit log');
+  return verifyAuditChain(db);
+}

@@ -1,0 +1,15 @@
+// `npm run audit:verify`: walks the audit chain of the configured database (the same
+// settings as the server) and exits 0 when it is intact, 1 with the first bad row when not.
+import { loadConfig } from '../config/config.js';
+import { openDatabase } from '../db/database.js';
+import { verifyAuditChain } from './service.js';
+
+const config = loadConfig();
+const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
+try {
+  const result = await verifyAuditChain(db);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exitCode = result.intact ? 0 : 1;
+} finally {
+  await db.close();
+}

@@ -1,0 +1,182 @@
+import type { Filter } from '../api/query.js';
+import type { ChainedRow } from '../audit/chain.js';
+import type { Queryer } from './database.js';
+
+export interface AuditRow {
+  id: number;
+  op_time: Date;
+  username: string;
+  actor_type: ChainedRow['actorType'];
+  client_address: string | null;
+  operation: string;
+  resource_type: string;
+  resource: string;
+  project_id: number | null;
+  project_name: string | null;
+  is_successful: boolean;
+  error_code: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface ChainState {
+  last_id: number;
+  last_hash: string;
+  anchor_id: number;
+  anchor_hash: string;
+  dropped: number;
+  forwarded_id: number;
+}
+
+const columns =
+  'id, op_time, username, actor_type, client_address, operation, resource_type, resource, project_id, project_name, is_successful, error_code, user_agent, request_id, prev_hash, hash';
+
+/** Locks the chain head for the rest of the transaction: appends are serialized here. */
+export async function lockChainHead(q: Queryer): Promise<{ last_id: number; last_hash: string }> {
+  const { rows } = await q.query<{ last_id: number; last_hash: string }>('SELECT last_id, last_hash FROM audit_chain FOR UPDATE');
+  return rows[0];
+}
+
+export async function chainState(q: Queryer): Promise<ChainState> {
+  const { rows } = await q.query<ChainState>('SELECT last_id, last_hash, anchor_id, anchor_hash, dropped, forwarded_id FROM audit_chain');
+  return rows[0];
+}
+
+/** Appends chained rows and moves the head; the caller holds the head lock. */
+export async function appendAuditRows(q: Queryer, rows: ChainedRow[], dropped = 0): Promise<void> {
+  if (!rows.length) return;
+  const col = <K extends keyof ChainedRow>(k: K) => rows.map((r) => r[k]);
+  await q.query(
+    `INSERT INTO audit_log (${columns})
+     SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                          $9::bigint[], $10::text[], $11::boolean[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])`,
+    [
+      col('id'),
+      col('opTime'),
+      col('username'),
+      col('actorType'),
+      col('clientAddress'),
+      col('operation'),
+      col('resourceType'),
+      col('resource'),
+      col('projectId'),
+      col('projectName'),
+      col('isSuccessful'),
+      col('errorCode'),
+      col('userAgent'),
+      col('requestId'),
+      col('prevHash'),
+      col('hash'),
+    ],
+  );
+  const last = rows[rows.length - 1];
+  await q.query('UPDATE audit_chain SET last_id = $1, last_hash = $2, dropped = dropped + $3', [last.id, last.hash, dropped]);
+}
+
+export async function projectIdsByName(q: Queryer, names: string[]): Promise<Map<string, number>> {
+  if (!names.length) return new Map();
+  const { rows } = await q.query<{ id: number; name: string }>('SELECT id, name FROM projects WHERE name = ANY($1::text[])', [names]);
+  return new Map(rows.map((r) => [r.name, r.id]));
+}
+
+// The API's filter keys and the column each reads. Nothing else reaches SQL.
+export const auditFilterColumns = {
+  operation: 'operation',
+  resource_type: 'resource_type',
+  resource: 'resource',
+  username: 'username',
+  op_time: 'op_time',
+} as const;
+export type AuditFilterKey = keyof typeof auditFilterColumns;
+
+export interface AuditQuery {
+  filters: Map<string, Filter>;
+  projectId?: number;
+  descending: boolean;
+  /** Keyset: only rows past this id in the listing's order. */
+  after?: number;
+}
+
+function where(query: AuditQuery, params: unknown[]): string {
+  const conds: string[] = [];
+  const p = (v: unknown) => {
+    params.push(v instanceof Date ? v : typeof v === 'number' && !Number.isInteger(v) ? String(v) : v);
+    return `$${params.length}`;
+  };
+  if (query.projectId !== undefined) conds.push(`project_id = ${p(query.projectId)}`);
+  for (const [key, f] of query.filters) {
+    const c = auditFilterColumns[key as AuditFilterKey];
+    if (!c) continue;
+    const value = (v: unknown) => (c === 'op_time' ? p(v) + '::timestamptz' : p(String(v)));
+    switch (f.kind) {
+      case 'exact':
+        conds.push(`${c} = ${value(f.value)}`);
+        break;
+      case 'fuzzy':
+        conds.push(`strpos(${c}, ${p(f.value)}) > 0`);
+        break;
+      case 'range':
+        if (f.min !== undefined) conds.push(`${c} >= ${value(f.min)}`);
+        if (f.max !== undefined) conds.push(`${c} <= ${value(f.max)}`);
+        break;
+      case 'or':
+        conds.push(`${c} = ANY(${p(f.values.map((v) => (v instanceof Date ? v.toISOString() : String(v))))}::${c === 'op_time' ? 'timestamptz' : 'text'}[])`);
+        break;
+      case 'and':
+        for (const v of f.values) conds.push(`${c} = ${value(v)}`);
+        break;
+    }
+  }
+  if (query.after !== undefined) conds.push(`id ${query.descending ? '<' : '>'} ${p(query.after)}`);
+  return conds.length ? `WHERE ${conds.join(' AND ')}` : '';
+}
+
+export async function listAudit(q: Queryer, query: AuditQuery, limit: number, offset: number): Promise<AuditRow[]> {
+  const params: unknown[] = [];
+  const w = where(query, params);
+  params.push(limit, offset);
+  const { rows } = await q.query<AuditRow>(
+    `SELECT ${columns} FROM audit_log ${w} ORDER BY id ${query.descending ? 'DESC' : 'ASC'} LIMIT $${params.length - 1} OFFSET $${params.length}`,
+    params,
+  );
+  return rows;
+}
+
+export async function countAudit(q: Queryer, query: AuditQuery): Promise<number> {
+  const params: unknown[] = [];
+  const { rows } = await q.query<{ n: number }>(`SELECT count(*)::bigint AS n FROM audit_log ${where(query, params)}`, params);
+  return rows[0].n;
+}
+
+/** Rows in chain order after an id, for verification, export and forwarding. */
+export async function auditRowsAfter(q: Queryer, afterId: number, limit: number): Promise<AuditRow[]> {
+  const { rows } = await q.query<AuditRow>(`SELECT ${columns} FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2`, [afterId, limit]);
+  return rows;
+}
+
+/**
+ * The chain prefix a purge would remove: rows before the first one at or after the cutoff
+ * (a prefix, so the chain still verifies from the anchor). Returns its last id and hash.
+ */
+export async function purgeablePrefix(q: Queryer, cutoff: Date): Promise<{ rows: number; lastId: number; lastHash: string } | undefined> {
+  const { rows } = await q.query<{ n: number; last_id: number | null }>(
+    `SELECT count(*)::bigint AS n, max(id) AS last_id FROM audit_log
+      WHERE id < COALESCE((SELECT min(id) FROM audit_log WHERE op_time >= $1), (SELECT last_id + 1 FROM audit_chain))`,
+    [cutoff],
+  );
+  if (!rows[0].n || rows[0].last_id === null) return undefined;
+  const last = await q.query<{ hash: string }>('SELECT hash FROM audit_log WHERE id = $1', [rows[0].last_id]);
+  return { rows: rows[0].n, lastId: rows[0].last_id, lastHash: last.rows[0].hash };
+}
+
+export async function removeAuditPrefix(q: Queryer, lastId: number, lastHash: string): Promise<number> {
+  const res = await q.query('DELETE FROM audit_log WHERE id <= $1', [lastId]);
+  await q.query('UPDATE audit_chain SET anchor_id = $1, anchor_hash = $2', [lastId, lastHash]);
+  return res.rowCount;
+}
+
+export async function setForwarded(q: Queryer, id: number): Promise<void> {
+  await q.query('UPDATE audit_chain SET forwarded_id = $1', [id]);
+}
