@@ -2,7 +2,8 @@
 // Harbor's paths and filters, with an export, the chain verification and the purge.
 import type Koa from 'koa';
 import type { AuthDeps } from '../auth/resolvers.js';
-import { auditFilterKeys, auditSortKeys, exportAuditLogs, listAuditLogs, purgeAuditLogFor, verifyAuditChainFor } from '../audit/service.js';
+import { requestAudit } from '../audit/context.js';
+import { auditStatusFor, auditFilterKeys, auditSortKeys, exportAuditLogs, listAuditLogs, purgeAuditLogFor, verifyAuditChainFor } from '../audit/service.js';
 import { byName, jsonBody, principal } from './auth.js';
 import { ApiError } from './errors.js';
 import { listParams, queryParam } from './listing.js';
@@ -45,6 +46,10 @@ export function auditRoutes(deps: AuthDeps) {
       ctx.type = format === 'csv' ? 'text/csv; charset=utf-8' : 'application/jsonl; charset=utf-8';
       ctx.set('Content-Disposition', `attachment; filename="audit-log.${format}"`);
       ctx.body = stream;
+    }) as Koa.Middleware,
+    // GET /audit-logs/status
+    status: (async (ctx) => {
+      ctx.body = await auditStatusFor(deps.db, principal(ctx), requestAudit.getStore()?.writer);
     }) as Koa.Middleware,
     // GET /audit-logs/verify
     verify: (async (ctx) => {

@@ -23,6 +23,7 @@ import { visibleProject } from '../projects/projects.js';
 import { can } from '../projects/permissions.js';
 import { rowHash } from './chain.js';
 import { recordAudit } from './record.js';
+import type { AuditWriter } from './writer.js';
 
 export const auditFilterKeys = Object.keys(auditFilterColumns);
 export const auditSortKeys = ['op_time', 'id'] as const;
@@ -220,6 +221,24 @@ export async function purgeAuditLogFor(db: Database, principal: Principal, input
   if (typeof hours !== 'number' || !Number.isInteger(hours) || hours < 1) throw new ApiError('BAD_REQUEST', 'retention_hours must be a whole number of hours, at least 1');
   if (input.dry_run !== undefined && typeof input.dry_run !== 'boolean') throw new ApiError('BAD_REQUEST', 'dry_run must be true or false');
   return purgeAuditLog(db, hours * 3_600_000, input.dry_run === true);
+}
+
+/**
+ * The log's state: rows kept, the chain's ends, rows dropped (stored in the database once a
+ * batch could be written after them), and this process's queue.
+ */
+export async function auditStatusFor(db: Database, principal: Principal, writer: AuditWriter | undefined) {
+  requireAdmin(principal, 'only system administrators read the audit log status');
+  const state = await chainState(db);
+  const local = writer?.stats() ?? { pending: 0, dropped: 0, written: 0 };
+  return {
+    enabled: writer?.enabled ?? true,
+    rows: state.last_id - state.anchor_id,
+    first_id: state.anchor_id + 1,
+    last_id: state.last_id,
+    dropped: state.dropped,
+    process: { pending: local.pending, dropped_not_yet_recorded: local.dropped, written: local.written },
+  };
 }
 
 export async function verifyAuditChainFor(db: Database, principal: Principal): Promise<VerifyResult> {

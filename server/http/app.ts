@@ -103,6 +103,7 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   api.delete('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags/:tag_name', repositories.removeTag);
   api.get('/audit-logs', audit.list);
   api.get('/audit-logs/export', audit.export);
+  api.get('/audit-logs/status', audit.status);
   api.get('/audit-logs/verify', audit.verify);
   api.post('/audit-logs/purge', audit.purge);
   api.get('/projects/:project_name_or_id/logs', audit.projectList);
