@@ -10,7 +10,7 @@ import { hasWrk, stopLoad } from './lib/load.js';
 import { measureRegistry } from './lib/measure.js';
 import { parseOptions, usage, type BenchOptions } from './lib/options.js';
 import { startBerthForBench, startDistribution, type Registry } from './lib/registries.js';
-import { resultsSection, writeResults, type RegistryResult, type Workload } from './lib/report.js';
+import { auditTable, resultsSection, writeResults, type RegistryResult, type Workload } from './lib/report.js';
 
 const README = path.join(path.dirname(fileURLToPath(import.meta.url)), 'README.md');
 // Generous: a healthy run takes about a minute per registry (each also has its own budget).
@@ -71,6 +71,9 @@ async function main(): Promise<number> {
   const distribution = o.only === 'berth' ? undefined : await benchOne('Distribution', startDistribution, run);
   const berth =
     o.only === 'distribution' ? undefined : await benchOne('Berth', () => startBerthForBench(o.database, o.workers), run);
+  // The same Berth with the audit log off, to show what recording costs (issue 4's budget).
+  const berthAuditOff =
+    o.only === 'distribution' ? undefined : await benchOne('Berth (audit off)', () => startBerthForBench(o.database, o.workers, false), run);
   agent.destroy();
   if (aborting) return new Promise<never>(() => undefined); // abort() exits once the registry is down
 
@@ -79,14 +82,16 @@ async function main(): Promise<number> {
     totalMiB: o.totalMiB,
     concurrency: o.concurrency,
     pullRounds: o.pullRounds,
+    images: o.images,
     connections: o.connections,
     durationS: o.durationS,
     loadTool,
   };
-  const section = resultsSection(distribution, berth, workload);
+  const section = resultsSection(distribution, berth, workload, new Date(), berthAuditOff);
   console.log(section);
+  if (!distribution && berth && berthAuditOff) console.log(`\n${auditTable(berth, berthAuditOff)}`);
 
-  const failed = (o.only !== 'berth' && !distribution) || (o.only !== 'distribution' && !berth);
+  const failed = (o.only !== 'berth' && !distribution) || (o.only !== 'distribution' && (!berth || !berthAuditOff));
   if (failed) {
     log('a registry failed; bench/README.md left unchanged');
     return 1;

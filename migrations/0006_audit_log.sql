@@ -15,6 +15,9 @@ CREATE TABLE audit_log (
   project_id bigint,
   project_name text,
   is_successful boolean NOT NULL,
+  -- Identical events (same actor, client, operation, resource and outcome) queued in the
+  -- same second are one row: a CI storm of pulls is counted, not multiplied.
+  count integer NOT NULL DEFAULT 1 CONSTRAINT ck_audit_log_count CHECK (count >= 1),
   error_code text,
   user_agent text,
   request_id text,

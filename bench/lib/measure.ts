@@ -4,7 +4,7 @@ import { pullBlob, pushBlob, runConcurrently, verifyBlob, type BlobSet } from '.
 import { cpuBetween, cpuSnapshot, type CpuSnapshot, type CpuUse } from './cpu.js';
 import { runLoad, type LoadResult } from './load.js';
 import { authorizationFor } from './http.js';
-import { OCI_MANIFEST, seedImage } from './manifests.js';
+import { OCI_MANIFEST, pushSmallImage, seedImage } from './manifests.js';
 import type { BenchOptions } from './options.js';
 import { TreeMemorySampler } from './procTree.js';
 import type { Registry } from './registries.js';
@@ -57,6 +57,10 @@ export async function measureRegistry(
     const pulledBytes = pulls.reduce((a, b) => a + b.size, 0);
     const pull = await phase(reg, () => runConcurrently(pulls, o.concurrency, deadline, (b) => pullBlob(reg.url, repo, b)));
 
+    log(`${reg.name}: pushing ${o.images} small images, ${o.concurrency} at a time`);
+    const tags = Array.from({ length: o.images }, (_, i) => `v${i}`);
+    const images = await phase(reg, () => runConcurrently(tags, o.concurrency, deadline, (tag) => pushSmallImage(reg.url, 'bench/images', tag)));
+
     const manifestUrl = await seedImage(reg.url, 'bench/manifests', 'latest');
     const authorization = authorizationFor(manifestUrl);
     const load = { url: manifestUrl, headers: { Accept: OCI_MANIFEST, ...(authorization ? { Authorization: authorization } : {}) }, connections: o.connections, threads: 2, durationS: o.durationS };
@@ -70,6 +74,7 @@ export async function measureRegistry(
       settings: reg.settings,
       pushMiBps: set.totalBytes / MiB / push.value,
       pullMiBps: pulledBytes / MiB / pull.value,
+      imagesPerSecond: o.images / images.value,
       manifest: manifests.value,
       memory: sampler.result(),
       cpu: {

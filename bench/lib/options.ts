@@ -8,6 +8,7 @@ export interface BenchOptions {
   totalMiB: number;
   concurrency: number;
   pullRounds: number;
+  images: number;
   connections: number;
   durationS: number;
   load: 'wrk' | 'node' | 'auto';
@@ -22,6 +23,7 @@ export const usage = `usage: npm run bench -- [options]
   --total-mib N         MiB of blobs pushed to each registry (default 512)
   --concurrency N       blob pushes/pulls in flight (default 4)
   --pull-rounds N       times each blob is pulled (default 2)
+  --images N            small images (config, layer, manifest) pushed (default 200)
   --connections N       concurrent connections for manifest GETs (default 64)
   --duration S          seconds of manifest GETs (default 10; a 2 s warm-up precedes it)
   --load wrk|node       manifest load generator (default: wrk if installed)
@@ -51,6 +53,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       'total-mib': { type: 'string' },
       concurrency: { type: 'string' },
       'pull-rounds': { type: 'string' },
+      images: { type: 'string' },
       connections: { type: 'string' },
       duration: { type: 'string' },
       load: { type: 'string' },
@@ -70,6 +73,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     totalMiB: int('total-mib', values['total-mib'], 512, 1, 8192),
     concurrency: int('concurrency', values.concurrency, 4, 1, 64),
     pullRounds: int('pull-rounds', values['pull-rounds'], 2, 1, 20),
+    images: int('images', values.images, 200, 1, 100_000),
     connections: int('connections', values.connections, 64, 1, 1024),
     durationS: int('duration', values.duration, 10, 1, 120),
     load: oneOf('load', values.load, ['wrk', 'node'] as const) ?? 'auto',

@@ -113,13 +113,14 @@ function backendsOf(databaseUrl: string): () => Promise<number[]> {
   return () => processesMatching(title);
 }
 
-export async function startBerthForBench(database: 'pg' | 'pglite', workers: number): Promise<Registry> {
-  const berth = await startBerth(database === 'pg' ? { database, workers } : { database });
+export async function startBerthForBench(database: 'pg' | 'pglite', workers: number, auditLog = true): Promise<Registry> {
+  const env = { BERTH_AUDIT_LOG: String(auditLog) };
+  const berth = await startBerth(database === 'pg' ? { database, workers, env } : { database, env });
   // Auth is on, as in production: the bench's repositories live in a private project and
   // every request carries a bearer token from /service/token (docker's flow), so each
   // /v2 request pays for token verification. Distribution runs without auth.
   await createProject(berth.url, 'bench');
-  const scopes = ['repository:bench/blobs:pull,push', 'repository:bench/manifests:pull,push'];
+  const scopes = ['repository:bench/blobs:pull,push', 'repository:bench/manifests:pull,push', 'repository:bench/images:pull,push'];
   const q = new URLSearchParams({ service: 'berth' });
   for (const s of scopes) q.append('scope', s);
   const tokenRes = await fetch(`${berth.url}/service/token?${q}`, { headers: { Authorization: basic(admin) } });
@@ -130,11 +131,11 @@ export async function startBerthForBench(database: 'pg' | 'pglite', workers: num
       ? `PostgreSQL ${await postgresVersion()} on 127.0.0.1, BERTH_WORKERS=${workers}`
       : 'embedded PGlite, BERTH_WORKERS=1 (PGlite allows only one)';
   return {
-    name: 'Berth',
+    name: auditLog ? 'Berth' : 'Berth (audit off)',
     url: berth.url,
     pid: berth.pid,
     // The helper's defaults, spelled out because they affect throughput.
-    settings: `${settings}, filesystem blob store, bearer-token auth on every request, BERTH_LOG_LEVEL=warn, access log off, BERTH_DB_POOL_SIZE default`,
+    settings: `${settings}, filesystem blob store, bearer-token auth on every request, audit log ${auditLog ? 'on' : 'off'}, BERTH_LOG_LEVEL=warn, access log off, BERTH_DB_POOL_SIZE default`,
     stop: () => berth.dispose(),
     companions: berth.databaseUrl ? backendsOf(berth.databaseUrl) : undefined,
   };

@@ -10,6 +10,8 @@ export interface RegistryResult {
   settings: string;
   pushMiBps: number;
   pullMiBps: number;
+  /** Small images (config + layer + manifest by tag) pushed per second. */
+  imagesPerSecond: number;
   manifest: LoadResult;
   memory: TreeMemoryPeak;
   cpu: {
@@ -30,6 +32,7 @@ export interface Workload {
   totalMiB: number;
   concurrency: number;
   pullRounds: number;
+  images: number;
   connections: number;
   durationS: number;
   loadTool: 'wrk' | 'node';
@@ -48,6 +51,7 @@ interface Row {
 const rows: Row[] = [
   { label: 'Blob push, MiB/s', value: (r) => r.pushMiBps, digits: 0, higherIsBetter: true },
   { label: 'Blob pull, MiB/s', value: (r) => r.pullMiBps, digits: 0, higherIsBetter: true },
+  { label: 'Small image push, images/s', value: (r) => r.imagesPerSecond, digits: 0, higherIsBetter: true },
   { label: 'Manifest GET by tag, req/s', value: (r) => r.manifest.perSecond, digits: 0, higherIsBetter: true },
   { label: 'Manifest GET p50, ms', value: (r) => r.manifest.p50Ms, digits: 2, higherIsBetter: false },
   { label: 'Manifest GET p99, ms', value: (r) => r.manifest.p99Ms, digits: 2, higherIsBetter: false },
@@ -87,11 +91,32 @@ export function machineDescription(): string {
   return `${os.availableParallelism()} CPUs (${cpu}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Linux ${os.release()}, Node ${process.version}`;
 }
 
+// What the audit log costs: Berth with it on against Berth with it off, same run.
+const auditRows: Row[] = [
+  { label: 'Blob push, MiB/s', value: (r) => r.pushMiBps, digits: 0, higherIsBetter: true },
+  { label: 'Small image push, images/s', value: (r) => r.imagesPerSecond, digits: 0, higherIsBetter: true },
+  { label: 'Manifest GET by tag, req/s', value: (r) => r.manifest.perSecond, digits: 0, higherIsBetter: true },
+  { label: 'Manifest GET p99, ms', value: (r) => r.manifest.p99Ms, digits: 2, higherIsBetter: false },
+  { label: 'Registry CPU per 1000 manifest GETs, ms', value: (r) => r.cpu.manifestMsPer1k, digits: 0, higherIsBetter: false },
+  { label: '… of which in PostgreSQL backends, ms', value: (r) => r.cpu.manifestDbMsPer1k, digits: 0, higherIsBetter: false },
+];
+
+export function auditTable(on: RegistryResult, off: RegistryResult): string {
+  const lines = ['| Metric | audit off | audit on | on / off |', '|---|--:|--:|--:|'];
+  for (const row of auditRows) {
+    const a = row.value(off);
+    const b = row.value(on);
+    lines.push(`| ${row.label} | ${fmt(a, row.digits)} | ${fmt(b, row.digits)} | ${a && b !== undefined ? `${(b / a).toFixed(2)}×` : '—'} |`);
+  }
+  return lines.join('\n');
+}
+
 export function resultsSection(
   distribution: RegistryResult | undefined,
   berth: RegistryResult | undefined,
   workload: Workload,
   when = new Date(),
+  berthAuditOff?: RegistryResult,
 ): string {
   const perProcess = (r: RegistryResult | undefined) =>
     r?.memory.processes.map((p) => `${p.comm} ${p.pid}: ${(p.peakRssBytes / MiB).toFixed(0)} MiB`).join(', ') ?? '—';
@@ -101,12 +126,15 @@ export function resultsSection(
     `- Berth: ${berth?.settings ?? 'not measured'}`,
     `- Distribution: ${distribution?.settings ?? 'not measured'}`,
     `- Workload: ${workload.blobs} blobs, ${workload.totalMiB} MiB pushed ${workload.concurrency} at a time, ` +
-      `pulled ${workload.pullRounds}× ${workload.concurrency} at a time; manifest GETs by ${workload.loadTool}, ` +
+      `pulled ${workload.pullRounds}× ${workload.concurrency} at a time; ${workload.images} small images pushed ${workload.concurrency} at a time; manifest GETs by ${workload.loadTool}, ` +
       `${workload.connections} connections, ${workload.durationS} s`,
     '',
     resultsTable(distribution, berth),
     '',
     `Per-process peak RSS — Berth: ${perProcess(berth)}; Distribution: ${perProcess(distribution)}.`,
+    ...(berth && berthAuditOff
+      ? ['', 'The audit log\'s cost: the same Berth run again with `BERTH_AUDIT_LOG=false` (pushes write their rows in the push transaction; pulls and token logins are queued and batched).', '', auditTable(berth, berthAuditOff)]
+      : []),
     ...[distribution, berth]
       .filter((r): r is RegistryResult => !!r && r.manifest.errors > 0)
       .map((r) => `\n${r.name} manifest GET errors: ${r.manifest.errorDetail}.`),

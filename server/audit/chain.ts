@@ -2,7 +2,7 @@
 // a canonical encoding of the row's fields. The encoding is a JSON array in a fixed order,
 // so it never depends on key order, and times are ISO strings in milliseconds, which
 // both PostgreSQL and PGlite store and return exactly.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const genesisHash = '0'.repeat(64);
 
@@ -21,6 +21,8 @@ export interface AuditFields {
   projectId: number | null;
   projectName: string | null;
   isSuccessful: boolean;
+  /** How many identical events this row stands for (see AuditWriter). */
+  count: number;
   errorCode: string | null;
   userAgent: string | null;
   requestId: string | null;
@@ -44,6 +46,7 @@ export function canonical(r: AuditFields): string {
     r.projectId,
     r.projectName,
     r.isSuccessful,
+    r.count,
     r.errorCode,
     r.userAgent,
     r.requestId,
@@ -51,7 +54,7 @@ export function canonical(r: AuditFields): string {
 }
 
 export function rowHash(prevHash: string, r: AuditFields): string {
-  return createHash('sha256').update(prevHash).update('\n').update(canonical(r)).digest('hex');
+  return hash('sha256', `${prevHash}\n${canonical(r)}`, 'hex');
 }
 
 /** Chains rows after a head: gapless ids from headId + 1, each hash over the one before. */

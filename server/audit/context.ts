@@ -40,9 +40,11 @@ export function actorOf(p: Principal | undefined): { username: string; actorType
 /** The acting party of the current request, or the system outside one. */
 export function currentActor(override?: { username: string; actorType: ActorType }): Actor {
   const r = requestAudit.getStore();
-  if (!r) return { ...(override ?? { username: 'system', actorType: 'system' }), clientAddress: null, userAgent: null, requestId: null };
-  return { ...(override ?? actorOf(r.state.principal)), clientAddress: r.clientAddress, userAgent: r.userAgent, requestId: r.requestId };
+  const who = override ?? (r ? actorOf(r.state.principal) : system);
+  return { username: who.username, actorType: who.actorType, clientAddress: r?.clientAddress ?? null, userAgent: r?.userAgent ?? null, requestId: r?.requestId ?? null };
 }
+
+const system = { username: 'system', actorType: 'system' as const };
 
 /**
  * The client's address: the socket's, or, when the socket is a trusted proxy, the nearest

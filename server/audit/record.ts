@@ -4,7 +4,7 @@
 // change nothing (pulls, logins) go through the request's AuditWriter, which batches them
 // off the request path.
 import type { Queryer } from '../db/database.js';
-import { appendAuditRows, lockChainHead, projectIdsByName } from '../db/audit.js';
+import { addDropped, appendAuditRows, lockChainHead } from '../db/audit.js';
 import type { ActorType, AuditFields } from './chain.js';
 import { chain } from './chain.js';
 import { currentActor, requestAudit } from './context.js';
@@ -33,17 +33,18 @@ export function pendingRow(e: AuditEvent): PendingRow {
   const a = currentActor(e.actor);
   return {
     opTime: e.opTime ?? new Date(),
-    username: a.username.slice(0, 255),
+    username: a.username.length > 255 ? a.username.slice(0, 255) : a.username,
     actorType: a.actorType,
     clientAddress: a.clientAddress,
     operation: e.operation,
     resourceType: e.resourceType,
-    resource: e.resource.slice(0, 1024),
+    resource: e.resource.length > 1024 ? e.resource.slice(0, 1024) : e.resource,
     projectName: e.projectName ?? null,
     projectId: e.projectId ?? null,
     isSuccessful: e.ok ?? true,
+    count: 1,
     errorCode: e.errorCode ?? null,
-    userAgent: a.userAgent?.slice(0, 512) ?? null,
+    userAgent: a.userAgent && a.userAgent.length > 512 ? a.userAgent.slice(0, 512) : a.userAgent,
     requestId: a.requestId,
   };
 }
@@ -57,14 +58,14 @@ function enabled(): boolean {
 export async function appendPending(q: Queryer, rows: PendingRow[], dropped = 0): Promise<void> {
   if (!rows.length && !dropped) return;
   const unresolved = rows.filter((r) => r.projectId === null && r.projectName).map((r) => r.projectName!);
-  const ids = await projectIdsByName(q, [...new Set(unresolved)]);
-  const head = await lockChainHead(q);
+  const head = await lockChainHead(q, [...new Set(unresolved)]);
   const chained = chain(
     head.last_id,
     head.last_hash,
-    rows.map((r) => ({ ...r, projectId: r.projectId ?? (r.projectName ? (ids.get(r.projectName) ?? null) : null) })),
+    rows.map((r) => ({ ...r, projectId: r.projectId ?? (r.projectName ? (head.projects[r.projectName] ?? null) : null) })),
   );
   if (chained.length) await appendAuditRows(q, chained, dropped);
+  else await addDropped(q, dropped);
 }
 
 /** Records a change inside its transaction (call it last, just before the commit). */

@@ -40,6 +40,7 @@ export interface AuditLogView {
   project_id: number | null;
   project_name: string | null;
   is_successful: boolean;
+  count: number;
   error_code: string | null;
   user_agent: string | null;
   request_id: string | null;
@@ -59,6 +60,7 @@ function view(r: AuditRow): AuditLogView {
     project_id: r.project_id,
     project_name: r.project_name,
     is_successful: r.is_successful,
+    count: r.count,
     error_code: r.error_code,
     user_agent: r.user_agent,
     request_id: r.request_id,
@@ -147,7 +149,7 @@ export async function exportAuditLogs(
       })(),
     );
   }
-  const columns = ['id', 'op_time', 'username', 'actor_type', 'client_address', 'operation', 'resource_type', 'resource', 'project_id', 'project_name', 'is_successful', 'error_code', 'user_agent', 'request_id', 'hash'];
+  const columns = ['id', 'op_time', 'username', 'actor_type', 'client_address', 'operation', 'resource_type', 'resource', 'project_id', 'project_name', 'is_successful', 'count', 'error_code', 'user_agent', 'request_id', 'hash'];
   return Readable.from(rows()).pipe(stringify({ header: true, columns, cast: { boolean: (b) => String(b) } }));
 }
 
@@ -181,6 +183,7 @@ export async function verifyAuditChain(db: Database): Promise<VerifyResult> {
         projectId: r.project_id,
         projectName: r.project_name,
         isSuccessful: r.is_successful,
+        count: r.count,
         errorCode: r.error_code,
         userAgent: r.user_agent,
         requestId: r.request_id,

@@ -14,6 +14,7 @@ export interface AuditRow {
   project_id: number | null;
   project_name: string | null;
   is_successful: boolean;
+  count: number;
   error_code: string | null;
   user_agent: string | null;
   request_id: string | null;
@@ -31,12 +32,20 @@ export interface ChainState {
 }
 
 const columns =
-  'id, op_time, username, actor_type, client_address, operation, resource_type, resource, project_id, project_name, is_successful, error_code, user_agent, request_id, prev_hash, hash';
+  'id, op_time, username, actor_type, client_address, operation, resource_type, resource, project_id, project_name, is_successful, count, error_code, user_agent, request_id, prev_hash, hash';
 
-/** Locks the chain head for the rest of the transaction: appends are serialized here. */
-export async function lockChainHead(q: Queryer): Promise<{ last_id: number; last_hash: string }> {
-  const { rows } = await q.query<{ last_id: number; last_hash: string }>('SELECT last_id, last_hash FROM audit_chain FOR UPDATE');
-  return rows[0];
+/**
+ * Locks the chain head for the rest of the transaction (appends are serialized here) and,
+ * in the same round trip, looks up the ids of the named projects.
+ */
+export async function lockChainHead(q: Queryer, projectNames: string[] = []): Promise<{ last_id: number; last_hash: string; projects: Record<string, number> }> {
+  const { rows } = await q.query<{ last_id: number; last_hash: string; projects: Record<string, number> | null }>(
+    `SELECT last_id, last_hash,
+            (SELECT json_object_agg(name, id) FROM projects WHERE name = ANY($1::text[])) AS projects
+       FROM audit_chain FOR UPDATE`,
+    [projectNames],
+  );
+  return { ...rows[0], projects: rows[0].projects ?? {} };
 }
 
 export async function chainState(q: Queryer): Promise<ChainState> {
@@ -44,14 +53,18 @@ export async function chainState(q: Queryer): Promise<ChainState> {
   return rows[0];
 }
 
-/** Appends chained rows and moves the head; the caller holds the head lock. */
+/** Appends chained rows and moves the head, in one statement; the caller holds the head lock. */
 export async function appendAuditRows(q: Queryer, rows: ChainedRow[], dropped = 0): Promise<void> {
   if (!rows.length) return;
   const col = <K extends keyof ChainedRow>(k: K) => rows.map((r) => r[k]);
+  const last = rows[rows.length - 1];
   await q.query(
-    `INSERT INTO audit_log (${columns})
-     SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                          $9::bigint[], $10::text[], $11::boolean[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])`,
+    `WITH appended AS (
+       INSERT INTO audit_log (${columns})
+       SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                          $9::bigint[], $10::text[], $11::boolean[], $12::int[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[])
+     )
+     UPDATE audit_chain SET last_id = $18, last_hash = $19, dropped = dropped + $20`,
     [
       col('id'),
       col('opTime'),
@@ -64,21 +77,22 @@ export async function appendAuditRows(q: Queryer, rows: ChainedRow[], dropped = 
       col('projectId'),
       col('projectName'),
       col('isSuccessful'),
+      col('count'),
       col('errorCode'),
       col('userAgent'),
       col('requestId'),
       col('prevHash'),
       col('hash'),
+      last.id,
+      last.hash,
+      dropped,
     ],
   );
-  const last = rows[rows.length - 1];
-  await q.query('UPDATE audit_chain SET last_id = $1, last_hash = $2, dropped = dropped + $3', [last.id, last.hash, dropped]);
 }
 
-export async function projectIdsByName(q: Queryer, names: string[]): Promise<Map<string, number>> {
-  if (!names.length) return new Map();
-  const { rows } = await q.query<{ id: number; name: string }>('SELECT id, name FROM projects WHERE name = ANY($1::text[])', [names]);
-  return new Map(rows.map((r) => [r.name, r.id]));
+/** Counts rows dropped before they could be written (when a batch has no rows of its own). */
+export async function addDropped(q: Queryer, dropped: number): Promise<void> {
+  await q.query('UPDATE audit_chain SET dropped = dropped + $1', [dropped]);
 }
 
 // The API's filter keys and the column each reads. Nothing else reaches SQL.

@@ -31,9 +31,16 @@ interface Row {
   project_id: number | null;
   project_name: string | null;
   is_successful: boolean;
+  count: number;
   error_code: string | null;
   user_agent: string | null;
   request_id: string | null;
+}
+
+function tally(rows: Row[]): Record<string, number> {
+  const t: Record<string, number> = {};
+  for (const x of rows) t[x.error_code ?? 'ok'] = (t[x.error_code ?? 'ok'] ?? 0) + x.count;
+  return t;
 }
 
 describe(`audit log (${testDbKind})`, function () {
@@ -162,11 +169,9 @@ describe(`audit log (${testDbKind})`, function () {
     assert.equal((await fetch(`${r.url}/service/token?${q}`, { headers: as({ username: 'dev', password: 'Wrong-Passw0rd' }) })).status, 401);
     for (let i = 0; i < 3; i++) await call(dev, 'GET', '/users/current');
     const rows = await logs('operation=login,username=dev', '&sort=op_time');
-    assert.deepEqual(rows.map((x) => [x.is_successful, x.error_code]), [
-      [true, null], // the first token request checks the password
-      [true, null], // a token request is a login each time
-      [false, 'UNAUTHORIZED'],
-    ], 'Basic API calls after a token login reuse the verified password: no row per request');
+    // Identical events waiting in the queue share a row (its count); how they fall into
+    // rows depends on when the writer flushed, so the test sums the counts per outcome.
+    assert.deepEqual(tally(rows), { 'ok': 2, 'UNAUTHORIZED': 1 }, 'a token request is a login each time; Basic API calls after it reuse the verified password');
     assert.ok(rows.every((x) => x.resource_type === 'user_login_logout' && x.resource === 'dev' && x.actor_type === 'user'));
 
     const login = await fetch(`${r.url}/c/login`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `principal=owner&password=${password}` });
@@ -175,9 +180,8 @@ describe(`audit log (${testDbKind})`, function () {
     assert.deepEqual((await logs('resource_type=user_login_logout,username=owner', '&sort=op_time')).map((x) => x.operation).slice(-2), ['login', 'logout']);
 
     for (let i = 0; i < 11; i++) await fetch(`${r.url}/service/token?${q}`, { headers: as({ username: 'ghost', password: 'Wrong-Passw0rd' }) });
-    const ghost = await logs('username=ghost');
-    assert.equal(ghost.length, 11);
-    assert.equal(ghost[0].error_code, 'TOO_MANY_REQUESTS');
+    const ghost = await logs('username=ghost', '&sort=op_time');
+    assert.deepEqual(tally(ghost), { UNAUTHORIZED: 10, TOO_MANY_REQUESTS: 1 });
   });
 
   it('records refused changes as failures, but not the anonymous challenge that starts a token handshake', async () => {

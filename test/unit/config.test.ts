@@ -13,6 +13,18 @@ describe('configuration', () => {
     assert.equal(c.dataDir, path.resolve('./data'));
     assert.equal(c.storageDir, path.join(path.resolve('./data'), 'blobs'));
     assert.equal(c.uploadMaxAgeMs, 24 * 3600 * 1000);
+    assert.equal(c.auditLog, true);
+    assert.equal(c.auditRetentionMs, 365 * 86_400_000);
+    assert.deepEqual(c.trustedProxies, []);
+    assert.equal(c.sessionTimeoutMs, 60 * 60_000);
+  });
+
+  it('reads audit and proxy settings', () => {
+    const c = loadConfig({ BERTH_TRUSTED_PROXIES: 'loopback, 10.0.0.0/8', BERTH_AUDIT_SYSLOG: 'tcp://siem.internal:6514', BERTH_AUDIT_RETENTION: '0d', BERTH_AUDIT_LOG: 'false' });
+    assert.deepEqual(c.trustedProxies, ['loopback', '10.0.0.0/8']);
+    assert.equal(c.auditSyslog, 'tcp://siem.internal:6514');
+    assert.equal(c.auditRetentionMs, 0);
+    assert.equal(c.auditLog, false);
   });
 
   it('uses one worker per CPU with PostgreSQL unless told otherwise', () => {
@@ -28,6 +40,10 @@ describe('configuration', () => {
     [{ BERTH_UPLOAD_MAX_AGE: 'soon' }, /^BERTH_UPLOAD_MAX_AGE=/],
     [{ BERTH_UPLOAD_PURGE_INTERVAL: '0s' }, /^BERTH_UPLOAD_PURGE_INTERVAL=/],
     [{ DATABASE_URL: 'mysql://h/db' }, /^DATABASE_URL: must be a postgres:\/\/ URL/],
+    [{ BERTH_TRUSTED_PROXIES: '10.0.0.0/99' }, /^BERTH_TRUSTED_PROXIES=/],
+    [{ BERTH_AUDIT_SYSLOG: 'http://siem:514' }, /^BERTH_AUDIT_SYSLOG=/],
+    [{ BERTH_AUDIT_RETENTION: 'forever' }, /^BERTH_AUDIT_RETENTION=/],
+    [{ BERTH_SESSION_TIMEOUT: '10s' }, /^BERTH_SESSION_TIMEOUT=/],
     [{ BERTH_STORAGE: 'floppy' }, /^BERTH_STORAGE=/],
     [{ BERTH_LOG_LEVEL: 'loud' }, /^BERTH_LOG_LEVEL=/],
     [{ BERTH_PROT: '1' }, /^BERTH_PROT: unknown setting/],
