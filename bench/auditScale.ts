@@ -37,7 +37,7 @@ try {
     );
     log(`  ${to} rows (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   }
-  await client.query(`UPDATE audit_chain SET last_id = $1, last_hash = md5($1::text)`, [total]);
+  await client.query(`UPDATE audit_chain SET last_id = $1::bigint, last_hash = md5($1::bigint::text)`, [total]);
   await client.query('VACUUM ANALYZE audit_log');
   const size = (await client.query<{ bytes: string }>(`SELECT pg_total_relation_size('audit_log') AS bytes`)).rows[0].bytes;
   log(`table with indexes: ${(Number(size) / 1024 ** 3).toFixed(2)} GiB (${(Number(size) / total).toFixed(0)} bytes per row)`);
@@ -46,6 +46,8 @@ try {
   const headers = { Authorization: basic(admin) };
   const q = (s: string) => encodeURIComponent(s);
   const mid = new Date(Date.now() - (total / 2) * 1000).toISOString().slice(0, 19);
+ const now = new Date().toISOString().slice(0, 19);
+  const dayAgo = new Date(Date.now() - 86_400_000).toISOString().slice(0, 19);
   const midEnd = new Date(Date.now() - (total / 2 - 3600) * 1000).toISOString().slice(0, 19);
   const cases: Array<[string, string]> = [
     ['newest page, no filter', '/api/v2.0/audit-logs?page_size=100'],
@@ -54,7 +56,8 @@ try {
     ['one user, page 50', `/api/v2.0/audit-logs?page_size=100&page=50&q=${q('username=user42')}`],
     ['deletes', `/api/v2.0/audit-logs?page_size=100&q=${q('operation=delete')}`],
     ['one hour, mid-range', `/api/v2.0/audit-logs?page_size=100&q=${q(`op_time=[${mid}~${midEnd}]`)}`],
-    ['resource contains (rare)', `/api/v2.0/audit-logs?page_size=100&q=${q('resource=~p7/app3:v9@')}`],
+    ['resource contains (rare), whole log', `/api/v2.0/audit-logs?page_size=100&q=${q('resource=~p7/app3:v9@')}`],
+    ['resource contains (rare), one day', `/api/v2.0/audit-logs?page_size=100&q=${q(`resource=~p7/app3:v9@,op_time=[${dayAgo}~${now}]`)}`],
     ['one project (project admin view)', '/api/v2.0/projects/1/logs?page_size=100'],
   ];
   // The projects the rows name must exist for the project view.

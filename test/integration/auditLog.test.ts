@@ -7,6 +7,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { recordAudit } from '../../server/audit/record.js';
+import type { AuditLogView } from '../../server/audit/service.js';
 import { createApp } from '../../server/http/app.js';
 import { createLogger } from '../../server/log/logger.js';
 import { addMember, admin, basic, createProject, createUser } from '../helpers/api.js';
@@ -19,23 +20,7 @@ const password = 'Passw0rd-Test';
 const owner = { username: 'owner', password };
 const dev = { username: 'dev', password };
 
-interface Row {
-  id: number;
-  op_time: string;
-  username: string;
-  actor_type: string;
-  client_address: string | null;
-  operation: string;
-  resource_type: string;
-  resource: string;
-  project_id: number | null;
-  project_name: string | null;
-  is_successful: boolean;
-  count: number;
-  error_code: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-}
+type Row = AuditLogView;
 
 function tally(rows: Row[]): Record<string, number> {
   const t: Record<string, number> = {};
