@@ -6,6 +6,8 @@ import { recordLater, type AuditEvent } from '../audit/record.js';
 import type { ActorType } from '../audit/chain.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log/logger.js';
+import type { SecretBox } from '../replication/secretBox.js';
+import type { AllowedNetworks } from '../replication/targets.js';
 import { anonymous, type Principal } from './principal.js';
 import { TokenError, verifyToken, type SigningKey, type TokenClaims } from './tokens.js';
 
@@ -24,6 +26,8 @@ export interface AuthDeps {
   /** Storage limit of new projects in bytes; -1 unlimited. */
   storagePerProject?: number;
   log?: Logger;
+  /** Sealing of remote registries' secrets and the networks replication may reach. */
+  replication?: { box: SecretBox; allow: AllowedNetworks };
 }
 
 export class CredentialsError extends Error {

@@ -94,6 +94,17 @@ export const settings = {
     default: undefined,
     help: 'proxies whose X-Forwarded-For gives the client address (audit log, login throttling)',
   },
+  BERTH_SECRET_KEY: {
+    schema: z.string().regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'must be 32 bytes as 64 hex digits or base64 (openssl rand -base64 32)'),
+    default: undefined,
+    help: 'key that encrypts stored registry credentials (unset: a key file under BERTH_DATA_DIR, created at first start)',
+    secret: true,
+  },
+  BERTH_REPLICATION_ALLOW: {
+    schema: z.string().regex(/^\s*(loopback|private)\s*(,\s*(loopback|private)\s*)*$/, 'must be loopback, private or both, comma-separated'),
+    default: undefined,
+    help: 'besides public addresses, the networks replication may reach: loopback, private (link-local and metadata addresses never)',
+  },
   BERTH_CONFIG: { schema: z.string().min(1), default: undefined, help: 'optional JSON file with any of these settings' },
 } as const;
 
@@ -125,6 +136,8 @@ export interface Config {
   auditRetentionMs: number;
   auditSyslog?: string;
   trustedProxies: string[];
+  secretKey?: string;
+  replicationAllow: string[];
 }
 
 export class ConfigError extends Error {
@@ -211,5 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditRetentionMs: value('BERTH_AUDIT_RETENTION')!,
     auditSyslog: value('BERTH_AUDIT_SYSLOG'),
     trustedProxies: trustedProxies(value('BERTH_TRUSTED_PROXIES')),
+    secretKey: value('BERTH_SECRET_KEY'),
+    replicationAllow: (value('BERTH_REPLICATION_ALLOW') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
   };
 }

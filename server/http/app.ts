@@ -12,6 +12,7 @@ import { repositoryRoutes } from '../api/repositories.js';
 import { robotRoutes } from '../api/robots.js';
 import { quotaRoutes } from '../api/quotas.js';
 import { auditRoutes } from '../api/audit.js';
+import { registryRoutes } from '../api/registries.js';
 import { consoleLoginRoutes } from '../api/consoleLogin.js';
 import type { AuthDeps } from '../auth/resolvers.js';
 import { clientAddressResolver, requestAudit } from '../audit/context.js';
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   const robots = robotRoutes(deps.auth);
   const quotas = quotaRoutes(deps.auth);
   const audit = auditRoutes(deps.auth);
+  const registries = registryRoutes(deps.auth);
   const v2Errors = ociErrors(deps.log);
   const api = new Router({ prefix: '/api/v2.0' });
   // Every route here is described in docs/openapi.yaml (a test holds the two together).
@@ -110,6 +112,14 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   api.get('/quotas', quotas.list);
   api.get('/quotas/:id', quotas.get);
   api.put('/quotas/:id', quotas.update);
+  api.get('/registries', registries.list);
+  api.post('/registries', registries.create);
+  api.post('/registries/ping', registries.ping);
+  api.get('/registries/:id', registries.get);
+  api.put('/registries/:id', registries.update);
+  api.delete('/registries/:id', registries.remove);
+  api.get('/replication/adapters', registries.adapters);
+  api.get('/replication/adapterinfos', registries.adapterInfos);
   api.get('/robots', robots.list);
   api.post('/robots', robots.create);
   api.get('/robots/:robot_id', robots.get);

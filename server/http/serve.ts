@@ -6,6 +6,8 @@ import type { Logger } from '../log/logger.js';
 import type { BlobStore } from '../storage/blobStore.js';
 import { createApp } from './app.js';
 import { AuditWriter } from '../audit/writer.js';
+import { loadSecretKey, secretBox } from '../replication/secretBox.js';
+import { parseAllowedNetworks } from '../replication/targets.js';
 import { loadSigningKeys } from '../auth/signingKeys.js';
 import type { AuthDeps } from '../auth/resolvers.js';
 
@@ -27,6 +29,7 @@ export async function serve(config: Config, db: Database, store: BlobStore, log:
     projectCreation: config.projectCreation,
     storagePerProject: config.storagePerProject,
     log,
+    replication: { box: secretBox(loadSecretKey(config.secretKey, config.dataDir)), allow: parseAllowedNetworks(config.replicationAllow) },
   };
   const auditWriter = new AuditWriter(db, { enabled: config.auditLog, log });
   const app = createApp({ db, store, log, auth, accessLog: config.accessLog, auditWriter, trustedProxies: config.trustedProxies });

@@ -1,5 +1,6 @@
 // An in-process Berth on a random port: real database (a fresh PostgreSQL database, or
 // PGlite in a temp directory, per BERTH_TEST_DB), real filesystem blob store, the real app.
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import http from 'node:http';
@@ -13,6 +14,10 @@ import type { BlobStore } from '../../server/storage/blobStore.js';
 import { FsBlobStore } from '../../server/storage/fs/fsBlobStore.js';
 import type { AuthDeps } from '../../server/auth/resolvers.js';
 import { loadSigningKeys } from '../../server/auth/signingKeys.js';
+import { secretBox } from '../../server/replication/secretBox.js';
+
+/** One key for every in-process registry of a test run (as servers sharing BERTH_SECRET_KEY). */
+export const testSecretKey = randomBytes(32);
 import { bootstrap } from '../../server/projects/bootstrap.js';
 import { admin } from './api.js';
 import { copyPgliteTemplate, createTestDatabase, testDbKind, type TestDatabase } from './database.js';
@@ -51,7 +56,15 @@ export async function openTestDatabase(): Promise<{ db: Database; dir: string; u
 
 export async function testAuthDeps(db: Database): Promise<AuthDeps> {
   const keys = await loadSigningKeys(db);
-  return { db, keys: () => keys, tokenService: 'berth', tokenExpirationMs: 30 * 60_000, projectCreation: 'everyone' };
+  return {
+    db,
+    keys: () => keys,
+    tokenService: 'berth',
+    tokenExpirationMs: 30 * 60_000,
+    projectCreation: 'everyone',
+    // Replication targets in tests are other registries on loopback.
+    replication: { box: secretBox(testSecretKey), allow: { loopback: true, private: false } },
+  };
 }
 
 export async function startTestRegistry(opts: { store?: (dir: string) => BlobStore } = {}): Promise<TestRegistry> {

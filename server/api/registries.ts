@@ -1,0 +1,60 @@
+// /api/v2.0/registries and /api/v2.0/replication/adapters|adapterinfos (Harbor v2 shapes).
+import type Koa from 'koa';
+import type { AuthDeps } from '../auth/resolvers.js';
+import { requireUser } from '../auth/principal.js';
+import { adapterInfos, registryTypes } from '../replication/adapters.js';
+import { createRegistry, deleteRegistry, editRegistry, getRegistry, listRegistriesFor, pingRegistry, type ReplicationDeps } from '../replication/registries.js';
+import { jsonBody, principal } from './auth.js';
+import { ApiError } from './errors.js';
+import { listParams, respondPage } from './listing.js';
+
+export function registryRoutes(auth: AuthDeps) {
+  const deps = (): ReplicationDeps => {
+    if (!auth.replication) throw new ApiError('INTERNAL_SERVER_ERROR', 'replication is not configured on this server');
+    return { db: auth.db, ...auth.replication };
+  };
+  return {
+    // GET /registries?q=name=~x&page=&page_size=
+    list: (async (ctx) => {
+      const { filters, paging } = listParams(ctx, ['name'], []);
+      const name = filters.get('name');
+      if (name && name.kind !== 'fuzzy' && name.kind !== 'exact') throw new ApiError('BAD_REQUEST', 'name filters by name=~x');
+      const { items, total } = await listRegistriesFor(deps(), principal(ctx), name ? String('value' in name ? name.value : '') : undefined, paging);
+      respondPage(ctx, items, total, paging);
+    }) as Koa.Middleware,
+    // POST /registries → 201, Location /api/v2.0/registries/{id}
+    create: (async (ctx) => {
+      const id = await createRegistry(deps(), principal(ctx), await jsonBody(ctx));
+      ctx.status = 201;
+      ctx.set('Location', `/api/v2.0/registries/${id}`);
+      ctx.body = '';
+    }) as Koa.Middleware,
+    get: (async (ctx) => {
+      ctx.body = await getRegistry(deps(), principal(ctx), ctx.params.id);
+    }) as Koa.Middleware,
+    update: (async (ctx) => {
+      await editRegistry(deps(), principal(ctx), ctx.params.id, await jsonBody(ctx));
+      ctx.status = 200;
+      ctx.body = '';
+    }) as Koa.Middleware,
+    remove: (async (ctx) => {
+      await deleteRegistry(deps(), principal(ctx), ctx.params.id);
+      ctx.status = 200;
+      ctx.body = '';
+    }) as Koa.Middleware,
+    // POST /registries/ping {id?, type, url, credential…}: 200 when reachable with these credentials.
+    ping: (async (ctx) => {
+      await pingRegistry(deps(), principal(ctx), await jsonBody(ctx));
+      ctx.status = 200;
+      ctx.body = '';
+    }) as Koa.Middleware,
+    adapters: (async (ctx) => {
+      requireUser(principal(ctx));
+      ctx.body = [...registryTypes];
+    }) as Koa.Middleware,
+    adapterInfos: (async (ctx) => {
+      requireUser(principal(ctx));
+      ctx.body = adapterInfos();
+    }) as Koa.Middleware,
+  };
+}
