@@ -67,7 +67,7 @@ async function primary(config: Config, log: Logger): Promise<void> {
   const purge = schedulePurge(config, db, store, log);
   const auditPurge = scheduleAuditPurge(config, db, log);
   const forwarder = config.auditSyslog ? new AuditForwarder(db, parseSyslogUrl(config.auditSyslog), log) : undefined;
-  forwarder?.start();
+  await forwarder?.start();
 
   let stopping = false;
   let stopServer: () => Promise<void> = async () => undefined;

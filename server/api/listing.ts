@@ -1,6 +1,7 @@
 // Reading Harbor's list parameters from a request, and writing a page with its headers.
 import type Koa from 'koa';
 import { pageLinks, parsePaging, parseQuery, parseSort, type Filter, type Paging, type SortKey } from './query.js';
+import { ApiError } from './errors.js';
 
 function param(ctx: Koa.Context, name: string): string | undefined {
   const v = ctx.query[name];
@@ -13,6 +14,14 @@ export function listParams(ctx: Koa.Context, filterKeys: readonly string[], sort
     sort: parseSort(param(ctx, 'sort'), sortKeys),
     paging: parsePaging(param(ctx, 'page'), param(ctx, 'page_size')),
   };
+}
+
+/** `q=name=~x` (or `name=x`) and the page: the only list parameters some endpoints take. */
+export function nameAndPaging(ctx: Koa.Context): { name: string | undefined; paging: Paging } {
+  const { filters, paging } = listParams(ctx, ['name'], []);
+  const name = filters.get('name');
+  if (name && name.kind !== 'fuzzy' && name.kind !== 'exact') throw new ApiError('BAD_REQUEST', 'name filters by name=~x');
+  return { name: name && 'value' in name ? String(name.value) : undefined, paging };
 }
 
 export function pagingOf(ctx: Koa.Context): Paging {

@@ -6,20 +6,21 @@ import { adapterInfos, registryTypes } from '../replication/adapters.js';
 import { createRegistry, deleteRegistry, editRegistry, getRegistry, listRegistriesFor, pingRegistry, type ReplicationDeps } from '../replication/registries.js';
 import { jsonBody, principal } from './auth.js';
 import { ApiError } from './errors.js';
-import { listParams, respondPage } from './listing.js';
+import { nameAndPaging, respondPage } from './listing.js';
+
+/** What the replication services need, from the server's settings. */
+export function replicationDeps(auth: AuthDeps): ReplicationDeps {
+  if (!auth.replication) throw new ApiError('INTERNAL_SERVER_ERROR', 'replication is not configured on this server');
+  return { db: auth.db, ...auth.replication };
+}
 
 export function registryRoutes(auth: AuthDeps) {
-  const deps = (): ReplicationDeps => {
-    if (!auth.replication) throw new ApiError('INTERNAL_SERVER_ERROR', 'replication is not configured on this server');
-    return { db: auth.db, ...auth.replication };
-  };
+  const deps = () => replicationDeps(auth);
   return {
     // GET /registries?q=name=~x&page=&page_size=
     list: (async (ctx) => {
-      const { filters, paging } = listParams(ctx, ['name'], []);
-      const name = filters.get('name');
-      if (name && name.kind !== 'fuzzy' && name.kind !== 'exact') throw new ApiError('BAD_REQUEST', 'name filters by name=~x');
-      const { items, total } = await listRegistriesFor(deps(), principal(ctx), name ? String('value' in name ? name.value : '') : undefined, paging);
+      const { name, paging } = nameAndPaging(ctx);
+      const { items, total } = await listRegistriesFor(deps(), principal(ctx), name, paging);
       respondPage(ctx, items, total, paging);
     }) as Koa.Middleware,
     // POST /registries → 201, Location /api/v2.0/registries/{id}

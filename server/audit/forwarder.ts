@@ -49,7 +49,12 @@ export class AuditForwarder {
     this.client.on('error', (err: Error) => this.log?.warn({ err }, 'audit syslog transport error'));
   }
 
-  start(): void {
+  /** Sets the cursor on first use (at the head: no replay of history), then tails every interval. */
+  async start(): Promise<void> {
+    await this.db.withExclusiveLock(forwardLockId, async (q) => {
+      const state = await chainState(q);
+      if (state.forwarded_id === 0 && state.last_id > 0) await setForwarded(q, state.last_id);
+    });
     this.timer = setInterval(() => void this.tick(), this.intervalMs);
     this.timer.unref();
   }
@@ -64,12 +69,7 @@ export class AuditForwarder {
 
   private async forward(): Promise<void> {
     await this.db.withExclusiveLock(forwardLockId, async (q) => {
-      const state = await chainState(q);
-      let after = state.forwarded_id;
-      if (after === 0 && state.last_id > 0) {
-        await setForwarded(q, state.last_id);
-        return;
-      }
+      let after = (await chainState(q)).forwarded_id;
       for (;;) {
         const rows = await auditRowsAfter(q, after, 500);
         if (!rows.length) return;

@@ -13,6 +13,7 @@ import { robotRoutes } from '../api/robots.js';
 import { quotaRoutes } from '../api/quotas.js';
 import { auditRoutes } from '../api/audit.js';
 import { registryRoutes } from '../api/registries.js';
+import { replicationPolicyRoutes } from '../api/replicationPolicies.js';
 import { consoleLoginRoutes } from '../api/consoleLogin.js';
 import type { AuthDeps } from '../auth/resolvers.js';
 import { clientAddressResolver, requestAudit } from '../audit/context.js';
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   const quotas = quotaRoutes(deps.auth);
   const audit = auditRoutes(deps.auth);
   const registries = registryRoutes(deps.auth);
+  const policies = replicationPolicyRoutes(deps.auth);
   const v2Errors = ociErrors(deps.log);
   const api = new Router({ prefix: '/api/v2.0' });
   // Every route here is described in docs/openapi.yaml (a test holds the two together).
@@ -120,6 +122,11 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   api.delete('/registries/:id', registries.remove);
   api.get('/replication/adapters', registries.adapters);
   api.get('/replication/adapterinfos', registries.adapterInfos);
+  api.get('/replication/policies', policies.list);
+  api.post('/replication/policies', policies.create);
+  api.get('/replication/policies/:id', policies.get);
+  api.put('/replication/policies/:id', policies.update);
+  api.delete('/replication/policies/:id', policies.remove);
   api.get('/robots', robots.list);
   api.post('/robots', robots.create);
   api.get('/robots/:robot_id', robots.get);

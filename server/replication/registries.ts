@@ -7,6 +7,7 @@ import { requireAdmin, type Principal } from '../auth/principal.js';
 import { recordAudit } from '../audit/record.js';
 import type { Database } from '../db/database.js';
 import { findRegistry, listRegistries, removeRegistry, saveRegistry, setRegistryStatus, updateRegistry, type RegistryFields, type RegistryRow } from '../db/registries.js';
+import { countPoliciesUsing } from '../db/replicationPolicies.js';
 import { isRegistryType, registryTypes } from './adapters.js';
 import { pingRemote, RemoteError, type RemoteRegistry } from './remote.js';
 import type { SecretBox } from './secretBox.js';
@@ -33,7 +34,7 @@ export interface RegistryView {
   update_time: string;
 }
 
-function view(r: RegistryRow): RegistryView {
+export function registryView(r: RegistryRow): RegistryView {
   return {
     id: r.id,
     name: r.name,
@@ -121,13 +122,13 @@ export async function createRegistry(deps: ReplicationDeps, principal: Principal
 
 export async function getRegistry(deps: ReplicationDeps, principal: Principal, id: string): Promise<RegistryView> {
   requireAdmin(principal, 'only system administrators manage registries');
-  return view(await stored(deps, id));
+  return registryView(await stored(deps, id));
 }
 
 export async function listRegistriesFor(deps: ReplicationDeps, principal: Principal, nameContains: string | undefined, paging: Paging) {
   requireAdmin(principal, 'only system administrators manage registries');
   const { rows, total } = await listRegistries(deps.db, nameContains, paging.pageSize, paging.offset);
-  return { items: rows.map(view), total };
+  return { items: rows.map(registryView), total };
 }
 
 export async function editRegistry(deps: ReplicationDeps, principal: Principal, id: string, input: RegistryInput): Promise<void> {
@@ -144,6 +145,8 @@ export async function deleteRegistry(deps: ReplicationDeps, principal: Principal
   requireAdmin(principal, 'only system administrators manage registries');
   const row = await stored(deps, id);
   await deps.db.tx(async (q) => {
+    const rules = await countPoliciesUsing(q, row.id);
+    if (rules) throw new ApiError('CONFLICT', `registry ${row.name} is used by ${rules} replication rule(s); delete or change them first`);
     if (!(await removeRegistry(q, row.id))) throw new ApiError('NOT_FOUND', `registry ${id} not found`);
     await recordAudit(q, { operation: 'delete', resourceType: 'registry', resource: `${row.name} ${row.url}` });
   });

@@ -141,7 +141,8 @@ describe(`audit writer and forwarder (${testDbKind})`, function () {
       const forwarder = new AuditForwarder(r.db, { transport, host: '127.0.0.1', port }, undefined, 50);
       try {
         await r.db.query('UPDATE audit_chain SET forwarded_id = 0');
-        await forwarder.tick(); // first use: starts at the head, no replay of history
+        await forwarder.start(); // first use: starts at the head, no replay of history
+        await forwarder.tick();
         assert.equal(received.length, 0);
         await r.db.tx((q) => recordAudit(q, [
           { operation: 'create', resourceType: 'project', resource: `syslog-${transport}-1` },

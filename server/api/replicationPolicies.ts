@@ -1,0 +1,37 @@
+// /api/v2.0/replication/policies (Harbor v2 shapes).
+import type Koa from 'koa';
+import type { AuthDeps } from '../auth/resolvers.js';
+import { createPolicy, deletePolicy, editPolicy, getPolicy, listPoliciesFor } from '../replication/policies.js';
+import { jsonBody, principal } from './auth.js';
+import { nameAndPaging, respondPage } from './listing.js';
+import { replicationDeps } from './registries.js';
+
+export function replicationPolicyRoutes(auth: AuthDeps) {
+  const deps = () => replicationDeps(auth);
+  return {
+    list: (async (ctx) => {
+      const { name, paging } = nameAndPaging(ctx);
+      const { items, total } = await listPoliciesFor(deps(), principal(ctx), name, paging);
+      respondPage(ctx, items, total, paging);
+    }) as Koa.Middleware,
+    create: (async (ctx) => {
+      const id = await createPolicy(deps(), principal(ctx), await jsonBody(ctx));
+      ctx.status = 201;
+      ctx.set('Location', `/api/v2.0/replication/policies/${id}`);
+      ctx.body = '';
+    }) as Koa.Middleware,
+    get: (async (ctx) => {
+      ctx.body = await getPolicy(deps(), principal(ctx), ctx.params.id);
+    }) as Koa.Middleware,
+    update: (async (ctx) => {
+      await editPolicy(deps(), principal(ctx), ctx.params.id, await jsonBody(ctx));
+      ctx.status = 200;
+      ctx.body = '';
+    }) as Koa.Middleware,
+    remove: (async (ctx) => {
+      await deletePolicy(deps(), principal(ctx), ctx.params.id);
+      ctx.status = 200;
+      ctx.body = '';
+    }) as Koa.Middleware,
+  };
+}
