@@ -1,0 +1,133 @@
+// Copies one artifact between two registries by walking its manifest tree: children
+// before parents, blobs before the manifest that needs them, the tag last, so a reader of
+// the destination never sees a tag whose content is incomplete. Blobs the destination has
+// are skipped (HEAD), blobs this copy already put in another of its repositories are
+// mounted, everything else streams from source to destination through a digest check,
+// never landing on disk or whole in memory. Manifests arrive byte for byte, so digests
+// (of multi-arch indexes too) are the same on both sides.
+import { createHash } from 'node:crypto';
+import { parseManifest } from '../registry/manifestParser.js';
+import { RegistryClient, withRetry, type RetryPolicy, defaultRetry } from './client.js';
+import { RemoteError } from './remote.js';
+
+export interface CopyProgress {
+  blobsCopied: number;
+  blobsSkipped: number;
+  blobsMounted: number;
+  manifests: number;
+  bytes: number;
+}
+
+export interface CopyOptions {
+  retry?: RetryPolicy;
+  /** A line for the task's log. */
+  log?: (line: string) => void;
+  /** Where this copy already put each blob on the destination (repository by digest), for mounts. */
+  placed?: Map<string, string>;
+}
+
+function sha256(b: Buffer): string {
+  return `sha256:${createHash('sha256').update(b).digest('hex')}`;
+}
+
+/** A pass-through stream that fails the transfer when the bytes do not hash to `digest`. */
+function verifying(digest: string, onBytes: (n: number) => void): TransformStream<Uint8Array, Uint8Array> {
+  const [algorithm, expected] = digest.split(':');
+  const hash = createHash(algorithm === 'sha512' ? 'sha512' : 'sha256');
+  return new TransformStream({
+    transform(chunk, controller) {
+      hash.update(chunk);
+      onBytes(chunk.byteLength);
+      controller.enqueue(chunk);
+    },
+    flush() {
+      const got = hash.digest('hex');
+      if (got !== expected) throw new RemoteError(`blob ${digest} arrived as ${algorithm}:${got}`);
+    },
+  });
+}
+
+export async function copyArtifact(
+  src: RegistryClient,
+  srcRepository: string,
+  dst: RegistryClient,
+  dstRepository: string,
+  reference: string,
+  opts: CopyOptions = {},
+): Promise<{ digest: string; progress: CopyProgress }> {
+  const retry = opts.retry ?? defaultRetry;
+  const log = opts.log ?? (() => undefined);
+  const placed = opts.placed ?? new Map<string, string>();
+  const progress: CopyProgress = { blobsCopied: 0, blobsSkipped: 0, blobsMounted: 0, manifests: 0, bytes: 0 };
+  const pushScope = `repository:${dstRepository}:pull,push`;
+
+  const copyBlob = async (digest: string, size: number | undefined) => {
+    if (await withRetry(retry, `HEAD ${digest}`, () => dst.hasBlob(dstRepository, digest, pushScope), log)) {
+      progress.blobsSkipped++;
+      return;
+    }
+    const from = placed.get(digest);
+    if (from && from !== dstRepository && (await withRetry(retry, `mount ${digest}`, () => dst.mountBlob(dstRepository, digest, from), log))) {
+      progress.blobsMounted++;
+      log(`mounted ${digest} from ${from}`);
+      return;
+    }
+    await withRetry(
+      retry,
+      `copy blob ${digest}`,
+      async () => {
+        const res = await src.getBlob(srcRepository, digest);
+        const length = Number(res.headers.get('content-length') ?? size ?? NaN);
+        if (!res.body || !Number.isFinite(length)) throw new RemoteError(`GET blob ${digest}: no length`);
+        let moved = 0;
+        const body = res.body as unknown as ReadableStream<Uint8Array>;
+        await dst.putBlob(dstRepository, digest, length, body.pipeThrough(verifying(digest, (n) => (moved += n))));
+        progress.bytes += moved;
+      },
+      log,
+    );
+    progress.blobsCopied++;
+    placed.set(digest, dstRepository);
+    log(`copied ${digest} (${size ?? '?'} bytes)`);
+  };
+
+  /** Copies the manifest `ref` and everything under it; returns its digest, media type and bytes. */
+  const copyManifest = async (ref: string): Promise<{ digest: string; mediaType: string; bytes: Buffer }> => {
+    const m = await withRetry(retry, `GET manifest ${srcRepository}:${ref}`, () => src.getManifest(srcRepository, ref), log);
+    const digest = sha256(m.bytes);
+    if (m.digest && m.digest !== digest && m.digest.startsWith('sha256:')) throw new RemoteError(`manifest ${ref} arrived with digest ${digest}, the source says ${m.digest}`);
+    if (ref.includes(':') && ref !== digest && ref.startsWith('sha256:')) throw new RemoteError(`manifest ${ref} arrived with digest ${digest}`);
+    const parsed = parseManifest(m.bytes, m.mediaType);
+    if (!(await withRetry(retry, `HEAD manifest ${digest}`, () => dst.hasManifest(dstRepository, digest, pushScope), log))) {
+      for (const child of parsed.childDigests) await copyManifest(child);
+      const sizes = blobSizes(m.bytes);
+      for (const blob of parsed.blobDigests) await copyBlob(blob, sizes.get(blob));
+      await withRetry(retry, `PUT manifest ${digest}`, () => dst.putManifest(dstRepository, digest, parsed.mediaType, m.bytes), log);
+      progress.manifests++;
+      log(`pushed manifest ${digest}`);
+    } else {
+      progress.blobsSkipped += parsed.blobDigests.length;
+    }
+    return { digest, mediaType: parsed.mediaType, bytes: m.bytes };
+  };
+
+  const top = await copyManifest(reference);
+  if (!reference.includes(':')) {
+    // The tag last: only now is everything under it on the destination.
+    await withRetry(retry, `PUT tag ${reference}`, () => dst.putManifest(dstRepository, reference, top.mediaType, top.bytes), log);
+    log(`tagged ${dstRepository}:${reference} -> ${top.digest}`);
+  }
+  return { digest: top.digest, progress };
+}
+
+/** Sizes the manifest declares for its blobs (config, layers), to log and to check. */
+function blobSizes(bytes: Buffer): Map<string, number> {
+  const sizes = new Map<string, number>();
+  try {
+    const doc = JSON.parse(bytes.toString('utf8')) as { config?: { digest: string; size: number }; layers?: Array<{ digest: string; size: number }>; blobs?: Array<{ digest: string; size: number }> };
+    for (const d of [doc.config, ...(doc.layers ?? []), ...(doc.blobs ?? [])]) if (d?.digest) sizes.set(d.digest, d.size);
+  } catch {
+    /* parseManifest already accepted it */
+  }
+  return sizes;
+}
