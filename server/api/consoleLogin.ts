@@ -6,6 +6,7 @@ import type { AuthDeps } from '../auth/resolvers.js';
 import { closeSession, csrfHeader, openSession, sessionCookie } from '../auth/sessions.js';
 import { ApiError } from './errors.js';
 import { clearSessionCookie, setSessionCookie } from './sessionCookie.js';
+import { respondDone } from './respond.js';
 
 const maxBody = 64 * 1024;
 
@@ -67,8 +68,7 @@ export function consoleLoginRoutes(deps: AuthDeps) {
         setSessionCookie(ctx, deps, session.sid);
         ctx.set(csrfHeader, session.csrfToken);
         ctx.set('Cache-Control', 'no-store');
-        ctx.status = 200;
-        ctx.body = '';
+        respondDone(ctx);
       } catch (err) {
         if (!(err instanceof LoginError)) throw err;
         throw new ApiError(err.reason === 'throttled' ? 'TOO_MANY_REQUESTS' : 'UNAUTHORIZED', err.message);
@@ -80,8 +80,7 @@ export function consoleLoginRoutes(deps: AuthDeps) {
       if (sid) await closeSession(deps, sid);
       clearSessionCookie(ctx, deps);
       ctx.set('Cache-Control', 'no-store');
-      ctx.status = 200;
-      ctx.body = '';
+      respondDone(ctx);
     }) as Koa.Middleware,
   };
 }

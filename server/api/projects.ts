@@ -17,6 +17,7 @@ import {
 } from '../projects/projects.js';
 import { byName, jsonBody, principal } from './auth.js';
 import { listParams, queryParam, respondPage } from './listing.js';
+import { respondCreated, respondDone } from './respond.js';
 
 export function projectRoutes(deps: AuthDeps) {
   return {
@@ -29,8 +30,7 @@ export function projectRoutes(deps: AuthDeps) {
     // PUT /projects/{project_name_or_id} — {metadata: {public: "true"|"false"}}
     update: (async (ctx) => {
       await updateProject(deps.db, principal(ctx), ctx.params.project_name_or_id, byName(ctx), await jsonBody(ctx));
-      ctx.status = 200;
-      ctx.body = '';
+      respondDone(ctx);
     }) as Koa.Middleware,
     // GET /projects/{project_name_or_id}/summary
     summary: (async (ctx) => {
@@ -43,21 +43,17 @@ export function projectRoutes(deps: AuthDeps) {
     // PUT /projects/{project_name_or_id}/members/{mid} — {role_id}
     updateMember: (async (ctx) => {
       await changeMemberRole(deps.db, principal(ctx), ctx.params.project_name_or_id, byName(ctx), ctx.params.mid, await jsonBody(ctx));
-      ctx.status = 200;
-      ctx.body = '';
+      respondDone(ctx);
     }) as Koa.Middleware,
     // DELETE /projects/{project_name_or_id}/members/{mid}
     removeMember: (async (ctx) => {
       await deleteMember(deps.db, principal(ctx), ctx.params.project_name_or_id, byName(ctx), ctx.params.mid);
-      ctx.status = 200;
-      ctx.body = '';
+      respondDone(ctx);
     }) as Koa.Middleware,
     // POST /projects — Harbor: 201 with Location /api/v2.0/projects/{id}; 409 when the name is taken.
     create: (async (ctx) => {
       const id = await createProject(deps.db, principal(ctx), await jsonBody(ctx), deps.projectCreation, deps.storagePerProject);
-      ctx.status = 201;
-      ctx.set('Location', `/api/v2.0/projects/${id}`);
-      ctx.body = '';
+      respondCreated(ctx, `/api/v2.0/projects/${id}`);
     }) as Koa.Middleware,
     // GET /projects/{project_name_or_id}
     get: (async (ctx) => {
@@ -66,16 +62,13 @@ export function projectRoutes(deps: AuthDeps) {
     // DELETE /projects/{project_name_or_id} — only an empty project (412 otherwise).
     remove: (async (ctx) => {
       await deleteProject(deps.db, principal(ctx), ctx.params.project_name_or_id, byName(ctx));
-      ctx.status = 200;
-      ctx.body = '';
+      respondDone(ctx);
     }) as Koa.Middleware,
     // POST /projects/{project_name_or_id}/members — 201 with Location .../members/{user id}.
     addMember: (async (ctx) => {
       const ref = ctx.params.project_name_or_id;
       const m = await addMember(deps.db, principal(ctx), ref, byName(ctx), await jsonBody(ctx));
-      ctx.status = 201;
-      ctx.set('Location', `/api/v2.0/projects/${m.projectId}/members/${m.userId}`);
-      ctx.body = '';
+      respondCreated(ctx, `/api/v2.0/projects/${m.projectId}/members/${m.userId}`);
     }) as Koa.Middleware,
   };
 }

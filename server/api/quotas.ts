@@ -4,6 +4,7 @@ import type { AuthDeps } from '../auth/resolvers.js';
 import { getQuota, listQuotasFor, setQuota } from '../projects/quotas.js';
 import { jsonBody, principal } from './auth.js';
 import { pagingOf, respondPage } from './listing.js';
+import { respondDone } from './respond.js';
 
 export function quotaRoutes(deps: AuthDeps) {
   return {
@@ -20,8 +21,7 @@ export function quotaRoutes(deps: AuthDeps) {
     // PUT /quotas/{id} — {hard: {storage: bytes | -1}}
     update: (async (ctx) => {
       await setQuota(deps.db, principal(ctx), ctx.params.id, await jsonBody(ctx));
-      ctx.status = 200;
-      ctx.body = '';
+      respondDone(ctx);
     }) as Koa.Middleware,
   };
 }

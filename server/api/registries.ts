@@ -7,6 +7,7 @@ import { createRegistry, deleteRegistry, editRegistry, getRegistry, listRegistri
 import { jsonBody, principal } from './auth.js';
 import { ApiError } from './errors.js';
 import { nameAndPaging, respondPage } from './listing.js';
+import { respondCreated, respondDone } from './respond.js';
 
 /** What the replication services need, from the server's settings. */
 export function replicationDeps(auth: AuthDeps): ReplicationDeps {
@@ -26,28 +27,23 @@ export function registryRoutes(auth: AuthDeps) {
     // POST /registries → 201, Location /api/v2.0/registries/{id}
     create: (async (ctx) => {
       const id = await createRegistry(deps(), principal(ctx), await jsonBody(ctx));
-      ctx.status = 201;
-      ctx.set('Location', `/api/v2.0/registries/${id}`);
-      ctx.body = '';
+      respondCreated(ctx, `/api/v2.0/registries/${id}`);
     }) as Koa.Middleware,
     get: (async (ctx) => {
       ctx.body = await getRegistry(deps(), principal(ctx), ctx.params.id);
     }) as Koa.Middleware,
     update: (async (ctx) => {
       await editRegistry(deps(), principal(ctx), ctx.params.id, await jsonBody(ctx));
-      ctx.status = 200;
-      ctx.body = '';
+      respondDone(ctx);
     }) as Koa.Middleware,
     remove: (async (ctx) => {
       await deleteRegistry(deps(), principal(ctx), ctx.params.id);
-      ctx.status = 200;
-      ctx.body = '';
+      respondDone(ctx);
     }) as Koa.Middleware,
     // POST /registries/ping {id?, type, url, credential…}: 200 when reachable with these credentials.
     ping: (async (ctx) => {
       await pingRegistry(deps(), principal(ctx), await jsonBody(ctx));
-      ctx.status = 200;
-      ctx.body = '';
+      respondDone(ctx);
     }) as Koa.Middleware,
     adapters: (async (ctx) => {
       requireUser(principal(ctx));

@@ -5,6 +5,7 @@ import { createPolicy, deletePolicy, editPolicy, getPolicy, listPoliciesFor } fr
 import { jsonBody, principal } from './auth.js';
 import { nameAndPaging, respondPage } from './listing.js';
 import { replicationDeps } from './registries.js';
+import { respondCreated, respondDone } from './respond.js';
 
 export function replicationPolicyRoutes(auth: AuthDeps) {
   const deps = () => replicationDeps(auth);
@@ -16,22 +17,18 @@ export function replicationPolicyRoutes(auth: AuthDeps) {
     }) as Koa.Middleware,
     create: (async (ctx) => {
       const id = await createPolicy(deps(), principal(ctx), await jsonBody(ctx));
-      ctx.status = 201;
-      ctx.set('Location', `/api/v2.0/replication/policies/${id}`);
-      ctx.body = '';
+      respondCreated(ctx, `/api/v2.0/replication/policies/${id}`);
     }) as Koa.Middleware,
     get: (async (ctx) => {
       ctx.body = await getPolicy(deps(), principal(ctx), ctx.params.id);
     }) as Koa.Middleware,
     update: (async (ctx) => {
       await editPolicy(deps(), principal(ctx), ctx.params.id, await jsonBody(ctx));
-      ctx.status = 200;
-      ctx.body = '';
+      respondDone(ctx);
     }) as Koa.Middleware,
     remove: (async (ctx) => {
       await deletePolicy(deps(), principal(ctx), ctx.params.id);
-      ctx.status = 200;
-      ctx.body = '';
+      respondDone(ctx);
     }) as Koa.Middleware,
   };
 }

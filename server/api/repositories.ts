@@ -17,6 +17,7 @@ import {
 import { ApiError } from './errors.js';
 import { jsonBody, principal } from './auth.js';
 import { pagingOf, queryParam, respondPage } from './listing.js';
+import { respondCreated, respondDone } from './respond.js';
 
 function repositoryName(ctx: Koa.Context): string {
   const raw = ctx.params.repository_name as string;
@@ -51,8 +52,7 @@ export function repositoryRoutes(deps: AuthDeps) {
     // DELETE /projects/{project_name}/repositories/{repository_name}
     remove: (async (ctx) => {
       await deleteRepository(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx));
-      ctx.status = 200;
-      ctx.body = '';
+      respondDone(ctx);
     }) as Koa.Middleware,
     // GET /projects/{project_name}/repositories/{repository_name}/artifacts
     artifacts: (async (ctx) => {
@@ -71,20 +71,17 @@ export function repositoryRoutes(deps: AuthDeps) {
     // POST …/artifacts/{reference}/tags — {name}; 201
     addTag: (async (ctx) => {
       await createArtifactTag(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference, await jsonBody(ctx));
-      ctx.status = 201;
-      ctx.body = '';
+      respondCreated(ctx);
     }) as Koa.Middleware,
     // DELETE …/artifacts/{reference}/tags/{tag_name}
     removeTag: (async (ctx) => {
       await deleteArtifactTag(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference, ctx.params.tag_name);
-      ctx.status = 200;
-      ctx.body = '';
+      respondDone(ctx);
     }) as Koa.Middleware,
     // DELETE /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}
     removeArtifact: (async (ctx) => {
       await deleteArtifact(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference);
-      ctx.status = 200;
-      ctx.body = '';
+      respondDone(ctx);
     }) as Koa.Middleware,
   };
 }

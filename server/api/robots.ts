@@ -5,6 +5,7 @@ import { createRobot, deleteRobot, editRobot, getRobot, listRobotsFor, refreshRo
 import { jsonBody, principal } from './auth.js';
 import { ApiError } from './errors.js';
 import { pagingOf, queryParam, respondPage } from './listing.js';
+import { respondDone } from './respond.js';
 
 export function robotRoutes(deps: AuthDeps) {
   return {
@@ -31,8 +32,7 @@ export function robotRoutes(deps: AuthDeps) {
     // PUT /robots/{robot_id}
     update: (async (ctx) => {
       await editRobot(deps.db, principal(ctx), ctx.params.robot_id, await jsonBody(ctx));
-      ctx.status = 200;
-      ctx.body = '';
+      respondDone(ctx);
     }) as Koa.Middleware,
     // PATCH /robots/{robot_id} — {secret: ""} generates a new secret
     refresh: (async (ctx) => {
@@ -41,8 +41,7 @@ export function robotRoutes(deps: AuthDeps) {
     // DELETE /robots/{robot_id}
     remove: (async (ctx) => {
       await deleteRobot(deps.db, principal(ctx), ctx.params.robot_id);
-      ctx.status = 200;
-      ctx.body = '';
+      respondDone(ctx);
     }) as Koa.Middleware,
   };
 }

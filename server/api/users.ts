@@ -4,6 +4,7 @@ import type { AuthDeps } from '../auth/resolvers.js';
 import { changePassword, createUser, currentUser, deleteUser, listUsersFor } from '../projects/users.js';
 import { jsonBody, principal } from './auth.js';
 import { pagingOf, queryParam, respondPage } from './listing.js';
+import { respondCreated, respondDone } from './respond.js';
 
 export function userRoutes(deps: AuthDeps) {
   return {
@@ -16,21 +17,17 @@ export function userRoutes(deps: AuthDeps) {
     // PUT /users/{user_id}/password — {old_password, new_password}
     password: (async (ctx) => {
       await changePassword(deps.db, principal(ctx), ctx.params.user_id, await jsonBody(ctx));
-      ctx.status = 200;
-      ctx.body = '';
+      respondDone(ctx);
     }) as Koa.Middleware,
     // DELETE /users/{user_id} (administrators)
     remove: (async (ctx) => {
       await deleteUser(deps.db, principal(ctx), ctx.params.user_id);
-      ctx.status = 200;
-      ctx.body = '';
+      respondDone(ctx);
     }) as Koa.Middleware,
     // POST /users — system administrators; 201 with Location /api/v2.0/users/{id}.
     create: (async (ctx) => {
       const id = await createUser(deps.db, principal(ctx), await jsonBody(ctx));
-      ctx.status = 201;
-      ctx.set('Location', `/api/v2.0/users/${id}`);
-      ctx.body = '';
+      respondCreated(ctx, `/api/v2.0/users/${id}`);
     }) as Koa.Middleware,
     // GET /users/current
     current: (async (ctx) => {

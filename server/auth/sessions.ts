@@ -14,6 +14,9 @@ export const sessionCookie = 'sid';
 export const csrfHeader = 'X-Harbor-CSRF-Token';
 export const defaultSessionTimeoutMs = 60 * 60_000;
 
+/** What openSession issues: 32 random bytes, base64url. */
+const sidRe = /^[A-Za-z0-9_-]{43}$/;
+
 export type SessionPrincipal = Extract<Principal, { kind: 'user' }> & { session: string };
 
 export function hashSessionId(sid: string): string {
@@ -53,7 +56,7 @@ export async function openSession(deps: AuthDeps, username: string, password: st
  * stays logged in at one write per half-timeout rather than one per request.
  */
 export async function resumeSession(deps: AuthDeps, sid: string): Promise<{ principal: SessionPrincipal; csrfToken: string } | undefined> {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(sid)) return undefined;
+  if (!sidRe.test(sid)) return undefined;
   const idHash = hashSessionId(sid);
   const row = await findSession(deps.db, idHash);
   if (!row) return undefined;
@@ -65,13 +68,10 @@ export async function resumeSession(deps: AuthDeps, sid: string): Promise<{ prin
 }
 
 export async function closeSession(deps: AuthDeps, sid: string): Promise<void> {
-  const session = await resumeSession(deps, sid);
-  if (!session) return;
-  const { username } = session.principal;
+  if (!sidRe.test(sid)) return;
   await deps.db.tx(async (q) => {
-    if (await removeSession(q, session.principal.session)) {
-      await recordAudit(q, { operation: 'logout', resourceType: 'user_login_logout', resource: username, actor: { username, actorType: 'user' } });
-    }
+    const username = await removeSession(q, hashSessionId(sid));
+    if (username) await recordAudit(q, { operation: 'logout', resourceType: 'user_login_logout', resource: username, actor: { username, actorType: 'user' } });
   });
 }
 

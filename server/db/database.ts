@@ -141,3 +141,26 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
 export function projectRepositoriesPattern(projectName: string): string {
   return `${projectName.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
 }
+
+/**
+ * One page, in id order, of the rows of `table` whose `column` contains `text` (all rows
+ * when it is undefined), with the total. Table and column names come from code only.
+ */
+export async function pageWhereContains<T>(
+  q: Queryer,
+  source: { table: string; columns: string; column: string },
+  text: string | undefined,
+  limit: number,
+  offset: number,
+): Promise<{ rows: T[]; total: number }> {
+  const where = `($1::text IS NULL OR strpos(${source.column}, $1) > 0)`;
+  const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${source.table} WHERE ${where}`, [text ?? null])).rows[0].n;
+  const { rows } = await q.query<T>(`SELECT ${source.columns} FROM ${source.table} WHERE ${where} ORDER BY id LIMIT $2 OFFSET $3`, [text ?? null, limit, offset]);
+  return { rows, total };
+}
+
+/** Whether another row of `table` (names from code only) already has this name. */
+export async function nameTakenByAnother(q: Queryer, table: string, name: string, id: number): Promise<boolean> {
+  const { rows } = await q.query(`SELECT 1 FROM ${table} WHERE name = $1 AND id <> $2`, [name, id]);
+  return rows.length > 0;
+}

@@ -1,4 +1,4 @@
-import type { Queryer } from './database.js';
+import { nameTakenByAnother, pageWhereContains, type Queryer } from './database.js';
 
 export interface RegistryRow {
   id: number;
@@ -39,8 +39,7 @@ export async function saveRegistry(q: Queryer, r: RegistryFields): Promise<numbe
 
 /** Updates every field; false when the new name is taken by another registry. */
 export async function updateRegistry(q: Queryer, id: number, r: RegistryFields): Promise<boolean> {
-  const taken = await q.query('SELECT 1 FROM registries WHERE name = $1 AND id <> $2', [r.name, id]);
-  if (taken.rows.length) return false;
+  if (await nameTakenByAnother(q, 'registries', r.name, id)) return false;
   await q.query(
     `UPDATE registries SET name = $2, description = $3, type = $4, url = $5, insecure = $6, access_key = $7, access_secret_enc = $8, updated_at = now()
       WHERE id = $1`,
@@ -54,11 +53,14 @@ export async function findRegistry(q: Queryer, id: number): Promise<RegistryRow 
   return rows[0];
 }
 
+export async function findRegistries(q: Queryer, ids: number[]): Promise<RegistryRow[]> {
+  if (!ids.length) return [];
+  const { rows } = await q.query<RegistryRow>(`SELECT ${columns} FROM registries WHERE id = ANY($1::bigint[])`, [ids]);
+  return rows;
+}
+
 export async function listRegistries(q: Queryer, nameContains: string | undefined, limit: number, offset: number): Promise<{ rows: RegistryRow[]; total: number }> {
-  const where = '($1::text IS NULL OR strpos(name, $1) > 0)';
-  const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM registries WHERE ${where}`, [nameContains ?? null])).rows[0].n;
-  const { rows } = await q.query<RegistryRow>(`SELECT ${columns} FROM registries WHERE ${where} ORDER BY id LIMIT $2 OFFSET $3`, [nameContains ?? null, limit, offset]);
-  return { rows, total };
+  return pageWhereContains<RegistryRow>(q, { table: 'registries', columns, column: 'name' }, nameContains, limit, offset);
 }
 
 export async function removeRegistry(q: Queryer, id: number): Promise<boolean> {

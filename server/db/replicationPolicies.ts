@@ -1,4 +1,4 @@
-import type { Queryer } from './database.js';
+import { nameTakenByAnother, pageWhereContains, type Queryer } from './database.js';
 
 export interface PolicyTrigger {
   type: 'manual' | 'scheduled' | 'event_based';
@@ -67,8 +67,7 @@ export async function savePolicy(q: Queryer, p: PolicyFields): Promise<number | 
 
 /** Replaces a rule's fields; false when the new name is taken by another rule. */
 export async function updatePolicy(q: Queryer, id: number, p: PolicyFields): Promise<boolean> {
-  const taken = await q.query('SELECT 1 FROM replication_policies WHERE name = $1 AND id <> $2', [p.name, id]);
-  if (taken.rows.length) return false;
+  if (await nameTakenByAnother(q, 'replication_policies', p.name, id)) return false;
   await q.query(
     `UPDATE replication_policies SET name = $2, description = $3, src_registry_id = $4, dest_registry_id = $5, dest_namespace = $6,
             dest_namespace_replace_count = $7, trig = $8::jsonb, filters = $9::jsonb, replicate_deletion = $10, override = $11,
@@ -85,10 +84,7 @@ export async function findPolicy(q: Queryer, id: number): Promise<PolicyRow | un
 }
 
 export async function listPolicies(q: Queryer, nameContains: string | undefined, limit: number, offset: number): Promise<{ rows: PolicyRow[]; total: number }> {
-  const where = '($1::text IS NULL OR strpos(name, $1) > 0)';
-  const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM replication_policies WHERE ${where}`, [nameContains ?? null])).rows[0].n;
-  const { rows } = await q.query<PolicyRow>(`SELECT ${columns} FROM replication_policies WHERE ${where} ORDER BY id LIMIT $2 OFFSET $3`, [nameContains ?? null, limit, offset]);
-  return { rows, total };
+  return pageWhereContains<PolicyRow>(q, { table: 'replication_policies', columns, column: 'name' }, nameContains, limit, offset);
 }
 
 export async function removePolicy(q: Queryer, id: number): Promise<boolean> {

@@ -32,9 +32,13 @@ export async function extendSession(q: Queryer, idHash: string, timeoutMs: numbe
   await q.query(`UPDATE sessions SET expires_at = now() + ($2::bigint * interval '1 millisecond') WHERE id_hash = $1 AND expires_at > now()`, [idHash, timeoutMs]);
 }
 
-export async function removeSession(q: Queryer, idHash: string): Promise<boolean> {
-  const res = await q.query('DELETE FROM sessions WHERE id_hash = $1', [idHash]);
-  return res.rowCount > 0;
+/** Ends a live session; the user name it belonged to, or undefined when there was none. */
+export async function removeSession(q: Queryer, idHash: string): Promise<string | undefined> {
+  const { rows } = await q.query<{ username: string }>(
+    'DELETE FROM sessions s USING users u WHERE s.id_hash = $1 AND s.expires_at > now() AND u.id = s.user_id RETURNING u.username',
+    [idHash],
+  );
+  return rows[0]?.username;
 }
 
 /** Ends every session of a user except, optionally, one (the caller's own). */

@@ -1,4 +1,4 @@
-import type { Queryer } from './database.js';
+import { pageWhereContains, type Queryer } from './database.js';
 
 export interface UserRow {
   id: number;
@@ -63,10 +63,7 @@ export async function removeFailures(q: Queryer, key: string): Promise<void> {
 }
 
 export async function listUsers(q: Queryer, usernameContains: string | undefined, limit: number, offset: number): Promise<{ rows: UserRow[]; total: number }> {
-  const where = '($1::text IS NULL OR strpos(username, $1) > 0)';
-  const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE ${where}`, [usernameContains ?? null])).rows[0].n;
-  const { rows } = await q.query<UserRow>(`SELECT ${columns} FROM users WHERE ${where} ORDER BY id LIMIT $2 OFFSET $3`, [usernameContains ?? null, limit, offset]);
-  return { rows, total };
+  return pageWhereContains<UserRow>(q, { table: 'users', columns, column: 'username' }, usernameContains, limit, offset);
 }
 
 export async function updatePasswordHash(q: Queryer, id: number, passwordHash: string): Promise<void> {

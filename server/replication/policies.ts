@@ -9,7 +9,7 @@ import type { Paging } from '../api/query.js';
 import { requireAdmin, type Principal } from '../auth/principal.js';
 import { recordAudit } from '../audit/record.js';
 import type { Queryer } from '../db/database.js';
-import { findRegistry, type RegistryRow } from '../db/registries.js';
+import { findRegistries, findRegistry, type RegistryRow } from '../db/registries.js';
 import {
   findPolicy,
   listPolicies,
@@ -54,18 +54,21 @@ export function nextRun(trigger: PolicyTrigger, enabled: boolean, from = new Dat
   return new Cron(trigger.trigger_settings.cron, { paused: true }).nextRun(from);
 }
 
-async function view(q: Queryer, p: PolicyRow): Promise<PolicyView> {
-  const registry = async (id: number | null) => {
-    if (id === null) return null;
-    const r = await findRegistry(q, id);
-    return r ? registryView(r) : null;
-  };
+/** The rules as the API shows them, with their registries read in one query for all. */
+async function views(q: Queryer, policies: PolicyRow[]): Promise<PolicyView[]> {
+  const ids = [...new Set(policies.flatMap((p) => [p.src_registry_id, p.dest_registry_id]).filter((id): id is number => id !== null))];
+  const registries = new Map((await findRegistries(q, ids)).map((r) => [r.id, registryView(r)]));
+  return policies.map((p) => view(p, registries));
+}
+
+function view(p: PolicyRow, registries: Map<number, RegistryView>): PolicyView {
+  const registry = (id: number | null) => (id === null ? null : (registries.get(id) ?? null));
   return {
     id: p.id,
     name: p.name,
     description: p.description,
-    src_registry: await registry(p.src_registry_id),
-    dest_registry: await registry(p.dest_registry_id),
+    src_registry: registry(p.src_registry_id),
+    dest_registry: registry(p.dest_registry_id),
     dest_namespace: p.dest_namespace,
     dest_namespace_replace_count: p.dest_namespace_replace_count,
     trigger: p.trig,
@@ -218,13 +221,13 @@ export async function createPolicy(deps: ReplicationDeps, principal: Principal, 
 
 export async function getPolicy(deps: ReplicationDeps, principal: Principal, id: string): Promise<PolicyView> {
   requireAdmin(principal, admins);
-  return view(deps.db, await stored(deps.db, id));
+  return (await views(deps.db, [await stored(deps.db, id)]))[0];
 }
 
 export async function listPoliciesFor(deps: ReplicationDeps, principal: Principal, nameContains: string | undefined, paging: Paging) {
   requireAdmin(principal, admins);
   const { rows, total } = await listPolicies(deps.db, nameContains, paging.pageSize, paging.offset);
-  return { items: await Promise.all(rows.map((p) => view(deps.db, p))), total };
+  return { items: await views(deps.db, rows), total };
 }
 
 export async function editPolicy(deps: ReplicationDeps, principal: Principal, id: string, input: PolicyInput): Promise<void> {

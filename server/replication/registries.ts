@@ -153,7 +153,7 @@ export async function deleteRegistry(deps: ReplicationDeps, principal: Principal
 }
 
 /** The stored registry as the replication code connects to it (the secret unsealed). */
-export function remoteOf(deps: ReplicationDeps, row: RegistryRow): RemoteRegistry {
+export function remoteOf(deps: ReplicationDeps, row: Pick<RegistryRow, 'url' | 'insecure' | 'access_key' | 'access_secret_enc'>): RemoteRegistry {
   return {
     url: row.url,
     insecure: row.insecure,
@@ -170,7 +170,7 @@ export async function pingRegistry(deps: ReplicationDeps, principal: Principal, 
   if (input.id !== undefined && (typeof input.id !== 'number' || !Number.isSafeInteger(input.id))) throw new ApiError('BAD_REQUEST', 'id must be a registry id');
   const row = input.id !== undefined ? await stored(deps, String(input.id)) : undefined;
   const f = await fields(deps, { ...input, name: input.name ?? row?.name ?? 'ping' }, row);
-  const remote = remoteOf(deps, { ...(row ?? ({} as RegistryRow)), url: f.url, insecure: f.insecure, access_key: f.accessKey, access_secret_enc: f.accessSecretEnc });
+  const remote = remoteOf(deps, { url: f.url, insecure: f.insecure, access_key: f.accessKey, access_secret_enc: f.accessSecretEnc });
   try {
     await pingRemote(remote, deps.allow);
     if (row) await setRegistryStatus(deps.db, row.id, 'healthy');
