@@ -16,7 +16,8 @@ function newest(dir) {
   return t;
 }
 
-if (!existsSync(entry) || newest(path.join(root, 'server')) > statSync(entry).mtimeMs) {
+const sources = Math.max(newest(path.join(root, 'server')), newest(path.join(root, 'replication')));
+if (!existsSync(entry) || sources > statSync(entry).mtimeMs) {
   process.stdout.write('berth: building…\n');
   execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
 }

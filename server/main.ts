@@ -14,6 +14,7 @@ import { purgeAuditLog } from './audit/service.js';
 import { AuditForwarder, parseSyslogUrl } from './audit/forwarder.js';
 import type { BlobStore } from './storage/blobStore.js';
 import { createBlobStore } from './storage/index.js';
+import { startWorker } from '../replication/start.js';
 
 function readConfig(): Config {
   try {
@@ -56,7 +57,10 @@ function scheduleAuditPurge(config: Config, db: Database, log: Logger): NodeJS.T
 async function primary(config: Config, log: Logger): Promise<void> {
   const store = createBlobStore(config);
   await store.check();
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  // The primary serves itself only with one worker process; the replication worker needs a
+  // connection per task plus its heartbeats and queue polling.
+  const poolSize = (config.workers === 1 ? config.dbPoolSize : 2) + (config.replicationWorker ? config.replicationConcurrency + 2 : 0);
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize });
   const applied = await migrate(db);
   log.info({ applied, database: db.kind, storage: store.name, workers: config.workers }, 'migrations applied');
   const generated = await bootstrap(db, config.adminPassword);
@@ -96,6 +100,8 @@ async function primary(config: Config, log: Logger): Promise<void> {
     };
   }
   log.info({ port: config.port, host: config.host }, 'berth listening');
+  // On embedded PGlite this is the only place a worker can run (one process owns the database).
+  const replication = config.replicationWorker ? await startWorker(config, db, log.child({ component: 'replication-worker' })) : undefined;
 
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -103,6 +109,7 @@ async function primary(config: Config, log: Logger): Promise<void> {
     log.info({ signal }, 'shutting down');
     clearInterval(purge);
     clearInterval(auditPurge);
+    await replication?.stop();
     await stopServer();
     await forwarder?.close();
     await db.close();

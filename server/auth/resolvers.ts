@@ -8,6 +8,7 @@ import type { Database } from '../db/database.js';
 import type { Logger } from '../log/logger.js';
 import type { SecretBox } from '../replication/secretBox.js';
 import type { AllowedNetworks } from '../replication/targets.js';
+import type { QueueHandle } from '../replication/queue.js';
 import { anonymous, type Principal } from './principal.js';
 import { TokenError, verifyToken, type SigningKey, type TokenClaims } from './tokens.js';
 
@@ -27,7 +28,7 @@ export interface AuthDeps {
   storagePerProject?: number;
   log?: Logger;
   /** Sealing of remote registries' secrets and the networks replication may reach. */
-  replication?: { box: SecretBox; allow: AllowedNetworks };
+  replication?: { box: SecretBox; allow: AllowedNetworks; queue?: QueueHandle };
 }
 
 export class CredentialsError extends Error {

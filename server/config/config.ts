@@ -105,6 +105,22 @@ export const settings = {
     default: undefined,
     help: 'besides public addresses, the networks replication may reach: loopback, private (link-local and metadata addresses never)',
   },
+  BERTH_REPLICATION_WORKER: {
+    schema: bool,
+    default: 'true',
+    help: 'run a replication worker in the server\'s main process (set false where `npm run worker` processes do the work)',
+  },
+  BERTH_REPLICATION_CONCURRENCY: { schema: intFrom(1, 64), default: '4', help: 'replication tasks one worker runs at once' },
+  BERTH_REPLICATION_LEASE: {
+    schema: duration(3000),
+    default: '30s',
+    help: 'a replication task whose worker has not checked in for this long is taken by another worker',
+  },
+  BERTH_REPLICATION_LOCAL_URL: {
+    schema: z.string().regex(/^https?:\/\/[^/]+\/?$/, 'must be http(s)://host:port'),
+    default: undefined,
+    help: 'how replication workers reach this Berth\'s /v2 (default http://127.0.0.1:PORT)',
+  },
   BERTH_CONFIG: { schema: z.string().min(1), default: undefined, help: 'optional JSON file with any of these settings' },
 } as const;
 
@@ -138,6 +154,10 @@ export interface Config {
   trustedProxies: string[];
   secretKey?: string;
   replicationAllow: string[];
+  replicationWorker: boolean;
+  replicationConcurrency: number;
+  replicationLeaseMs: number;
+  replicationLocalUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -152,6 +172,12 @@ function trustedProxies(text: string | undefined): string[] {
     throw new ConfigError(`BERTH_TRUSTED_PROXIES=${JSON.stringify(text)}: ${(err as Error).message}`);
   }
   return list;
+}
+
+/** This server's own address as a process on the same machine reaches it. */
+function localUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}`;
 }
 
 /** Reads settings from `env` (and the file it names). Throws ConfigError naming the bad setting. */
@@ -226,5 +252,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustedProxies: trustedProxies(value('BERTH_TRUSTED_PROXIES')),
     secretKey: value('BERTH_SECRET_KEY'),
     replicationAllow: (value('BERTH_REPLICATION_ALLOW') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    replicationWorker: value('BERTH_REPLICATION_WORKER')!,
+    replicationConcurrency: value('BERTH_REPLICATION_CONCURRENCY')!,
+    replicationLeaseMs: value('BERTH_REPLICATION_LEASE')!,
+    replicationLocalUrl: (value('BERTH_REPLICATION_LOCAL_URL') ?? localUrl(value('BERTH_HOST')!, value('PORT')!)).replace(/\/+$/, ''),
   };
 }

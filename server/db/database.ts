@@ -20,6 +20,11 @@ export interface Database extends Queryer {
   tx<T>(fn: (q: Queryer) => Promise<T>): Promise<T>;
   /** Runs fn holding a database-wide exclusive lock (migrations from several servers at once). */
   withExclusiveLock<T>(lockId: number, fn: (q: Queryer) => Promise<T>): Promise<T>;
+  /**
+   * Unprepared SQL for libraries that bring their own statements (pg-boss): with values,
+   * one statement; without, a script whose rows are returned together.
+   */
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
   /** Connections in use / total, for health and metrics. */
   poolUse(): { used: number; total: number };
   close(): Promise<void>;
@@ -87,6 +92,11 @@ export function openPostgres(url: string, poolSize: number): Database {
         client.release();
       }
     },
+    async executeSql(text, values) {
+      const res = await pool.query(text, values?.length ? values : undefined);
+      // A script answers with one result per statement.
+      return { rows: Array.isArray(res) ? res.flatMap((r: pg.QueryResult) => r.rows) : res.rows };
+    },
     poolUse: () => ({ used: pool.totalCount - pool.idleCount, total: poolSize }),
     close: () => pool.end(),
   };
@@ -116,6 +126,16 @@ export async function openPglite(dataDir: string): Promise<Database> {
     tx: (fn) => db.transaction((t) => fn(wrap(t))),
     // One process owns a PGlite directory, so the exclusive lock is the process itself.
     withExclusiveLock: (_lockId, fn) => fn(base),
+    async executeSql(text, values) {
+      try {
+        if (values?.length) return { rows: (await db.query(text, values)).rows.map(normalizeRow) };
+        return { rows: (await db.exec(text)).flatMap((r) => r.rows.map(normalizeRow)) };
+      } catch (err) {
+        // The one session must not stay inside a script's failed transaction.
+        await db.exec('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    },
     poolUse: () => ({ used: 0, total: 1 }),
     close: () => db.close(),
   };

@@ -14,6 +14,7 @@ import { quotaRoutes } from '../api/quotas.js';
 import { auditRoutes } from '../api/audit.js';
 import { registryRoutes } from '../api/registries.js';
 import { replicationPolicyRoutes } from '../api/replicationPolicies.js';
+import { replicationExecutionRoutes } from '../api/replicationExecutions.js';
 import { consoleLoginRoutes } from '../api/consoleLogin.js';
 import type { AuthDeps } from '../auth/resolvers.js';
 import { clientAddressResolver, requestAudit } from '../audit/context.js';
@@ -78,6 +79,7 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   const audit = auditRoutes(deps.auth);
   const registries = registryRoutes(deps.auth);
   const policies = replicationPolicyRoutes(deps.auth);
+  const executions = replicationExecutionRoutes(deps.auth);
   const v2Errors = ociErrors(deps.log);
   const api = new Router({ prefix: '/api/v2.0' });
   // Every route here is described in docs/openapi.yaml (a test holds the two together).
@@ -127,6 +129,12 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   api.get('/replication/policies/:id', policies.get);
   api.put('/replication/policies/:id', policies.update);
   api.delete('/replication/policies/:id', policies.remove);
+  api.get('/replication/executions', executions.list);
+  api.post('/replication/executions', executions.start);
+  api.get('/replication/executions/:id', executions.get);
+  api.put('/replication/executions/:id', executions.stop);
+  api.get('/replication/executions/:id/tasks', executions.tasks);
+  api.get('/replication/executions/:id/tasks/:task_id/log', executions.log);
   api.get('/robots', robots.list);
   api.post('/robots', robots.create);
   api.get('/robots/:robot_id', robots.get);

@@ -10,6 +10,7 @@ import { loadSecretKey, secretBox } from '../replication/secretBox.js';
 import { parseAllowedNetworks } from '../replication/targets.js';
 import { loadSigningKeys } from '../auth/signingKeys.js';
 import type { AuthDeps } from '../auth/resolvers.js';
+import { QueueHandle } from '../replication/queue.js';
 
 export interface RunningServer {
   server: http.Server;
@@ -19,6 +20,7 @@ export interface RunningServer {
 
 export async function serve(config: Config, db: Database, store: BlobStore, log: Logger): Promise<RunningServer> {
   const keys = await loadSigningKeys(db);
+  const queue = new QueueHandle(db);
   const auth: AuthDeps = {
     db,
     keys: () => keys,
@@ -29,7 +31,7 @@ export async function serve(config: Config, db: Database, store: BlobStore, log:
     projectCreation: config.projectCreation,
     storagePerProject: config.storagePerProject,
     log,
-    replication: { box: secretBox(loadSecretKey(config.secretKey, config.dataDir)), allow: parseAllowedNetworks(config.replicationAllow) },
+    replication: { box: secretBox(loadSecretKey(config.secretKey, config.dataDir)), allow: parseAllowedNetworks(config.replicationAllow), queue },
   };
   const auditWriter = new AuditWriter(db, { enabled: config.auditLog, log });
   const app = createApp({ db, store, log, auth, accessLog: config.accessLog, auditWriter, trustedProxies: config.trustedProxies });
@@ -50,7 +52,7 @@ export async function serve(config: Config, db: Database, store: BlobStore, log:
         server.close(() => {
           clearTimeout(timer);
           // After the last request: what it queued for the audit log is written before exit.
-          void auditWriter.close().finally(resolve);
+          void Promise.allSettled([auditWriter.close(), queue.close()]).finally(resolve);
         });
         server.closeIdleConnections();
       }),

@@ -8,6 +8,7 @@ import type { Database } from '../db/database.js';
 import { findArtifact, listArtifacts, removeManifest, type ArtifactRow } from '../db/manifests.js';
 import { findRepository, listProjectRepositories, removeRepository, type RepositoryRow } from '../db/repositories.js';
 import { removeTag, saveTag } from '../db/tags.js';
+import { queueReplicationEvent } from '../db/replicationExecutions.js';
 import { manifestKinds } from '../registry/mediaTypes.js';
 import { isTag, isValidName, parseDigest } from '../registry/references.js';
 import { can, type Action, type Resource } from './permissions.js';
@@ -160,6 +161,7 @@ export async function deleteArtifact(db: Database, principal: Principal, project
   if (!a) throw notFound;
   await db.tx(async (q) => {
     if (!(await removeManifest(q, repo.id, a.digest))) throw notFound;
+    await queueReplicationEvent(q, { operation: 'delete', repository: repo.name, reference: a.digest, digest: a.digest, artifact_type: null });
     await recordAudit(q, { operation: 'delete', resourceType: 'artifact', resource: artifactResource(repo.name, a.digest), projectName: project.name, projectId: project.project_id });
   });
 }
@@ -180,6 +182,7 @@ export async function createArtifactTag(db: Database, principal: Principal, proj
   const tag = input.name;
   await db.tx(async (q) => {
     await saveTag(q, artifact.repository_id, tag, artifact.id);
+    await queueReplicationEvent(q, { operation: 'push', repository: artifact.repository_name, reference: tag, digest: artifact.digest, artifact_type: artifact.artifact_type ?? null });
     await recordAudit(q, tagEvent('create', project, artifact, tag));
   });
 }
@@ -192,6 +195,7 @@ export async function deleteArtifactTag(db: Database, principal: Principal, proj
   if (!artifact.tags.some((t) => t.name === tag)) throw notFound;
   await db.tx(async (q) => {
     if (!(await removeTag(q, artifact.repository_id, tag))) throw notFound;
+    await queueReplicationEvent(q, { operation: 'delete', repository: artifact.repository_name, reference: tag, digest: null, artifact_type: null });
     await recordAudit(q, tagEvent('delete', project, artifact, tag));
   });
 }

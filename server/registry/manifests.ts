@@ -1,6 +1,7 @@
 // Manifest push, pull and delete. A manifest is accepted only if every blob and child it
 // references is already in the repository; its stored bytes are exactly the bytes received.
 import { artifactResource, projectOfRepository, recordAudit } from '../audit/record.js';
+import { queueReplicationEvent } from '../db/replicationExecutions.js';
 import { lockRepositoryBlobs } from '../db/blobs.js';
 import { findManifestByDigest, findManifestByTag, lockManifestDigests, removeManifest, saveManifest, type ManifestRow } from '../db/manifests.js';
 import { findRepositoryId, saveRepository } from '../db/repositories.js';
@@ -83,6 +84,10 @@ export async function putManifest(
       childDigests: parsed.childDigests,
     });
     if ('tag' in ref) await saveTag(q, repositoryId, ref.tag, manifestId);
+    // Untagged children of an index travel with their parent; tags and referrers are events.
+    if ('tag' in ref || parsed.subjectDigest) {
+      await queueReplicationEvent(q, { operation: 'push', repository, reference: 'tag' in ref ? ref.tag : digest, digest, artifact_type: parsed.artifactType ?? null });
+    }
     await recordAudit(q, {
       operation: 'create',
       resourceType: 'artifact',
@@ -102,6 +107,7 @@ export async function deleteManifest(deps: RegistryDeps, repository: string, ref
   await deps.db.tx(async (q) => {
     const removed = 'tag' in ref ? await removeTag(q, repositoryId, ref.tag) : await removeManifest(q, repositoryId, ref.digest.digest);
     if (!removed) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} unknown to repository ${repository}`, { reference });
+    await queueReplicationEvent(q, { operation: 'delete', repository, reference, digest: 'tag' in ref ? null : ref.digest.digest, artifact_type: null });
     await recordAudit(q, {
       operation: 'delete',
       resourceType: 'tag' in ref ? 'tag' : 'artifact',

@@ -24,6 +24,31 @@ export interface CopyOptions {
   log?: (line: string) => void;
   /** Where this copy already put each blob on the destination (repository by digest), for mounts. */
   placed?: Map<string, string>;
+  /** Tags to set once the artifact is there (default: the reference when it is a tag). */
+  tags?: string[];
+  /** false: a tag that already names another artifact on the destination is left alone. */
+  override?: boolean;
+  /** Blob bytes per second at most (a rule's bandwidth limit); 0 or undefined: no limit. */
+  bytesPerSecond?: number;
+  /** Also copy the artifacts that refer to this one (signatures, SBOMs), where the source lists them. */
+  referrers?: boolean;
+  /** Called as blob bytes move, for progress. */
+  onBytes?: (n: number) => void;
+}
+
+/** Holds a stream to `bytesPerSecond` on average, measured from its first byte. */
+function throttled(bytesPerSecond: number): TransformStream<Uint8Array, Uint8Array> {
+  let started = 0;
+  let sent = 0;
+  return new TransformStream({
+    async transform(chunk, controller) {
+      if (!started) started = Date.now();
+      sent += chunk.byteLength;
+      const due = started + (sent / bytesPerSecond) * 1000;
+      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      controller.enqueue(chunk);
+    },
+  });
 }
 
 function sha256(b: Buffer): string {
@@ -81,7 +106,13 @@ export async function copyArtifact(
         if (!res.body || !Number.isFinite(length)) throw new RemoteError(`GET blob ${digest}: no length`);
         let moved = 0;
         const body = res.body as unknown as ReadableStream<Uint8Array>;
-        await dst.putBlob(dstRepository, digest, length, body.pipeThrough(verifying(digest, (n) => (moved += n))));
+        const checked = body.pipeThrough(
+          verifying(digest, (n) => {
+            moved += n;
+            opts.onBytes?.(n);
+          }),
+        );
+        await dst.putBlob(dstRepository, digest, length, opts.bytesPerSecond ? checked.pipeThrough(throttled(opts.bytesPerSecond)) : checked);
         progress.bytes += moved;
       },
       log,
@@ -112,10 +143,24 @@ export async function copyArtifact(
   };
 
   const top = await copyManifest(reference);
-  if (!reference.includes(':')) {
-    // The tag last: only now is everything under it on the destination.
-    await withRetry(retry, `PUT tag ${reference}`, () => dst.putManifest(dstRepository, reference, top.mediaType, top.bytes), log);
-    log(`tagged ${dstRepository}:${reference} -> ${top.digest}`);
+  if (opts.referrers) {
+    // Signatures and SBOMs point at the artifact (and may be signed themselves): two levels.
+    for (const d of await withRetry(retry, `referrers of ${top.digest}`, () => src.referrers(srcRepository, top.digest), log)) {
+      await copyManifest(d);
+      for (const dd of await withRetry(retry, `referrers of ${d}`, () => src.referrers(srcRepository, d), log)) await copyManifest(dd);
+    }
+  }
+  // The tags last: only now is everything under them on the destination.
+  for (const tag of opts.tags ?? (reference.includes(':') ? [] : [reference])) {
+    if (opts.override === false) {
+      const existing = await withRetry(retry, `HEAD tag ${tag}`, () => dst.resolveManifest(dstRepository, tag, pushScope), log);
+      if (existing && existing !== top.digest) {
+        log(`kept ${dstRepository}:${tag} (it names ${existing}; the rule does not override)`);
+        continue;
+      }
+    }
+    await withRetry(retry, `PUT tag ${tag}`, () => dst.putManifest(dstRepository, tag, top.mediaType, top.bytes), log);
+    log(`tagged ${dstRepository}:${tag} -> ${top.digest}`);
   }
   return { digest: top.digest, progress };
 }

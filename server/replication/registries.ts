@@ -11,12 +11,15 @@ import { countPoliciesUsing } from '../db/replicationPolicies.js';
 import { isRegistryType, registryTypes } from './adapters.js';
 import { pingRemote, RemoteError, type RemoteRegistry } from './remote.js';
 import type { SecretBox } from './secretBox.js';
+import type { QueueHandle } from './queue.js';
 import { checkTargetUrl, TargetRefused, type AllowedNetworks } from './targets.js';
 
 export interface ReplicationDeps {
   db: Database;
   box: SecretBox;
   allow: AllowedNetworks;
+  /** Where executions are queued for the workers. */
+  queue?: QueueHandle;
 }
 
 export const maskedSecret = '*****';

@@ -107,7 +107,8 @@ function agentFor(insecure: boolean, allow: AllowedNetworks): Agent {
   const key = `${insecure}:${allow.loopback}:${allow.private}`;
   let agent = agents.get(key);
   if (!agent) {
-    agent = new Agent({ connect: { lookup: guardedLookup(allow) as never, rejectUnauthorized: !insecure }, connectTimeout: 10_000 });
+    // Idle limits rather than a total one: a big layer may stream for as long as it needs.
+    agent = new Agent({ connect: { lookup: guardedLookup(allow) as never, rejectUnauthorized: !insecure }, connectTimeout: 10_000, headersTimeout: 60_000, bodyTimeout: 120_000 });
     agents.set(key, agent);
   }
   return agent;
@@ -119,11 +120,13 @@ function agentFor(insecure: boolean, allow: AllowedNetworks): Agent {
  */
 export async function targetFetch(url: string, init: UndiciRequestInit, opts: { insecure: boolean; allow: AllowedNetworks; timeoutMs?: number }): Promise<UndiciResponse> {
   await checkTargetUrl(url, opts.allow);
+  // timeoutMs 0: no total limit (blob transfers), only the agent's idle limits.
+  const signals = [init.signal, opts.timeoutMs === 0 ? undefined : AbortSignal.timeout(opts.timeoutMs ?? 15_000)].filter((x): x is AbortSignal => !!x);
   return undiciFetch(url, {
     ...init,
     redirect: 'manual',
     dispatcher: agentFor(opts.insecure, opts.allow),
-    signal: init.signal ?? AbortSignal.timeout(opts.timeoutMs ?? 15_000),
+    signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
   });
 }
 

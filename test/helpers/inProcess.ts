@@ -15,6 +15,8 @@ import { FsBlobStore } from '../../server/storage/fs/fsBlobStore.js';
 import type { AuthDeps } from '../../server/auth/resolvers.js';
 import { loadSigningKeys } from '../../server/auth/signingKeys.js';
 import { secretBox } from '../../server/replication/secretBox.js';
+import { QueueHandle } from '../../server/replication/queue.js';
+import { ReplicationWorker, type WorkerSettings } from '../../replication/worker.js';
 
 /** One key for every in-process registry of a test run (as servers sharing BERTH_SECRET_KEY). */
 export const testSecretKey = randomBytes(32);
@@ -54,7 +56,7 @@ export async function openTestDatabase(): Promise<{ db: Database; dir: string; u
   };
 }
 
-export async function testAuthDeps(db: Database): Promise<AuthDeps> {
+export async function testAuthDeps(db: Database, queue?: QueueHandle): Promise<AuthDeps> {
   const keys = await loadSigningKeys(db);
   return {
     db,
@@ -63,8 +65,31 @@ export async function testAuthDeps(db: Database): Promise<AuthDeps> {
     tokenExpirationMs: 30 * 60_000,
     projectCreation: 'everyone',
     // Replication targets in tests are other registries on loopback.
-    replication: { box: secretBox(testSecretKey), allow: { loopback: true, private: false } },
+    replication: { box: secretBox(testSecretKey), allow: { loopback: true, private: false }, queue },
   };
+}
+
+/** Fast enough for tests: short leases and backoffs, frequent ticks. */
+export const testWorkerSettings: Partial<WorkerSettings> = {
+  concurrency: 3,
+  leaseSeconds: 3,
+  tickMs: 200,
+  sweepMs: 500,
+  retryBaseSeconds: 1,
+  retryMaxSeconds: 2,
+  requestRetry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 100 },
+  pollingIntervalSeconds: 0.5,
+};
+
+/** A replication worker in this process for a test registry (its database, its /v2). */
+export async function startTestWorker(reg: TestRegistry, settings: Partial<WorkerSettings> = {}): Promise<ReplicationWorker> {
+  const keys = await loadSigningKeys(reg.db);
+  const worker = new ReplicationWorker(
+    { db: reg.db, box: secretBox(testSecretKey), allow: { loopback: true, private: false }, keys: () => keys, tokenService: 'berth', localUrl: reg.url, log: createLogger('silent') },
+    { ...testWorkerSettings, ...settings },
+  );
+  await worker.start();
+  return worker;
 }
 
 export async function startTestRegistry(opts: { store?: (dir: string) => BlobStore } = {}): Promise<TestRegistry> {
@@ -72,7 +97,8 @@ export async function startTestRegistry(opts: { store?: (dir: string) => BlobSto
   await migrate(db);
   await bootstrap(db, admin.password);
   const store = opts.store ? opts.store(dir) : new FsBlobStore(path.join(dir, 'blobs'));
-  const auth = await testAuthDeps(db);
+  const queue = new QueueHandle(db);
+  const auth = await testAuthDeps(db, queue);
   const app = createApp({ db, store, log: createLogger('silent'), auth });
   const server = http.createServer(app.callback());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -90,6 +116,7 @@ export async function startTestRegistry(opts: { store?: (dir: string) => BlobSto
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await app.auditWriter.close();
+      await queue.close();
       await dispose();
     },
   };

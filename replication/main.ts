@@ -1,0 +1,45 @@
+// `npm run worker`: a replication worker process. Reads the same settings as the server
+// (DATABASE_URL, BERTH_SECRET_KEY, ...); any number may run against one database.
+import { ConfigError, loadConfig } from '../server/config/config.js';
+import { openDatabase } from '../server/db/database.js';
+import { migrate } from '../server/db/migrate.js';
+import { createLogger } from '../server/log/logger.js';
+import { startWorker } from './start.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`berth worker: invalid configuration: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel).child({ component: 'replication-worker' });
+  if (!config.databaseUrl) {
+    // PGlite is one process: the server runs the worker itself (BERTH_REPLICATION_WORKER).
+    process.stderr.write('berth worker: needs DATABASE_URL; on the embedded database the server runs the worker in-process\n');
+    process.exit(2);
+  }
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.replicationConcurrency + 4 });
+  await migrate(db);
+  const worker = await startWorker(config, db, log);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'replication worker stopping');
+    await worker.stop();
+    await db.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`berth worker failed: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
