@@ -120,7 +120,9 @@ export class ReplicationWorker {
     for (let i = 0; i < this.settings.concurrency; i++) {
       this.workerIds.push(await this.boss.work<TaskJob>(taskQueue, work, ([job]) => this.track(this.runTask(job.data.taskId))));
     }
-    this.workerIds.push(await this.boss.work<PlanJob>(planQueue, work, ([job]) => this.track(this.plan(job.data.executionId))));
+    // Plans come from servers, which cannot wake this process: poll for them more often.
+    const planWork = { ...work, pollingIntervalSeconds: Math.min(0.5, work.pollingIntervalSeconds) };
+    this.workerIds.push(await this.boss.work<PlanJob>(planQueue, planWork, ([job]) => this.track(this.plan(job.data.executionId))));
     const every = (ms: number, fn: () => Promise<void>) => {
       const t = setInterval(() => void fn().catch((err) => log.warn({ err }, 'replication worker step failed')), ms);
       t.unref();

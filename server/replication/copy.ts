@@ -51,6 +51,8 @@ function throttled(bytesPerSecond: number): TransformStream<Uint8Array, Uint8Arr
   });
 }
 
+const blobsAtOnce = 3;
+
 function sha256(b: Buffer): string {
   return `sha256:${createHash('sha256').update(b).digest('hex')}`;
 }
@@ -132,7 +134,13 @@ export async function copyArtifact(
     if (!(await withRetry(retry, `HEAD manifest ${digest}`, () => dst.hasManifest(dstRepository, digest, pushScope), log))) {
       for (const child of parsed.childDigests) await copyManifest(child);
       const sizes = blobSizes(m.bytes);
-      for (const blob of parsed.blobDigests) await copyBlob(blob, sizes.get(blob));
+      // A few layers at once, as docker and skopeo do: one stream rarely fills the link.
+      const queue = [...parsed.blobDigests];
+      await Promise.all(
+        Array.from({ length: Math.min(blobsAtOnce, queue.length) }, async () => {
+          for (let blob = queue.shift(); blob; blob = queue.shift()) await copyBlob(blob, sizes.get(blob));
+        }),
+      );
       await withRetry(retry, `PUT manifest ${digest}`, () => dst.putManifest(dstRepository, digest, parsed.mediaType, m.bytes), log);
       progress.manifests++;
       log(`pushed manifest ${digest}`);
