@@ -11,7 +11,7 @@ import { claimTask } from '../../server/db/replicationExecutions.js';
 import { admin, basic, createProject, createUser } from '../helpers/api.js';
 import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, startTestWorker, type TestRegistry } from '../helpers/inProcess.js';
-import { asBody, pushBlob, pushImage, v2fetch } from '../helpers/v2client.js';
+import { asBody, pushBlob, pushImage, sha256, v2fetch } from '../helpers/v2client.js';
 
 async function pushImageWithLayer(base: string, repo: string, tag: string, size: number): Promise<void> {
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, n: Math.random() }));
@@ -251,6 +251,74 @@ describe(`replication executions (${testDbKind})`, function () {
     assert.equal((await api(a, 'PUT', `/replication/executions/${exec}`)).status, 409);
     await new Promise((r) => setTimeout(r, 1500));
     assert.ok((await tasks(exec)).every((t: { status: string }) => t.status === 'Stopped'), 'a stopped task stays stopped');
+  });
+
+  it('copies the signatures and SBOMs that refer to an artifact along with it', async () => {
+    const img = await pushImage(a.url, 'src/signed', 'v1');
+    const empty = Buffer.from('{}');
+    const sig = {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      artifactType: 'application/vnd.dev.cosign.simplesigning.v1+json',
+      config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: await pushBlob(a.url, 'src/signed', empty), size: 2 },
+      layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', digest: await pushBlob(a.url, 'src/signed', Buffer.from('signature')), size: 9 }],
+      subject: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: img.digest, size: img.body.length },
+    };
+    const body = Buffer.from(JSON.stringify(sig));
+    const put = await v2fetch(`${a.url}/v2/src/signed/manifests/${sha256(body)}`, { method: 'PUT', body: asBody(body), headers: { 'Content-Type': sig.mediaType } });
+    assert.equal(put.status, 201);
+    const id = await rule({ name: 'signed', dest_registry: { id: toB }, dest_namespace: 'mirror', filters: [{ type: 'name', value: 'src/signed' }] });
+    const e = await finished(await run(id));
+    assert.equal(e.status, 'Succeed');
+    assert.equal(e.total, 1, 'the signature travels with its subject, not as a task of its own');
+    const referrers = await (await v2fetch(`${b.url}/v2/mirror/signed/referrers/${img.digest}`)).json();
+    assert.deepEqual(
+      referrers.manifests.map((m: { digest: string }) => m.digest),
+      [sha256(body)],
+    );
+  });
+
+  it('retries an event-based task until the destination comes back', async () => {
+    const port = await freePort();
+    const later = await created(await api(a, 'POST', '/registries', { name: 'b-events-later', type: 'berth', url: `http://127.0.0.1:${port}`, credential: { access_key: admin.username, access_secret: admin.password } }));
+    await rule({ name: 'events-later', dest_registry: { id: later }, dest_namespace: 'mirror', trigger: { type: 'event_based' }, filters: [{ type: 'name', value: 'src/offline' }] });
+    const img = await pushImage(a.url, 'src/offline', 'v1');
+    let exec = 0;
+    await eventually('a failed attempt of the event task', async () => {
+      const list = await (await api(a, 'GET', '/replication/executions?trigger=event_based&status=InProgress')).json();
+      for (const x of list) {
+        const [t] = await tasks(x.id);
+        if (t?.src_resource === 'src/offline:[v1]' && t.attempts >= 1 && t.status === 'Pending') exec = x.id;
+      }
+      return exec > 0;
+    });
+    const [pending] = await tasks(exec);
+    assert.equal(pending.max_attempts, 10, 'event-based tasks get more attempts than manual ones');
+    const up = await forwarder(port, b.url);
+    try {
+      const e = await finished(exec);
+      assert.equal(e.status, 'Succeed', JSON.stringify(e));
+      assert.equal(await digestOn(b, 'mirror/offline', 'v1'), img.digest);
+    } finally {
+      await up.close();
+    }
+  });
+
+  it('lets exactly one of many workers claim a task', async () => {
+    await pushImage(a.url, 'src/race', 'v1');
+    const id = await rule({ name: 'race', dest_registry: { id: toB }, dest_namespace: 'mirror', filters: [{ type: 'name', value: 'src/race' }] });
+    await worker.stop();
+    const exec = await run(id);
+    const planner = await startTestWorker(a, { concurrency: 0 });
+    await eventually('the plan', async () => (await tasks(exec)).length === 1);
+    await planner.stop();
+    const [t] = await tasks(exec);
+    const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => claimTask(a.db, t.id, `racer-${i}`, 30)));
+    assert.equal(claims.filter(Boolean).length, 1);
+    const [after] = await tasks(exec);
+    assert.equal(after.attempts, 1);
+    worker = await startTestWorker(a);
+    assert.equal((await api(a, 'PUT', `/replication/executions/${exec}`)).status, 200);
   });
 
   it('takes over a task whose worker died (its lease ran out)', async () => {
