@@ -21,3 +21,9 @@ if (!existsSync(entry) || sources > statSync(entry).mtimeMs) {
   process.stdout.write('berth: building…\n');
   execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
 }
+// The console (web/ -> dist/web), when its sources changed.
+const page = path.join(root, 'dist/web/index.html');
+if (!existsSync(page) || newest(path.join(root, 'web')) > statSync(page).mtimeMs) {
+  process.stdout.write('berth: building the console…\n');
+  execFileSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', path.join(root, 'web/vite.config.ts'), '--logLevel', 'warn'], { stdio: 'inherit' });
+}

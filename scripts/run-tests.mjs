@@ -19,6 +19,8 @@ const tiers = [
   { name: 'conformance:pglite', files: 'test/conformance/**/*.test.ts', db: 'pglite' },
   { name: 'e2e:pg', files: 'test/e2e/**/*.test.ts', db: 'pg', timeout: '900000' },
   { name: 'e2e:pglite', files: 'test/e2e/**/*.test.ts', db: 'pglite', timeout: '900000' },
+  // The console in Debian's Chromium, against a Berth process on PostgreSQL.
+  { name: 'web', files: 'test/web/**/*.test.ts', db: 'pg', timeout: '300000' },
 ];
 const only = process.env.BERTH_TEST_TIERS?.split(',');
 
@@ -31,6 +33,8 @@ let failedSteps = [];
 console.log('== typecheck and build');
 if (run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']) !== 0) failedSteps.push('build');
 if (run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'test/tsconfig.json']) !== 0) failedSteps.push('typecheck');
+if (run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'web/tsconfig.json']) !== 0) failedSteps.push('typecheck web');
+if (run(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']) !== 0) failedSteps.push('build web');
 
 for (const tier of tiers) {
   if (only && !only.some((o) => tier.name === o || tier.name.startsWith(`${o}:`))) continue;

@@ -8,9 +8,13 @@ export interface ProjectRow {
   owner_name: string | null;
   created_at: Date;
   updated_at: Date;
+  storage_limit: number;
+  storage_used: number;
+  /** Only in lists. */
+  repo_count?: number;
 }
 
-const columns = `p.id, p.name, p.public, p.owner_id, u.username AS owner_name, p.created_at, p.updated_at`;
+const columns = `p.id, p.name, p.public, p.owner_id, u.username AS owner_name, p.created_at, p.updated_at, p.storage_limit, p.storage_used`;
 
 export async function findProjectByName(q: Queryer, name: string): Promise<ProjectRow | undefined> {
   const { rows } = await q.query<ProjectRow>(`SELECT ${columns} FROM projects p LEFT JOIN users u ON u.id = p.owner_id WHERE p.name = $1`, [name]);
@@ -96,7 +100,9 @@ export async function listProjects(q: Queryer, f: ProjectListFilter): Promise<{ 
   const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n ${from}`, params)).rows[0].n;
   const rows = (
     await q.query<ProjectRow & { role_id: number | null }>(
-      `SELECT ${columns}, m.role_id ${from} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      `SELECT ${columns}, m.role_id,
+              (SELECT count(*)::int FROM repositories r WHERE starts_with(r.name, p.name || '/')) AS repo_count
+         ${from} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, f.limit, f.offset],
     )
   ).rows;

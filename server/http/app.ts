@@ -25,6 +25,7 @@ import { openApi, ping } from '../api/meta.js';
 import type { Database } from '../db/database.js';
 import { ociErrors } from '../distribution/errors.js';
 import { distributionRouter } from '../distribution/routes.js';
+import { consoleAssets } from './console.js';
 import type { Logger } from '../log/logger.js';
 import type { BlobStore } from '../storage/blobStore.js';
 
@@ -38,6 +39,8 @@ export interface AppDeps {
   auditWriter?: AuditWriter;
   /** Proxies whose X-Forwarded-For is believed (BERTH_TRUSTED_PROXIES). */
   trustedProxies?: string[];
+  /** Where the built console is (default dist/web). */
+  consoleRoot?: string;
 }
 
 export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRouter: Router; auditWriter: AuditWriter } {
@@ -188,6 +191,7 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   });
   app.use(apiRoutes);
   app.use(c.routes());
+  app.use(consoleAssets(deps.consoleRoot));
   app.use(c.allowedMethods({ throw: true, methodNotAllowed: () => new ApiError('METHOD_NOT_ALLOWED', 'method not allowed on this resource') }));
   app.use(
     api.allowedMethods({

@@ -68,6 +68,11 @@ export interface ProjectView {
   update_time: string;
   metadata: { public: string };
   current_user_role_id?: number;
+  /** In lists, as Harbor. */
+  repo_count?: number;
+  /** Berth: the quota (bytes, -1 unlimited) and what the project's blobs take. */
+  storage_limit: number;
+  storage_used: number;
 }
 
 function view(row: ProjectRow, role?: number): ProjectView {
@@ -81,6 +86,9 @@ function view(row: ProjectRow, role?: number): ProjectView {
     update_time: new Date(row.updated_at).toISOString(),
     metadata: { public: String(row.public) },
     ...(role ? { current_user_role_id: role } : {}),
+    ...(row.repo_count !== undefined ? { repo_count: row.repo_count } : {}),
+    storage_limit: row.storage_limit,
+    storage_used: row.storage_used,
   };
 }
 

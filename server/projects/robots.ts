@@ -52,7 +52,7 @@ export interface RobotView {
 
 function newSecret(): string {
   // 32 characters; the fixed tail keeps Harbor's secret rule (upper, lower, digit) always true.
-  return `${randomBytes(21).toString('base64url').slice(0, 29)}Aa1`;
+  return `${randomBytes(24).toString('base64url').slice(0, 29)}Aa1`;
 }
 
 function parseGrants(permissions: unknown): RobotGrant[] {

@@ -1,0 +1,201 @@
+// The console in a real browser (Debian's Chromium through playwright-core, never a
+// downloaded browser) against a Berth process: sign in with the keyboard, create a project,
+// add a member, see a pushed artifact with its tags and size, add a tag, create a robot and
+// push with its secret through skopeo, sign out; every
+// main page is also photographed into docs/screenshots/ for the README.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { admin, basic, createProject, createUser } from '../helpers/api.js';
+import { repoRoot, startBerth, type BerthProcess } from '../helpers/berthProcess.js';
+import { pushImage } from '../helpers/v2client.js';
+
+const shots = path.join(repoRoot, 'docs/screenshots');
+const run = promisify(execFile);
+
+describe('console in Chromium', function () {
+  this.timeout(180_000);
+  let berth: BerthProcess;
+  let other: BerthProcess;
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+
+  before(async () => {
+    [berth, other] = await Promise.all([startBerth({ database: 'pg', env: { BERTH_REPLICATION_ALLOW: 'loopback' } }), startBerth({ database: 'pg', env: { BERTH_REPLICATION_WORKER: 'false' } })]);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await mkdir(shots, { recursive: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await Promise.all([berth?.dispose(), other?.dispose()]);
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') process.stderr.write(`page errors: ${errors.join('\n')}\nberth:\n${berth.output().slice(-3000)}\n`);
+  });
+
+  it('sends a visitor to the sign-in page and signs in with the keyboard alone', async () => {
+    await page.goto(`${berth.url}/projects`);
+    await page.waitForURL('**/sign-in');
+    await page.getByLabel('Username').waitFor();
+    await page.screenshot({ path: path.join(shots, 'sign-in.png') });
+    // The username field has focus; Tab reaches the password, Enter submits.
+    await page.keyboard.type(admin.username);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('wrong-password');
+    await page.keyboard.press('Enter');
+    await page.getByRole('alert').waitFor();
+    assert.match(await page.getByRole('alert').innerText(), /invalid|password|credentials/i);
+    await page.getByLabel('Password').fill(admin.password);
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/projects');
+    await page.getByRole('heading', { name: 'Projects' }).waitFor();
+  });
+
+  it('creates a project, validating the name before sending, and lists it with its badge and quota', async () => {
+    await page.getByRole('button', { name: 'New project' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New project' });
+    await dialog.getByLabel('Name').fill('Web Shop');
+    assert.equal(await dialog.getByRole('button', { name: 'Create' }).isDisabled(), true, 'an invalid name is not sent');
+    await dialog.getByLabel('Name').fill('webshop');
+    await dialog.getByLabel(/Storage quota/).fill('2');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    const row = page.getByRole('row', { name: /webshop/ });
+    await row.waitFor();
+    assert.match(await row.innerText(), /Private/);
+    assert.match(await row.innerText(), /0 B of 2\.0 GiB/);
+    await page.screenshot({ path: path.join(shots, 'projects.png') });
+  });
+
+  it('adds a member by user name and changes the role', async () => {
+    await createUser(berth.url, 'dev1', 'Passw0rd-Dev1');
+    await page.getByRole('link', { name: 'webshop' }).click();
+    await page.getByRole('link', { name: 'Members' }).click();
+    await page.waitForURL('**/projects/webshop/members');
+    await page.getByLabel('User name').fill('dev1');
+    await page.getByRole('combobox', { name: 'Role', exact: true }).selectOption({ label: 'Developer' });
+    await page.getByRole('button', { name: 'Add member' }).click();
+    const role = page.getByRole('combobox', { name: 'Role of dev1' });
+    await role.waitFor();
+    assert.equal(await role.inputValue(), '2');
+    await role.selectOption({ label: 'Maintainer' });
+    await page.waitForFunction(() => (document.querySelector('select[aria-label="Role of dev1"]') as HTMLSelectElement | null)?.value === '4');
+    await page.screenshot({ path: path.join(shots, 'project-members.png') });
+    // A user who is not there is an error message, not a blank page.
+    await page.getByLabel('User name').fill('nobody-here');
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await page.getByRole('alert').waitFor();
+  });
+
+  it('shows a pushed artifact with its tags, size and pull command, and adds a tag', async () => {
+    const img = await pushImage(berth.url, 'webshop/team/app', '1.0');
+    await page.goto(`${berth.url}/projects/webshop/repositories`);
+    await page.getByRole('link', { name: 'webshop/team/app' }).click();
+    await page.waitForURL('**/projects/webshop/repositories/team%2Fapp');
+    const row = page.getByRole('row', { name: new RegExp(img.digest.slice(7, 19)) });
+    await row.waitFor();
+    const text = await row.innerText();
+    assert.match(text, /1\.0/);
+    assert.match(text, /\d+(\.\d)? KiB/);
+    assert.match(text, /Image/);
+    await row.getByRole('button', { name: '+ Tag' }).click();
+    await row.getByLabel('New tag').fill('stable');
+    await row.getByRole('button', { name: 'Add' }).click();
+    await page.getByRole('list', { name: /Tags of/ }).getByText('stable').waitFor();
+    await page.screenshot({ path: path.join(shots, 'repository.png') });
+    // Reloading a deep link keeps the page (the server answers console routes with the app).
+    await page.reload();
+    await page.getByText('stable').waitFor();
+  });
+
+  it('creates a robot account whose secret, shown once, pushes with skopeo', async () => {
+    await page.goto(`${berth.url}/projects/webshop/robots`);
+    await page.getByRole('button', { name: 'New robot account' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New robot account' });
+    await dialog.getByLabel('Name').fill('ci');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    const shown = page.getByRole('dialog', { name: 'Robot secret' });
+    const secret = await shown.getByLabel('Secret', { exact: true }).innerText();
+    assert.match(secret, /^\S{32}$/);
+    await page.screenshot({ path: path.join(shots, 'robot-secret.png') });
+    await shown.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('row', { name: /robot\$webshop\+ci/ }).waitFor();
+    await page.screenshot({ path: path.join(shots, 'robots.png') });
+    await run('skopeo', [
+      'copy',
+      '--src-tls-verify=false',
+      '--dest-tls-verify=false',
+      '--src-creds',
+      `${admin.username}:${admin.password}`,
+      '--dest-creds',
+      `robot$webshop+ci:${secret}`,
+      `docker://${berth.host}/webshop/team/app:1.0`,
+      `docker://${berth.host}/webshop/from-ci:1`,
+    ]);
+    await page.goto(`${berth.url}/projects/webshop/repositories`);
+    await page.getByRole('link', { name: 'webshop/from-ci' }).waitFor();
+  });
+
+  it('adds a registry from its adapter form, creates a rule to it, runs it and watches it succeed', async () => {
+    await createProject(other.url, 'webshop');
+    await page.getByRole('link', { name: 'Replication' }).click();
+    await page.getByRole('link', { name: 'Registries' }).click();
+    await page.getByRole('button', { name: 'New registry' }).click();
+    const form = page.getByRole('dialog', { name: 'New registry' });
+    await form.getByLabel('Type').selectOption('berth');
+    await form.getByLabel('Name', { exact: true }).fill('dr-site');
+    await form.getByLabel('Endpoint URL').fill(other.url);
+    await form.getByLabel(/Access ID/).fill(admin.username);
+    await form.getByLabel(/Access secret/).fill(admin.password);
+    await form.getByRole('button', { name: 'Test connection' }).click();
+    await form.getByRole('status').getByText(/accepts the credentials/).waitFor();
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('row', { name: /dr-site/ }).waitFor();
+
+    await page.getByRole('link', { name: 'Rules' }).click();
+    await page.getByRole('button', { name: 'New rule' }).click();
+    const rule = page.getByRole('dialog', { name: 'New replication rule' });
+    await rule.getByLabel('Name', { exact: true }).fill('to-dr');
+    await rule.getByRole('combobox', { name: 'Registry' }).selectOption({ label: `dr-site (${other.url})` });
+    await rule.getByLabel(/Repositories/).fill('webshop/team/**');
+    await rule.getByRole('button', { name: 'Save' }).click();
+    const row = page.getByRole('row', { name: /to-dr/ });
+    await row.waitFor();
+    assert.match(await row.innerText(), /Push to dr-site/);
+    await page.screenshot({ path: path.join(shots, 'replication-rules.png') });
+    await row.getByRole('button', { name: 'Replicate now' }).click();
+    await page.waitForURL(/\/replication\/executions\/\d+$/);
+    await page.getByText('Succeed').first().waitFor({ timeout: 60_000 });
+    await page.getByRole('row', { name: /webshop\/team\/app/ }).waitFor();
+    assert.match(await page.getByLabel('Progress').innerText(), /1 of 1 done/);
+    await page.screenshot({ path: path.join(shots, 'execution.png') });
+    await page.getByRole('button', { name: 'Log' }).first().click();
+    await page.getByRole('dialog').getByText(/tagged webshop\/team\/app:/).first().waitFor();
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+    const res = await fetch(`${other.url}/v2/webshop/team/app/manifests/1.0`, { method: 'HEAD', headers: { Authorization: basic(admin), Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    assert.equal(res.status, 200);
+  });
+
+  it('fits a narrow window', async () => {
+    await page.setViewportSize({ width: 420, height: 800 });
+    await page.goto(`${berth.url}/projects`);
+    await page.getByRole('link', { name: 'webshop' }).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the page is ${overflow}px wider than the window`);
+    await page.screenshot({ path: path.join(shots, 'projects-narrow.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('signs out, and a deep link then asks to sign in again', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL('**/sign-in');
+    await page.goto(`${berth.url}/projects/webshop/members`);
+    await page.waitForURL('**/sign-in');
+    assert.deepEqual(errors, []);
+  });
+});

@@ -1,0 +1,43 @@
+// The frame of every signed-in page: the product name, the main sections and the user menu.
+import { useState } from 'react';
+import { Link, NavLink, Outlet, useNavigate } from 'react-router';
+import { useSession } from '../session';
+import { PasswordDialog } from '../pages/PasswordDialog';
+
+export function Layout() {
+  const { user, signOut } = useSession();
+  const navigate = useNavigate();
+  const [changing, setChanging] = useState(false);
+  return (
+    <div className="shell">
+      <header className="top">
+        <Link className="brand" to="/projects">
+          Berth
+        </Link>
+        <nav aria-label="Sections">
+          <NavLink to="/projects">Projects</NavLink>
+          {user?.sysadmin_flag && <NavLink to="/replication">Replication</NavLink>}
+        </nav>
+        <div className="user">
+          <span aria-label="Signed in as">{user?.username}</span>
+          <button type="button" className="link" onClick={() => setChanging(true)}>
+            Change password
+          </button>
+          <button
+            type="button"
+            onClick={async () => {
+              await signOut();
+              navigate('/sign-in');
+            }}
+          >
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main>
+        <Outlet />
+      </main>
+      {changing && user && <PasswordDialog userId={user.user_id} onClose={() => setChanging(false)} />}
+    </div>
+  );
+}

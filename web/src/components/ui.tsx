@@ -1,0 +1,129 @@
+// Small building blocks every page uses: states (loading, empty, error), paging, a
+// confirmation dialog, a copy button and the quota bar.
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { bytes } from '../format';
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p className="state" role="status" aria-live="polite">
+      Loading {what}…
+    </p>
+  );
+}
+
+export function ErrorNote({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  const message = error instanceof Error ? error.message : String(error);
+  return (
+    <div className="error" role="alert">
+      <strong>Something went wrong.</strong> {message}
+      {onRetry && (
+        <button type="button" className="link" onClick={onRetry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <p className="state empty">{children}</p>;
+}
+
+export function Pager({ page, pageSize, total, onPage }: { page: number; pageSize: number; total: number; onPage: (p: number) => void }) {
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  return (
+    <nav className="pager" aria-label="Pages">
+      <span>
+        {total === 0 ? 'No items' : `${(page - 1) * pageSize + 1}–${Math.min(total, page * pageSize)} of ${total}`}
+      </span>
+      <button type="button" onClick={() => onPage(page - 1)} disabled={page <= 1} aria-label="Previous page">
+        ‹
+      </button>
+      <span>
+        Page {page} of {pages}
+      </span>
+      <button type="button" onClick={() => onPage(page + 1)} disabled={page >= pages} aria-label="Next page">
+        ›
+      </button>
+    </nav>
+  );
+}
+
+export function Modal({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const d = ref.current;
+    if (d && !d.open) d.showModal();
+    return () => d?.close();
+  }, []);
+  return (
+    <dialog ref={ref} className="modal" aria-label={title} onCancel={(e) => (e.preventDefault(), onClose())}>
+      <h2>{title}</h2>
+      {children}
+    </dialog>
+  );
+}
+
+/** Asks before a destructive action; shows the action's error in place. */
+export function Confirm({ title, body, action, onDone, onCancel }: { title: string; body: ReactNode; action: string; onDone: () => Promise<void>; onCancel: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  return (
+    <Modal title={title} onClose={onCancel}>
+      <div>{body}</div>
+      {error !== undefined && <ErrorNote error={error} />}
+      <div className="actions">
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className="danger"
+          disabled={busy}
+          onClick={async () => {
+            setBusy(true);
+            try {
+              await onDone();
+            } catch (err) {
+              setError(err);
+              setBusy(false);
+            }
+          }}
+        >
+          {action}
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <button
+      type="button"
+      className="copy"
+      aria-label={`${label}: ${text}`}
+      onClick={async () => {
+        await navigator.clipboard?.writeText(text).catch(() => undefined);
+        setCopied(true);
+        setTimeout(() => setCopied(false), 1500);
+      }}
+    >
+      {copied ? 'Copied' : label}
+    </button>
+  );
+}
+
+export function QuotaBar({ used, limit }: { used: number; limit: number }) {
+  if (limit < 0) return <span className="quota">{bytes(used)} of unlimited</span>;
+  const share = limit === 0 ? 1 : Math.min(1, used / limit);
+  return (
+    <span className="quota" title={`${bytes(used)} of ${bytes(limit)}`}>
+      <span className="bar" role="meter" aria-valuemin={0} aria-valuemax={limit} aria-valuenow={used} aria-label="Storage used">
+        <span className={share > 0.9 ? 'fill full' : 'fill'} style={{ width: `${share * 100}%` }} />
+      </span>
+      {bytes(used)} of {bytes(limit)}
+    </span>
+  );
+}

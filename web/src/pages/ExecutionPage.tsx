@@ -1,0 +1,146 @@
+// One execution: its status and progress, its tasks (live while it runs), each task's log,
+// and stopping it.
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { getJson, getPage, put, request } from '../api/client';
+import type { Execution, Task } from '../api/types';
+import { Confirm, Empty, ErrorNote, Loading, Modal, Pager } from '../components/ui';
+import { bytes, when } from '../format';
+import { progress, statusBadge } from './Replication';
+
+const pageSize = 20;
+
+export function ExecutionPage() {
+  const { id = '' } = useParams();
+  const client = useQueryClient();
+  const [page, setPage] = useState(1);
+  const [stopping, setStopping] = useState(false);
+  const [log, setLog] = useState<Task>();
+  const live = (e?: Execution) => (e?.status === 'InProgress' ? 1500 : false);
+  const execution = useQuery({ queryKey: ['execution', id], queryFn: () => getJson<Execution>(`/replication/executions/${id}`), refetchInterval: (q) => live(q.state.data) });
+  const tasks = useQuery({
+    queryKey: ['tasks', id, page],
+    queryFn: () => getPage<Task>(`/replication/executions/${id}/tasks?page=${page}&page_size=${pageSize}`),
+    placeholderData: keepPreviousData,
+    refetchInterval: () => live(execution.data) || (execution.data?.end_time && Date.now() - Date.parse(execution.data.end_time) < 3000 ? 1500 : false),
+  });
+  if (execution.isPending) return <Loading what="the execution" />;
+  if (execution.isError) return <ErrorNote error={execution.error} onRetry={() => execution.refetch()} />;
+  const e = execution.data;
+  return (
+    <section>
+      <p className="crumbs">
+        <Link to="/replication/executions">Replication</Link> /
+      </p>
+      <div className="heading">
+        <h1>Execution #{e.id}</h1>
+        {statusBadge(e.status)}
+        {e.status === 'InProgress' && (
+          <button type="button" className="danger" onClick={() => setStopping(true)}>
+            Stop
+          </button>
+        )}
+      </div>
+      <dl className="facts">
+        <dt>Trigger</dt>
+        <dd>{e.trigger}</dd>
+        <dt>Progress</dt>
+        <dd aria-label="Progress">{progress(e)}</dd>
+        <dt>Started</dt>
+        <dd>{when(e.start_time)}</dd>
+        <dt>Ended</dt>
+        <dd>{when(e.end_time)}</dd>
+        {e.status_text && (
+          <>
+            <dt>Why</dt>
+            <dd>{e.status_text}</dd>
+          </>
+        )}
+      </dl>
+      {e.total > 0 && (
+        <progress className="overall" max={e.total} value={e.succeed + e.failed + e.stopped} aria-label="Tasks finished" />
+      )}
+      {tasks.isPending ? (
+        <Loading what="tasks" />
+      ) : tasks.isError ? (
+        <ErrorNote error={tasks.error} onRetry={() => tasks.refetch()} />
+      ) : tasks.data.items.length === 0 ? (
+        <Empty>{e.status === 'InProgress' ? 'Listing what to replicate…' : 'This execution had nothing to replicate.'}</Empty>
+      ) : (
+        <>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Source</th>
+                <th scope="col">Destination</th>
+                <th scope="col">Operation</th>
+                <th scope="col">Status</th>
+                <th scope="col">Moved</th>
+                <th scope="col">Attempts</th>
+                <th scope="col">
+                  <span className="sr-only">Log</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {tasks.data.items.map((t) => (
+                <tr key={t.id}>
+                  <td>
+                    <code>{t.src_resource}</code>
+                  </td>
+                  <td data-label="Destination">
+                    <code>{t.dst_resource}</code>
+                  </td>
+                  <td data-label="Operation">{t.operation}</td>
+                  <td data-label="Status">
+                    {statusBadge(t.status)}
+                    {t.status_text && <div className="muted small">{t.status_text}</div>}
+                  </td>
+                  <td data-label="Moved">{bytes(t.bytes)}</td>
+                  <td data-label="Attempts">
+                    {t.attempts} of {t.max_attempts}
+                  </td>
+                  <td>
+                    <button type="button" className="link" onClick={() => setLog(t)}>
+                      Log
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <Pager page={page} pageSize={pageSize} total={tasks.data.total} onPage={setPage} />
+        </>
+      )}
+      {stopping && (
+        <Confirm
+          title="Stop execution"
+          action="Stop"
+          body={<p>Stop execution #{e.id}? Tasks being copied stop within seconds; what arrived stays.</p>}
+          onCancel={() => setStopping(false)}
+          onDone={async () => {
+            await put(`/replication/executions/${e.id}`, {});
+            setStopping(false);
+            await client.invalidateQueries({ queryKey: ['execution', id] });
+          }}
+        />
+      )}
+      {log && <TaskLog task={log} onClose={() => setLog(undefined)} />}
+    </section>
+  );
+}
+
+function TaskLog({ task, onClose }: { task: Task; onClose: () => void }) {
+  const text = useQuery({ queryKey: ['log', task.id], queryFn: async () => (await request('GET', `/replication/executions/${task.execution_id}/tasks/${task.id}/log`)).text() });
+  return (
+    <Modal title={`Log of ${task.src_resource}`} onClose={onClose}>
+      {text.isPending ? <Loading what="the log" /> : text.isError ? <ErrorNote error={text.error} /> : <pre className="log">{text.data || '(empty)'}</pre>}
+      <div className="actions">
+        <button type="button" className="primary" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </Modal>
+  );
+}

@@ -1,0 +1,185 @@
+// A repository's artifacts: digest, tags, size, type, platforms of an index, push time;
+// pull commands to copy; tags added and removed; artifacts deleted after asking.
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { del, getPage, post } from '../api/client';
+import type { Artifact } from '../api/types';
+import { Confirm, CopyButton, Empty, ErrorNote, Loading, Pager } from '../components/ui';
+import { bytes, shortDigest, when } from '../format';
+
+const pageSize = 15;
+const tagRe = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+
+export function RepositoryPage() {
+  const { project = '', repository = '' } = useParams();
+  const name = `${project}/${repository}`;
+  const base = `/projects/${encodeURIComponent(project)}/repositories/${encodeURIComponent(encodeURIComponent(repository))}/artifacts`;
+  const [params, setParams] = useSearchParams();
+  const page = Number(params.get('page') ?? 1);
+  const client = useQueryClient();
+  const key = ['artifacts', name, page];
+  const query = useQuery({ queryKey: key, queryFn: () => getPage<Artifact>(`${base}?page=${page}&page_size=${pageSize}`), placeholderData: keepPreviousData });
+  const [error, setError] = useState<unknown>();
+  const [deleting, setDeleting] = useState<Artifact>();
+  const [removingTag, setRemovingTag] = useState<{ artifact: Artifact; tag: string }>();
+  const refresh = () => client.invalidateQueries({ queryKey: ['artifacts', name] });
+  const host = location.host;
+  return (
+    <section>
+      <p className="crumbs">
+        <Link to="/projects">Projects</Link> / <Link to={`/projects/${project}/repositories`}>{project}</Link> /
+      </p>
+      <div className="heading">
+        <h1>{name}</h1>
+      </div>
+      {error !== undefined && <ErrorNote error={error} />}
+      {query.isPending ? (
+        <Loading what="artifacts" />
+      ) : query.isError ? (
+        <ErrorNote error={query.error} onRetry={() => query.refetch()} />
+      ) : query.data.items.length === 0 ? (
+        <Empty>No artifacts in this repository.</Empty>
+      ) : (
+        <>
+          <table className="artifacts">
+            <thead>
+              <tr>
+                <th scope="col">Artifact</th>
+                <th scope="col">Tags</th>
+                <th scope="col">Type</th>
+                <th scope="col">Size</th>
+                <th scope="col">Pushed</th>
+                <th scope="col">Pull</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {query.data.items.map((a) => {
+                const ref = a.tags?.length ? `:${a.tags[0].name}` : `@${a.digest}`;
+                const platforms = a.references
+                  .map((r) => r.platform)
+                  .filter((p): p is NonNullable<typeof p> => !!p)
+                  .map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join('/'));
+                return (
+                  <tr key={a.id}>
+                    <td>
+                      <code title={a.digest}>{shortDigest(a.digest)}</code> <CopyButton text={a.digest} label="Copy digest" />
+                    </td>
+                    <td data-label="Tags">
+                      <ul className="tags" aria-label={`Tags of ${shortDigest(a.digest)}`}>
+                        {(a.tags ?? []).map((t) => (
+                          <li key={t.name}>
+                            <span className="tag">{t.name}</span>
+                            <button type="button" className="link" aria-label={`Remove tag ${t.name}`} onClick={() => setRemovingTag({ artifact: a, tag: t.name })}>
+                              ×
+                            </button>
+                          </li>
+                        ))}
+                        <li>
+                          <AddTag
+                            onAdd={async (tag) => {
+                              setError(undefined);
+                              try {
+                                await post(`${base}/${a.digest}/tags`, { name: tag });
+                                await refresh();
+                              } catch (err) {
+                                setError(err);
+                              }
+                            }}
+                          />
+                        </li>
+                      </ul>
+                    </td>
+                    <td data-label="Type">
+                      {a.type === 'IMAGE' ? (platforms.length ? `Image index: ${platforms.join(', ')}` : 'Image') : (a.artifact_type ?? a.type)}
+                    </td>
+                    <td data-label="Size">{bytes(a.size)}</td>
+                    <td data-label="Pushed">{when(a.push_time)}</td>
+                    <td>
+                      <CopyButton text={`docker pull ${host}/${name}${ref}`} label="Copy pull command" />
+                    </td>
+                    <td>
+                      <button type="button" className="link danger" onClick={() => setDeleting(a)} aria-label={`Delete artifact ${shortDigest(a.digest)}`}>
+                        Delete
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          <Pager page={page} pageSize={pageSize} total={query.data.total} onPage={(p) => setParams({ page: String(p) })} />
+        </>
+      )}
+      {deleting && (
+        <Confirm
+          title="Delete artifact"
+          action="Delete"
+          body={
+            <p>
+              Delete <code>{shortDigest(deleting.digest)}</code>
+              {deleting.tags?.length ? ` and its tags ${deleting.tags.map((t) => t.name).join(', ')}` : ''}? Clients can no longer pull it.
+            </p>
+          }
+          onCancel={() => setDeleting(undefined)}
+          onDone={async () => {
+            await del(`${base}/${deleting.digest}`);
+            setDeleting(undefined);
+            await refresh();
+          }}
+        />
+      )}
+      {removingTag && (
+        <Confirm
+          title="Remove tag"
+          action="Remove"
+          body={
+            <p>
+              Remove the tag <strong>{removingTag.tag}</strong>? The artifact stays.
+            </p>
+          }
+          onCancel={() => setRemovingTag(undefined)}
+          onDone={async () => {
+            await del(`${base}/${removingTag.artifact.digest}/tags/${encodeURIComponent(removingTag.tag)}`);
+            setRemovingTag(undefined);
+            await refresh();
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
+function AddTag({ onAdd }: { onAdd: (tag: string) => Promise<void> }) {
+  const [open, setOpen] = useState(false);
+  const [tag, setTag] = useState('');
+  if (!open)
+    return (
+      <button type="button" className="link" onClick={() => setOpen(true)}>
+        + Tag
+      </button>
+    );
+  const bad = tag !== '' && !tagRe.test(tag);
+  return (
+    <form
+      className="inline"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        await onAdd(tag);
+        setTag('');
+        setOpen(false);
+      }}
+    >
+      <input aria-label="New tag" autoFocus value={tag} onChange={(e) => setTag(e.target.value.trim())} aria-invalid={bad} size={12} />
+      <button type="submit" disabled={!tag || bad}>
+        Add
+      </button>
+      <button type="button" className="link" onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,38 @@
+// Who is signed in: read from /users/current at start (the session cookie may outlive a
+// reload), set by the sign-in form, cleared by sign-out.
+import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
+import { ApiError, getJson, login, logout } from './api/client';
+import type { User } from './api/types';
+
+interface Session {
+  user: User | null | undefined;
+  signIn(username: string, password: string): Promise<void>;
+  signOut(): Promise<void>;
+}
+
+const SessionContext = createContext<Session | undefined>(undefined);
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [user, setUser] = useState<User | null | undefined>(undefined);
+  useEffect(() => {
+    getJson<User>('/users/current').then(setUser, (err) => setUser(err instanceof ApiError && err.status === 401 ? null : null));
+  }, []);
+  const session: Session = {
+    user,
+    async signIn(username, password) {
+      await login(username, password);
+      setUser(await getJson<User>('/users/current'));
+    },
+    async signOut() {
+      await logout();
+      setUser(null);
+    },
+  };
+  return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): Session {
+  const s = useContext(SessionContext);
+  if (!s) throw new Error('useSession outside SessionProvider');
+  return s;
+}
