@@ -1,7 +1,7 @@
 // /api/v2.0/users (Harbor v2 shapes).
 import type Koa from 'koa';
 import type { AuthDeps } from '../auth/resolvers.js';
-import { changePassword, createUser, currentUser, deleteUser, listUsersFor } from '../projects/users.js';
+import { changePassword, createUser, currentUser, deleteUser, listUsersFor, setSysadmin } from '../projects/users.js';
 import { jsonBody, principal } from './auth.js';
 import { pagingOf, queryParam, respondPage } from './listing.js';
 import { respondCreated, respondDone } from './respond.js';
@@ -17,6 +17,11 @@ export function userRoutes(deps: AuthDeps) {
     // PUT /users/{user_id}/password — {old_password, new_password}
     password: (async (ctx) => {
       await changePassword(deps.db, principal(ctx), ctx.params.user_id, await jsonBody(ctx));
+      respondDone(ctx);
+    }) as Koa.Middleware,
+    // PUT /users/{user_id}/sysadmin — {sysadmin_flag} (administrators)
+    sysadmin: (async (ctx) => {
+      await setSysadmin(deps.db, principal(ctx), ctx.params.user_id, await jsonBody(ctx));
       respondDone(ctx);
     }) as Koa.Middleware,
     // DELETE /users/{user_id} (administrators)

@@ -114,15 +114,17 @@ export interface ArtifactRow {
   digest: string;
   media_type: string;
   artifact_type: string | null;
+  subject_digest: string | null;
   annotations: Record<string, string> | null;
   payload: Buffer;
   created_at: Date;
+  pull_time: Date | null;
   blobs_size: number;
   children_size: number;
   tags: Array<{ name: string; push_time: string }> | null;
 }
 
-const artifactColumns = `m.id, m.digest, m.media_type, m.artifact_type, m.annotations, m.payload, m.created_at,
+const artifactColumns = `m.id, m.digest, m.media_type, m.artifact_type, m.subject_digest, m.annotations, m.payload, m.created_at, m.pull_time,
   COALESCE((SELECT sum(b.size) FROM manifest_blobs mb JOIN blobs b ON b.digest = mb.digest WHERE mb.manifest_id = m.id), 0)::bigint AS blobs_size,
   COALESCE((SELECT sum(octet_length(c.payload)) FROM manifest_children mc JOIN manifests c ON c.repository_id = m.repository_id AND c.digest = mc.child_digest WHERE mc.parent_id = m.id), 0)::bigint AS children_size,
   (SELECT json_agg(json_build_object('name', t.name, 'push_time', t.updated_at) ORDER BY t.name) FROM tags t WHERE t.manifest_id = m.id) AS tags`;

@@ -31,9 +31,10 @@ export interface RepositoryRow {
   created_at: Date;
   updated_at: Date | null;
   artifact_count: number;
+  pull_count: number;
 }
 
-const repositoryColumns = `r.id, r.name, r.created_at,
+const repositoryColumns = `r.id, r.name, r.created_at, r.pull_count,
   (SELECT max(m.created_at) FROM manifests m WHERE m.repository_id = r.id) AS updated_at,
   (SELECT count(*)::int FROM manifests m WHERE m.repository_id = r.id) AS artifact_count`;
 

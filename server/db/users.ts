@@ -74,3 +74,8 @@ export async function removeUser(q: Queryer, id: number): Promise<boolean> {
   const res = await q.query('DELETE FROM users WHERE id = $1', [id]);
   return res.rowCount > 0;
 }
+
+export async function updateSysadmin(q: Queryer, id: number, sysadmin: boolean): Promise<boolean> {
+  const res = await q.query('UPDATE users SET sysadmin = $2, updated_at = now() WHERE id = $1', [id, sysadmin]);
+  return res.rowCount > 0;
+}

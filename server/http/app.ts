@@ -26,6 +26,7 @@ import type { Database } from '../db/database.js';
 import { ociErrors } from '../distribution/errors.js';
 import { distributionRouter } from '../distribution/routes.js';
 import { consoleAssets } from './console.js';
+import { PullStats } from '../registry/pullStats.js';
 import type { Logger } from '../log/logger.js';
 import type { BlobStore } from '../storage/blobStore.js';
 
@@ -43,7 +44,7 @@ export interface AppDeps {
   consoleRoot?: string;
 }
 
-export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRouter: Router; auditWriter: AuditWriter } {
+export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRouter: Router; auditWriter: AuditWriter; pulls: PullStats } {
   const app = new Koa();
   app.proxy = false;
   // Errors are rendered by the mappers below; Koa's default handler would only log them again.
@@ -72,7 +73,8 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   // it sees the final status).
   app.use(auditRefusals());
 
-  const v2 = distributionRouter({ db: deps.db, store: deps.store }, deps.auth);
+  const pulls = new PullStats(deps.db, deps.log);
+  const v2 = distributionRouter({ db: deps.db, store: deps.store, pulls }, deps.auth);
   const token = tokenRoute(deps.auth);
   const projects = projectRoutes(deps.auth);
   const users = userRoutes(deps.auth);
@@ -148,6 +150,7 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   api.post('/users', users.create);
   api.get('/users/current', users.current);
   api.put('/users/:user_id/password', users.password);
+  api.put('/users/:user_id/sysadmin', users.sysadmin);
   api.delete('/users/:user_id', users.remove);
   const apiRoutes = api.routes();
   // The console's session login, outside /api/v2.0 as in Harbor; errors in Harbor's shape.
@@ -200,5 +203,5 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
       methodNotAllowed: () => new ApiError('METHOD_NOT_ALLOWED', 'method not allowed on this resource'),
     }),
   );
-  return Object.assign(app, { apiRouter: api, consoleRouter: c, auditWriter });
+  return Object.assign(app, { apiRouter: api, consoleRouter: c, auditWriter, pulls });
 }

@@ -52,7 +52,7 @@ export async function serve(config: Config, db: Database, store: BlobStore, log:
         server.close(() => {
           clearTimeout(timer);
           // After the last request: what it queued for the audit log is written before exit.
-          void Promise.allSettled([auditWriter.close(), queue.close()]).finally(resolve);
+          void Promise.allSettled([auditWriter.close(), app.pulls.close(), queue.close()]).finally(resolve);
         });
         server.closeIdleConnections();
       }),

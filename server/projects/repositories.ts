@@ -31,7 +31,7 @@ function repositoryView(r: RepositoryRow, projectId: number): RepositoryView {
     name: r.name,
     project_id: projectId,
     artifact_count: r.artifact_count,
-    pull_count: 0,
+    pull_count: r.pull_count,
     creation_time: new Date(r.created_at).toISOString(),
     update_time: new Date(r.updated_at ?? r.created_at).toISOString(),
   };
@@ -82,11 +82,15 @@ export interface ArtifactView {
   media_type: string;
   manifest_media_type: string;
   artifact_type: string | null;
+  /** Berth: the artifact this one refers to (a signature's or an SBOM's subject). */
+  subject_digest: string | null;
   project_id: number;
   repository_id: number;
   repository_name: string;
   size: number;
   push_time: string;
+  /** When a client last pulled it (null: never); written a few seconds after the pull. */
+  pull_time: string | null;
   annotations: Record<string, string> | null;
   tags: Array<{ name: string; push_time: string; repository_id: number; artifact_id: number; immutable: boolean }>;
   references: Array<{ child_digest: string; platform?: unknown }>;
@@ -114,11 +118,13 @@ function artifactView(a: ArtifactRow, projectId: number, repo: RepositoryRow): A
     media_type: configType ?? a.media_type,
     manifest_media_type: a.media_type,
     artifact_type: a.artifact_type,
+    subject_digest: a.subject_digest,
     project_id: projectId,
     repository_id: repo.id,
     repository_name: repo.name,
     size: a.payload.length + Number(a.blobs_size) + Number(a.children_size),
     push_time: new Date(a.created_at).toISOString(),
+    pull_time: a.pull_time ? new Date(a.pull_time).toISOString() : null,
     annotations: a.annotations,
     tags: (a.tags ?? []).map((t) => ({ name: t.name, push_time: new Date(t.push_time).toISOString(), repository_id: repo.id, artifact_id: a.id, immutable: false })),
     references,

@@ -4,7 +4,7 @@ import { requireAdmin, requireUser, type Principal } from '../auth/principal.js'
 import type { Database } from '../db/database.js';
 import bcrypt from 'bcrypt';
 import type { Paging } from '../api/query.js';
-import { findUserById, listUsers, removeUser, saveUser, updatePasswordHash, type UserRow } from '../db/users.js';
+import { findUserById, listUsers, removeUser, saveUser, updatePasswordHash, updateSysadmin, type UserRow } from '../db/users.js';
 import { removeUserSessions } from '../db/sessions.js';
 import { recordAudit } from '../audit/record.js';
 import { checkPasswordPolicy, hashPassword } from './identity.js';
@@ -109,5 +109,21 @@ export async function deleteUser(db: Database, principal: Principal, userId: str
   await db.tx(async (q) => {
     if (!target || !(await removeUser(q, id))) throw new ApiError('NOT_FOUND', `user ${userId} not found`);
     await recordAudit(q, { operation: 'delete', resourceType: 'user', resource: target.username });
+  });
+}
+
+/** PUT /users/{id}/sysadmin {sysadmin_flag} (administrators; never oneself, never the first administrator). */
+export async function setSysadmin(db: Database, principal: Principal, userId: string, input: { sysadmin_flag?: unknown }): Promise<void> {
+  const actor = requireAdmin(principal);
+  if (typeof input.sysadmin_flag !== 'boolean') throw new ApiError('BAD_REQUEST', 'sysadmin_flag must be true or false');
+  if (!/^\d{1,15}$/.test(userId)) throw new ApiError('NOT_FOUND', `user ${userId.slice(0, 50)} not found`);
+  const id = Number(userId);
+  // Nobody locks themselves (or everyone) out of administration by accident.
+  if (id === actor.id || id === 1) throw new ApiError('FORBIDDEN', 'you cannot change your own administrator flag or that of the first administrator');
+  const target = await findUserById(db, id);
+  const flag = input.sysadmin_flag;
+  await db.tx(async (q) => {
+    if (!target || !(await updateSysadmin(q, id, flag))) throw new ApiError('NOT_FOUND', `user ${userId} not found`);
+    await recordAudit(q, { operation: 'update', resourceType: 'user', resource: `${target.username} ${flag ? 'made' : 'no longer'} administrator` });
   });
 }

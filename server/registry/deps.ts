@@ -1,8 +1,11 @@
 import type { Database } from '../db/database.js';
 import type { BlobStore } from '../storage/blobStore.js';
+import type { PullStats } from './pullStats.js';
 
 /** What registry services use; handlers get one of these, tests may build their own. */
 export interface RegistryDeps {
   db: Database;
   store: BlobStore;
+  /** Where pulls are counted (none: not counted). */
+  pulls?: PullStats;
 }

@@ -35,6 +35,8 @@ export interface TestRegistry {
   app: ReturnType<typeof createApp>;
   /** Writes what the app queued for the audit log (pulls, logins) now. */
   flushAudit(): Promise<void>;
+  /** Writes the pull counts and times gathered so far. */
+  flushPulls(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -112,10 +114,12 @@ export async function startTestRegistry(opts: { store?: (dir: string) => BlobSto
     server,
     app,
     flushAudit: () => app.auditWriter.flush(),
+    flushPulls: () => app.pulls.flush(),
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await app.auditWriter.close();
+      await app.pulls.close();
       await queue.close();
       await dispose();
     },

@@ -149,6 +149,23 @@ describe(`projects API (${testDbKind})`, () => {
     assert.equal((await fetch(`${r.url}/api/v2.0/users/current`, { headers: newAuth })).status, 401);
   });
 
+  it('makes a user an administrator and takes it back, never for oneself or the first administrator', async () => {
+    await createUser(r.url, 'promoted', password);
+    const me = await (await fetch(`${r.url}/api/v2.0/users/current`, { headers: as('promoted') })).json();
+    const set = (id: number, flag: unknown, headers: Record<string, string> = { Authorization: basic(admin), 'Content-Type': 'application/json' }) =>
+      fetch(`${r.url}/api/v2.0/users/${id}/sysadmin`, { method: 'PUT', headers, body: JSON.stringify({ sysadmin_flag: flag }) });
+    assert.equal((await fetch(`${r.url}/api/v2.0/users`, { headers: as('promoted') })).status, 403);
+    assert.equal((await set(me.user_id, true, as('owner1'))).status, 403, 'only administrators');
+    assert.equal((await set(me.user_id, 'yes')).status, 400);
+    assert.equal((await set(1, false)).status, 403);
+    assert.equal((await set(999999, true)).status, 404);
+    assert.equal((await set(me.user_id, true)).status, 200);
+    assert.equal((await fetch(`${r.url}/api/v2.0/users`, { headers: as('promoted') })).status, 200, 'at once, on the next request');
+    assert.equal((await set(me.user_id, false, as('promoted'))).status, 403, 'not oneself');
+    assert.equal((await set(me.user_id, false)).status, 200);
+    assert.equal((await fetch(`${r.url}/api/v2.0/users`, { headers: as('promoted') })).status, 403);
+  });
+
   it('summarises a project: repositories, and members per role for those who may see members', async () => {
     await createProject(r.url, 'summ');
     await pushImage(r.url, 'summ/a', 'v1');

@@ -46,6 +46,23 @@ describe(`repositories and artifacts API (${testDbKind})`, () => {
     assert.equal((await fetch(`${r.url}/api/v2.0/projects/team/repositories`, { headers: as('nobody') })).status, 404, 'a private project stays hidden');
   });
 
+  it('counts pulls per repository and stamps the artifact pulled (GETs, not HEADs), in batches', async () => {
+    const img = await pushImage(r.url, 'team/pulled', 'v1');
+    const other = await pushImage(r.url, 'team/pulled', 'v2');
+    const get = (ref: string, method = 'GET') => v2fetch(`${r.url}/v2/team/pulled/manifests/${ref}`, { method, headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    for (let i = 0; i < 3; i++) assert.equal((await get('v1')).status, 200);
+    assert.equal((await get(img.digest)).status, 200);
+    assert.equal((await get('v1', 'HEAD')).status, 200);
+    const repo = async () => (await (await fetch(`${r.url}/api/v2.0/projects/team/repositories/pulled`, { headers: adminAuth })).json()).pull_count;
+    assert.equal(await repo(), 0, 'not on the pull path');
+    await r.flushPulls();
+    assert.equal(await repo(), 4);
+    const artifacts = await (await fetch(`${r.url}/api/v2.0/projects/team/repositories/pulled/artifacts`, { headers: adminAuth })).json();
+    const byDigest = new Map(artifacts.map((a: { digest: string; pull_time: string | null }) => [a.digest, a.pull_time]));
+    assert.ok(Date.now() - Date.parse(byDigest.get(img.digest) as string) < 60_000);
+    assert.equal(byDigest.get(other.digest), null);
+  });
+
   it('addresses a nested repository with its slash encoded twice, as Harbor clients do', async () => {
     const res = await fetch(`${r.url}/api/v2.0/projects/team/repositories/apps%252Fweb`, { headers: as('guest2') });
     assert.equal(res.status, 200);

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { admin, basic, createProject, createUser } from '../helpers/api.js';
 import { repoRoot, startBerth, type BerthProcess } from '../helpers/berthProcess.js';
-import { pushImage } from '../helpers/v2client.js';
+import { asBody, pushBlob, pushImage, sha256, v2fetch } from '../helpers/v2client.js';
+import pg from 'pg';
 
 const shots = path.join(repoRoot, 'docs/screenshots');
 const run = promisify(execFile);
@@ -94,6 +95,19 @@ describe('console in Chromium', function () {
 
   it('shows a pushed artifact with its tags, size and pull command, and adds a tag', async () => {
     const img = await pushImage(berth.url, 'webshop/team/app', '1.0');
+    // A signature that refers to it: shown with its subject, not as an artifact of its own.
+    const sig = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        artifactType: 'application/vnd.dev.cosign.simplesigning.v1+json',
+        config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: await pushBlob(berth.url, 'webshop/team/app', Buffer.from('{}')), size: 2 },
+        layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', digest: await pushBlob(berth.url, 'webshop/team/app', Buffer.from('sig')), size: 3 }],
+        subject: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: img.digest, size: img.body.length },
+      }),
+    );
+    const put = await v2fetch(`${berth.url}/v2/webshop/team/app/manifests/${sha256(sig)}`, { method: 'PUT', body: asBody(sig), headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' } });
+    assert.equal(put.status, 201);
     await page.goto(`${berth.url}/projects/webshop/repositories`);
     await page.getByRole('link', { name: 'webshop/team/app' }).click();
     await page.waitForURL('**/projects/webshop/repositories/team%2Fapp');
@@ -103,6 +117,8 @@ describe('console in Chromium', function () {
     assert.match(text, /1\.0/);
     assert.match(text, /\d+(\.\d)? KiB/);
     assert.match(text, /Image/);
+    assert.match(await row.getByRole('list', { name: /Referrers of/ }).innerText(), new RegExp(`Signature ${sha256(sig).slice(7, 19)}`));
+    assert.equal(await page.locator('table.artifacts tbody tr').count(), 1, 'the signature is not a row of its own');
     await row.getByRole('button', { name: '+ Tag' }).click();
     await row.getByLabel('New tag').fill('stable');
     await row.getByRole('button', { name: 'Add' }).click();
@@ -181,6 +197,123 @@ describe('console in Chromium', function () {
     assert.equal(res.status, 200);
   });
 
+  it('shows how often a repository was pulled and when an artifact was last pulled', async () => {
+    // skopeo and the replication above pulled webshop/team/app; counts land within seconds.
+    const until = Date.now() + 15_000;
+    for (;;) {
+      await page.goto(`${berth.url}/projects/webshop/repositories`);
+      const row = page.getByRole('row', { name: /webshop\/team\/app/ });
+      await row.waitFor();
+      const pulls = Number(await row.locator('td[data-label="Pulls"]').innerText());
+      if (pulls >= 1) break;
+      if (Date.now() > until) throw new Error('no pull was counted');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await page.getByRole('link', { name: 'webshop/team/app' }).click();
+    const pulled = page.locator('table.artifacts tbody tr td[data-label="Pulled"]').first();
+    await pulled.waitFor();
+    assert.notEqual(await pulled.innerText(), 'Never');
+  });
+
+  it('changes the settings of a project: public, and the quota for administrators', async () => {
+    await page.goto(`${berth.url}/projects/webshop/settings`);
+    await page.getByLabel('Storage quota, GiB (empty: unlimited)').fill('3');
+    await page.getByRole('button', { name: 'Save quota' }).click();
+    await page.getByRole('status').getByText('Quota saved.').waitFor();
+    await page.getByText(/of 3\.0 GiB/).first().waitFor();
+    await page.getByLabel(/^Public/).click();
+    await page.locator('.heading .badge.public').waitFor();
+    const project = await (await fetch(`${berth.url}/api/v2.0/projects/webshop`, { headers: { Authorization: basic(admin) } })).json();
+    assert.equal(project.public, true);
+    assert.equal(project.storage_limit, 3 * 1024 ** 3);
+  });
+
+  it('deletes an empty project after asking, and says why a project with repositories stays', async () => {
+    await createProject(berth.url, 'scratch');
+    await page.goto(`${berth.url}/projects?name=s`);
+    await page.getByRole('button', { name: 'Delete project webshop' }).click();
+    const ask = page.getByRole('dialog', { name: 'Delete project' });
+    await ask.getByRole('button', { name: 'Delete' }).click();
+    await ask.getByRole('alert').waitFor();
+    assert.match(await ask.getByRole('alert').innerText(), /repositor/i);
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('button', { name: 'Delete project scratch' }).click();
+    await page.getByRole('dialog', { name: 'Delete project' }).getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('link', { name: 'scratch' }).waitFor({ state: 'detached' });
+    assert.equal((await fetch(`${berth.url}/api/v2.0/projects/scratch`, { headers: { Authorization: basic(admin) } })).status, 404);
+  });
+
+  it('filters the audit log by operation, resource and user', async () => {
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    const filters = page.getByRole('form', { name: 'Filter the audit log' });
+    await filters.getByLabel('Operation').selectOption('create');
+    await filters.getByLabel('Resource').fill('webshop');
+    await filters.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/operation=create/);
+    const rows = page.locator('table.audit tbody tr');
+    await rows.first().waitFor();
+    const texts = await rows.allInnerTexts();
+    assert.ok(texts.length >= 3, texts.join('\n'));
+    for (const t of texts) {
+      assert.match(t, /create/);
+      assert.match(t, /webshop/);
+    }
+    assert.ok(texts.some((t) => /robot\$webshop\+ci/.test(t)), 'the robot push is there with its actor');
+    await page.screenshot({ path: path.join(shots, 'audit-log.png') });
+    await filters.getByLabel('User').fill('nobody-at-all');
+    await filters.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('No entries match the filter.').waitFor();
+    const csv = page.getByRole('link', { name: 'Export CSV' });
+    assert.match((await csv.getAttribute('href')) ?? '', /format=csv&q=username%3D%7Enobody-at-all/);
+  });
+
+  it('administers users, shows the health of each component and storage per project', async () => {
+    await page.getByRole('link', { name: 'Administration' }).click();
+    await page.getByRole('button', { name: 'New user' }).click();
+    const form = page.getByRole('dialog', { name: 'New user' });
+    await form.getByLabel('User name').fill('ops1');
+    await form.getByLabel('Email').fill('ops1@example.invalid');
+    await form.getByLabel('Password').fill('weak');
+    assert.equal(await form.getByRole('button', { name: 'Create' }).isDisabled(), true, 'a weak password is not sent');
+    await form.getByLabel('Password').fill('Ops-Passw0rd');
+    await form.getByRole('button', { name: 'Create' }).click();
+    const flag = page.getByRole('checkbox', { name: 'ops1 is an administrator' });
+    await flag.click();
+    await page.waitForFunction(() => (document.querySelector('input[aria-label="ops1 is an administrator"]') as HTMLInputElement | null)?.checked === true);
+    const users = await (await fetch(`${berth.url}/api/v2.0/users?username=ops1`, { headers: { Authorization: basic(admin) } })).json();
+    assert.equal(users[0].sysadmin_flag, true);
+    await page.screenshot({ path: path.join(shots, 'admin-users.png') });
+    await page.getByRole('link', { name: 'System' }).click();
+    await page.getByRole('table', { name: 'Component health' }).getByText('database').waitFor();
+    assert.match(await page.getByRole('table', { name: 'Component health' }).innerText(), /database\s+healthy/i);
+    await page.getByRole('link', { name: 'Storage' }).click();
+    await page.getByRole('img', { name: /^webshop: / }).waitFor();
+    await page.screenshot({ path: path.join(shots, 'storage.png') });
+  });
+
+  it('stays quick with thousands of repositories: paged and searched on the server', async () => {
+    await createProject(berth.url, 'bulk');
+    const db = new pg.Client({ connectionString: berth.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(`INSERT INTO repositories (name) SELECT 'bulk/repo-' || lpad(i::text, 5, '0') FROM generate_series(1, 5000) AS i`);
+    } finally {
+      await db.end();
+    }
+    const started = Date.now();
+    await page.goto(`${berth.url}/projects/bulk/repositories`);
+    await page.locator('table tbody tr').first().waitFor();
+    const ms = Date.now() - started;
+    assert.ok(ms < 3000, `the first page took ${ms} ms`);
+    assert.equal(await page.locator('table tbody tr').count(), 15);
+    assert.match(await page.getByRole('navigation', { name: 'Pages' }).innerText(), /of 5000/);
+    await page.getByRole('searchbox').fill('repo-04321');
+    await page.getByRole('link', { name: 'bulk/repo-04321' }).waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('table tbody tr').length === 1);
+    await page.getByRole('button', { name: 'Next page' }).isDisabled();
+  });
+
   it('fits a narrow window', async () => {
     await page.setViewportSize({ width: 420, height: 800 });
     await page.goto(`${berth.url}/projects`);
@@ -195,6 +328,31 @@ describe('console in Chromium', function () {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL('**/sign-in');
     await page.goto(`${berth.url}/projects/webshop/members`);
+    await page.waitForURL('**/sign-in');
+  });
+
+  it('lets a user change their own password, which then signs them in', async () => {
+    await page.getByLabel('Username').fill('dev1');
+    await page.getByLabel('Password').fill('Passw0rd-Dev1');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Back where the deep link wanted to go.
+    await page.waitForURL('**/projects/webshop/members');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Change password' });
+    await dialog.getByLabel('Current password').fill('Passw0rd-Dev1');
+    await dialog.getByLabel('New password', { exact: true }).fill('Changed-Passw0rd');
+    await dialog.getByLabel('New password again').fill('Changed-Passw0rd');
+    await dialog.getByRole('button', { name: 'Change password' }).click();
+    await dialog.getByText(/was changed/).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL('**/sign-in');
+    await page.getByLabel('Username').fill('dev1');
+    await page.getByLabel('Password').fill('Changed-Passw0rd');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/projects');
+    assert.equal(await page.getByRole('link', { name: 'Administration' }).count(), 0, 'no administration for a plain user');
+    await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL('**/sign-in');
     assert.deepEqual(errors, []);
   });

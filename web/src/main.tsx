@@ -10,6 +10,8 @@ import { Projects } from './pages/Projects';
 import { RepositoryPage } from './pages/RepositoryPage';
 import { ExecutionPage } from './pages/ExecutionPage';
 import { Replication } from './pages/Replication';
+import { AuditLogPage } from './pages/AuditLog';
+import { Administration } from './pages/Administration';
 import { SignIn } from './pages/SignIn';
 import { SessionProvider, useSession } from './session';
 import './styles.css';
@@ -18,10 +20,11 @@ import './styles.css';
 const queries = new QueryClient({ defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } } });
 
 function RequireUser({ children }: { children: ReactNode }) {
-  const { user } = useSession();
+  const { user, signedOut } = useSession();
   const location = useLocation();
   if (user === undefined) return <Loading what="your session" />;
-  if (!user) return <Navigate to="/sign-in" replace state={{ from: location.pathname + location.search }} />;
+  // After signing out, a fresh start; otherwise back to the page that was asked for.
+  if (!user) return <Navigate to="/sign-in" replace state={signedOut ? undefined : { from: location.pathname + location.search }} />;
   return children;
 }
 
@@ -49,6 +52,8 @@ createRoot(document.getElementById('root')!).render(
               <Route path="/projects/:project/:tab?" element={<ProjectPage />} />
               <Route path="/replication/executions/:id" element={<ExecutionPage />} />
               <Route path="/replication/:tab?" element={<Replication />} />
+              <Route path="/audit-log" element={<AuditLogPage />} />
+              <Route path="/admin/:tab?" element={<Administration />} />
               <Route path="*" element={<NotFound />} />
             </Route>
           </Routes>

@@ -6,6 +6,8 @@ import type { User } from './api/types';
 
 interface Session {
   user: User | null | undefined;
+  /** The user signed out here (rather than arriving without a session). */
+  signedOut: boolean;
   signIn(username: string, password: string): Promise<void>;
   signOut(): Promise<void>;
 }
@@ -14,17 +16,21 @@ const SessionContext = createContext<Session | undefined>(undefined);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | null | undefined>(undefined);
+  const [signedOut, setSignedOut] = useState(false);
   useEffect(() => {
     getJson<User>('/users/current').then(setUser, (err) => setUser(err instanceof ApiError && err.status === 401 ? null : null));
   }, []);
   const session: Session = {
     user,
+    signedOut,
     async signIn(username, password) {
       await login(username, password);
+      setSignedOut(false);
       setUser(await getJson<User>('/users/current'));
     },
     async signOut() {
       await logout();
+      setSignedOut(true);
       setUser(null);
     },
   };

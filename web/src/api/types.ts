@@ -44,9 +44,11 @@ export interface Artifact {
   media_type: string;
   manifest_media_type: string;
   artifact_type: string | null;
+  subject_digest: string | null;
   repository_name: string;
   size: number;
   push_time: string;
+  pull_time: string | null;
   tags: Tag[] | null;
   references: Array<{ child_digest: string; platform?: { architecture?: string; os?: string; variant?: string } }>;
 }
@@ -157,4 +159,19 @@ export interface Task {
   max_attempts: number;
   start_time: string | null;
   end_time: string | null;
+}
+
+export interface AuditLog {
+  id: number;
+  op_time: string;
+  username: string;
+  actor_type: string;
+  client_address: string | null;
+  operation: string;
+  resource_type: string;
+  resource: string;
+  project_name: string | null;
+  is_successful: boolean;
+  count: number;
+  error_code: string | null;
 }

@@ -17,6 +17,8 @@ export function Layout() {
         <nav aria-label="Sections">
           <NavLink to="/projects">Projects</NavLink>
           {user?.sysadmin_flag && <NavLink to="/replication">Replication</NavLink>}
+          {user?.sysadmin_flag && <NavLink to="/audit-log">Audit log</NavLink>}
+          {user?.sysadmin_flag && <NavLink to="/admin">Administration</NavLink>}
         </nav>
         <div className="user">
           <span aria-label="Signed in as">{user?.username}</span>
@@ -27,7 +29,7 @@ export function Layout() {
             type="button"
             onClick={async () => {
               await signOut();
-              navigate('/sign-in');
+              navigate('/sign-in', { replace: true });
             }}
           >
             Sign out

@@ -7,6 +7,8 @@ import { roles, type Member, type Project, type Repository } from '../api/types'
 import { Confirm, Empty, ErrorNote, Loading, Pager, QuotaBar } from '../components/ui';
 import { when } from '../format';
 import { Robots } from './Robots';
+import { useSession } from '../session';
+import { AuditLogPage } from './AuditLog';
 
 export function ProjectPage() {
   const { project = '', tab = 'repositories' } = useParams();
@@ -29,9 +31,10 @@ export function ProjectPage() {
         <NavLink to={`/projects/${p.name}/repositories`}>Repositories</NavLink>
         <NavLink to={`/projects/${p.name}/members`}>Members</NavLink>
         <NavLink to={`/projects/${p.name}/robots`}>Robot accounts</NavLink>
+        {admin && <NavLink to={`/projects/${p.name}/logs`}>Logs</NavLink>}
         <NavLink to={`/projects/${p.name}/settings`}>Settings</NavLink>
       </nav>
-      {tab === 'members' ? <Members project={p} /> : tab === 'robots' ? <Robots project={p} /> : tab === 'settings' ? <Settings project={p} canEdit={admin} /> : <Repositories project={p} />}
+      {tab === 'members' ? <Members project={p} /> : tab === 'robots' ? <Robots project={p} /> : tab === 'logs' ? <AuditLogPage project={p.name} /> : tab === 'settings' ? <Settings project={p} canEdit={admin} /> : <Repositories project={p} />}
     </section>
   );
 }
@@ -222,10 +225,15 @@ function Members({ project }: { project: Project }) {
 }
 
 function Settings({ project, canEdit }: { project: Project; canEdit: boolean }) {
+  const { user } = useSession();
   const client = useQueryClient();
   const [error, setError] = useState<unknown>();
+  const [saved, setSaved] = useState<string>();
+  const [quota, setQuota] = useState(project.storage_limit < 0 ? '' : String(+(project.storage_limit / 1024 ** 3).toFixed(3)));
+  const badQuota = quota !== '' && !(Number.isFinite(Number(quota)) && Number(quota) >= 0);
+  const reload = () => client.invalidateQueries({ queryKey: ['project', project.name] });
   return (
-    <form className="settings" aria-label="Project settings" onSubmit={(e) => e.preventDefault()}>
+    <div className="settings">
       <label className="check">
         <input
           type="checkbox"
@@ -235,7 +243,7 @@ function Settings({ project, canEdit }: { project: Project; canEdit: boolean }) 
             setError(undefined);
             try {
               await put(`/projects/${encodeURIComponent(project.name)}`, { metadata: { public: String(e.target.checked) } });
-              await client.invalidateQueries({ queryKey: ['project', project.name] });
+              await reload();
             } catch (err) {
               setError(err);
             }
@@ -244,7 +252,41 @@ function Settings({ project, canEdit }: { project: Project; canEdit: boolean }) 
         Public: anyone may pull without signing in
       </label>
       {!canEdit && <p className="hint">Only the project's administrators change its settings.</p>}
+      {user?.sysadmin_flag && (
+        <form
+          aria-label="Quota"
+          className="inline-form"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            setError(undefined);
+            setSaved(undefined);
+            try {
+              await put(`/quotas/${project.project_id}`, { hard: { storage: quota === '' ? -1 : Math.round(Number(quota) * 1024 ** 3) } });
+              await reload();
+              setSaved('Quota saved.');
+            } catch (err) {
+              setError(err);
+            }
+          }}
+        >
+          <label>
+            Storage quota, GiB (empty: unlimited)
+            <input inputMode="decimal" value={quota} onChange={(e) => setQuota(e.target.value.trim())} aria-invalid={badQuota} />
+          </label>
+          <button type="submit" className="primary" disabled={badQuota}>
+            Save quota
+          </button>
+        </form>
+      )}
+      <p>
+        Storage used: <QuotaBar used={project.storage_used} limit={project.storage_limit} />
+      </p>
+      {saved && (
+        <p className="ok" role="status">
+          {saved}
+        </p>
+      )}
       {error !== undefined && <ErrorNote error={error} />}
-    </form>
+    </div>
   );
 }

@@ -9,6 +9,15 @@ import { Confirm, CopyButton, Empty, ErrorNote, Loading, Pager } from '../compon
 import { bytes, shortDigest, when } from '../format';
 
 const pageSize = 15;
+
+/** What a referrer is, by its artifact type. */
+function referrerKind(type: string | null): string {
+  if (!type) return 'Referrer';
+  if (/signature|cosign|notary/i.test(type)) return 'Signature';
+  if (/spdx|cyclonedx|sbom|syft/i.test(type)) return 'SBOM';
+  if (/in-toto|attestation|provenance/i.test(type)) return 'Attestation';
+  return type;
+}
 const tagRe = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 
 export function RepositoryPage() {
@@ -50,6 +59,7 @@ export function RepositoryPage() {
                 <th scope="col">Type</th>
                 <th scope="col">Size</th>
                 <th scope="col">Pushed</th>
+                <th scope="col">Pulled</th>
                 <th scope="col">Pull</th>
                 <th scope="col">
                   <span className="sr-only">Actions</span>
@@ -57,7 +67,14 @@ export function RepositoryPage() {
               </tr>
             </thead>
             <tbody>
-              {query.data.items.map((a) => {
+              {(() => {
+                // Signatures and SBOMs are shown with their subject when it is on this page.
+                const items = query.data.items;
+                const here = new Set(items.map((a) => a.digest));
+                const referrers = new Map<string, Artifact[]>();
+                for (const a of items) if (a.subject_digest && here.has(a.subject_digest)) referrers.set(a.subject_digest, [...(referrers.get(a.subject_digest) ?? []), a]);
+                return items.filter((a) => !(a.subject_digest && here.has(a.subject_digest))).map((a) => ({ a, refs: referrers.get(a.digest) ?? [] }));
+              })().map(({ a, refs }) => {
                 const ref = a.tags?.length ? `:${a.tags[0].name}` : `@${a.digest}`;
                 const platforms = a.references
                   .map((r) => r.platform)
@@ -94,10 +111,26 @@ export function RepositoryPage() {
                       </ul>
                     </td>
                     <td data-label="Type">
-                      {a.type === 'IMAGE' ? (platforms.length ? `Image index: ${platforms.join(', ')}` : 'Image') : (a.artifact_type ?? a.type)}
+                      {a.subject_digest
+                        ? `${referrerKind(a.artifact_type)} of ${shortDigest(a.subject_digest)}`
+                        : a.type === 'IMAGE'
+                          ? platforms.length
+                            ? `Image index: ${platforms.join(', ')}`
+                            : 'Image'
+                          : (a.artifact_type ?? a.type)}
+                      {refs.length > 0 && (
+                        <ul className="referrers" aria-label={`Referrers of ${shortDigest(a.digest)}`}>
+                          {refs.map((r) => (
+                            <li key={r.digest} title={r.artifact_type ?? ''}>
+                              {referrerKind(r.artifact_type)} <code>{shortDigest(r.digest)}</code>
+                            </li>
+                          ))}
+                        </ul>
+                      )}
                     </td>
                     <td data-label="Size">{bytes(a.size)}</td>
                     <td data-label="Pushed">{when(a.push_time)}</td>
+                    <td data-label="Pulled">{a.pull_time ? when(a.pull_time) : 'Never'}</td>
                     <td>
                       <CopyButton text={`docker pull ${host}/${name}${ref}`} label="Copy pull command" />
                     </td>

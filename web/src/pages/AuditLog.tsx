@@ -1,0 +1,151 @@
+// The audit log (all of it for administrators, one project's for its admins): filter by
+// user, operation, resource and time, page on the server, export what the filter selects.
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useSearchParams } from 'react-router';
+import { getPage } from '../api/client';
+import type { AuditLog } from '../api/types';
+import { Empty, ErrorNote, Loading, Pager } from '../components/ui';
+import { when } from '../format';
+
+const pageSize = 25;
+const operations = ['create', 'update', 'delete', 'pull', 'login', 'logout', 'purge'];
+
+/** A datetime-local value (local time) as the API's UTC time. */
+function utc(local: string): string {
+  return new Date(local).toISOString().slice(0, 19);
+}
+
+/** Harbor's q: `key=value` pairs joined by commas; `~` for contains, `[a~b]` for a range. */
+function q(f: { user: string; operation: string; resource: string; from: string; to: string }): string {
+  const parts: string[] = [];
+  if (f.user) parts.push(`username=~${f.user}`);
+  if (f.operation) parts.push(`operation=${f.operation}`);
+  if (f.resource) parts.push(`resource=~${f.resource}`);
+  if (f.from || f.to) parts.push(`op_time=[${f.from ? utc(f.from) : ''}~${f.to ? utc(f.to) : ''}]`);
+  return parts.join(',');
+}
+
+export function AuditLogPage({ project }: { project?: string }) {
+  const [params, setParams] = useSearchParams();
+  const read = (k: string) => params.get(k) ?? '';
+  const filter = { user: read('user'), operation: read('operation'), resource: read('resource'), from: read('from'), to: read('to') };
+  const [draft, setDraft] = useState(filter);
+  const page = Number(params.get('page') ?? 1);
+  const query = q(filter);
+  const base = project ? `/projects/${encodeURIComponent(project)}/logs` : '/audit-logs';
+  const list = useQuery({
+    queryKey: ['audit', base, query, page],
+    queryFn: () => getPage<AuditLog>(`${base}?${new URLSearchParams({ ...(query ? { q: query } : {}), page: String(page), page_size: String(pageSize) })}`),
+    placeholderData: keepPreviousData,
+  });
+  const apply = (f: typeof filter, p = 1) => setParams(Object.fromEntries(Object.entries({ ...f, page: String(p) }).filter(([, v]) => v !== '')));
+  const badRange = draft.from && draft.to && draft.from > draft.to;
+  return (
+    <section>
+      {!project && (
+        <div className="heading">
+          <h1>Audit log</h1>
+          <a className="button" href={`/api/v2.0/audit-logs/export?${new URLSearchParams({ format: 'csv', ...(query ? { q: query } : {}) })}`} download>
+            Export CSV
+          </a>
+          <a className="button" href={`/api/v2.0/audit-logs/export?${new URLSearchParams({ format: 'jsonl', ...(query ? { q: query } : {}) })}`} download>
+            Export JSON Lines
+          </a>
+        </div>
+      )}
+      <form
+        className="toolbar"
+        aria-label="Filter the audit log"
+        onSubmit={(e) => {
+          e.preventDefault();
+          apply(draft);
+        }}
+      >
+        <label>
+          User
+          <input value={draft.user} onChange={(e) => setDraft({ ...draft, user: e.target.value.trim() })} />
+        </label>
+        <label>
+          Operation
+          <select value={draft.operation} onChange={(e) => setDraft({ ...draft, operation: e.target.value })}>
+            <option value="">Any</option>
+            {operations.map((o) => (
+              <option key={o} value={o}>
+                {o}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Resource
+          <input value={draft.resource} onChange={(e) => setDraft({ ...draft, resource: e.target.value.trim() })} />
+        </label>
+        <label>
+          From
+          <input type="datetime-local" value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.target.value })} />
+        </label>
+        <label>
+          To
+          <input type="datetime-local" value={draft.to} onChange={(e) => setDraft({ ...draft, to: e.target.value })} aria-invalid={!!badRange} />
+        </label>
+        <button type="submit" className="primary" disabled={!!badRange}>
+          Filter
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            const empty = { user: '', operation: '', resource: '', from: '', to: '' };
+            setDraft(empty);
+            apply(empty);
+          }}
+        >
+          Clear
+        </button>
+      </form>
+      {list.isPending ? (
+        <Loading what="the audit log" />
+      ) : list.isError ? (
+        <ErrorNote error={list.error} onRetry={() => list.refetch()} />
+      ) : list.data.items.length === 0 ? (
+        <Empty>{query ? 'No entries match the filter.' : 'No entries yet.'}</Empty>
+      ) : (
+        <>
+          <table className="audit">
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">User</th>
+                <th scope="col">Operation</th>
+                <th scope="col">Resource</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">Address</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.items.map((r) => (
+                <tr key={r.id}>
+                  <td>{when(r.op_time)}</td>
+                  <td data-label="User">
+                    {r.username}
+                    {r.actor_type !== 'user' && <span className="muted small"> ({r.actor_type})</span>}
+                  </td>
+                  <td data-label="Operation">
+                    {r.operation} {r.resource_type}
+                    {r.count > 1 && <span className="muted small"> ×{r.count}</span>}
+                  </td>
+                  <td data-label="Resource">
+                    <code>{r.resource}</code>
+                  </td>
+                  <td data-label="Outcome">{r.is_successful ? <span className="badge public">ok</span> : <span className="badge bad">{r.error_code ?? 'failed'}</span>}</td>
+                  <td data-label="Address">{r.client_address ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <Pager page={page} pageSize={pageSize} total={list.data.total} onPage={(p) => apply(filter, p)} />
+        </>
+      )}
+    </section>
+  );
+}
