@@ -1,6 +1,8 @@
 // Small building blocks every page uses: states (loading, empty, error), paging, a
 // confirmation dialog, a copy button and the quota bar.
+import type { UseQueryResult } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { del } from '../api/client';
 import { bytes } from '../format';
 
 export function Loading({ what }: { what: string }) {
@@ -125,5 +127,80 @@ export function QuotaBar({ used, limit }: { used: number; limit: number }) {
       </span>
       {bytes(used)} of {bytes(limit)}
     </span>
+  );
+}
+
+/** A query's loading, error and empty states, then its data. */
+export function QueryView<T>({
+  query,
+  what,
+  isEmpty,
+  empty,
+  children,
+}: {
+  query: UseQueryResult<T>;
+  what: string;
+  isEmpty?: (data: T) => boolean;
+  empty?: ReactNode;
+  children: (data: T) => ReactNode;
+}) {
+  if (query.isPending) return <Loading what={what} />;
+  if (query.isError) return <ErrorNote error={query.error} onRetry={() => void query.refetch()} />;
+  if (isEmpty?.(query.data)) return <Empty>{empty}</Empty>;
+  return <>{children(query.data)}</>;
+}
+
+/** Asks before deleting what `path` names, then deletes it and calls onDeleted. */
+export function DeleteDialog({ title, action = 'Delete', body, path, onClose, onDeleted }: { title: string; action?: string; body: ReactNode; path: string; onClose: () => void; onDeleted: () => Promise<unknown> }) {
+  return (
+    <Confirm
+      title={title}
+      action={action}
+      body={body}
+      onCancel={onClose}
+      onDone={async () => {
+        await del(path);
+        onClose();
+        await onDeleted();
+      }}
+    />
+  );
+}
+
+/** A table of one page of rows with its column heads and the pager under it. */
+export function PagedTable({
+  columns,
+  className,
+  page,
+  pageSize,
+  total,
+  onPage,
+  children,
+}: {
+  /** Column heads; an empty one is an actions column, named for screen readers only. */
+  columns: string[];
+  className?: string;
+  page: number;
+  pageSize: number;
+  total: number;
+  onPage: (p: number) => void;
+  children: ReactNode;
+}) {
+  return (
+    <>
+      <table className={className}>
+        <thead>
+          <tr>
+            {columns.map((c, i) => (
+              <th key={i} scope="col">
+                {c || <span className="sr-only">Actions</span>}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+      <Pager page={page} pageSize={pageSize} total={total} onPage={onPage} />
+    </>
   );
 }

@@ -3,9 +3,9 @@
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { NavLink, useParams } from 'react-router';
-import { del, getJson, getPage, post, put } from '../api/client';
+import { getJson, getPage, post, put } from '../api/client';
 import type { Project, User } from '../api/types';
-import { Confirm, Empty, ErrorNote, Loading, Modal, Pager } from '../components/ui';
+import { Empty, ErrorNote, Loading, Modal, QueryView, DeleteDialog, PagedTable } from '../components/ui';
 import { bytes, when } from '../format';
 import { useSession } from '../session';
 
@@ -57,76 +57,56 @@ function Users() {
         </button>
       </div>
       {error !== undefined && <ErrorNote error={error} />}
-      {query.isPending ? (
-        <Loading what="users" />
-      ) : query.isError ? (
-        <ErrorNote error={query.error} onRetry={() => query.refetch()} />
-      ) : query.data.items.length === 0 ? (
-        <Empty>No user matches.</Empty>
-      ) : (
-        <>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">User</th>
-                <th scope="col">Email</th>
-                <th scope="col">Administrator</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {query.data.items.map((u) => {
-                const locked = u.user_id === me?.user_id || u.user_id === 1;
-                return (
-                  <tr key={u.user_id}>
-                    <td>
-                      {u.username}
-                      {u.realname && u.realname !== u.username && <div className="muted small">{u.realname}</div>}
-                    </td>
-                    <td data-label="Email">{u.email}</td>
-                    <td data-label="Administrator">
-                      <label className="check">
-                        <input
-                          type="checkbox"
-                          aria-label={`${u.username} is an administrator`}
-                          checked={u.sysadmin_flag}
-                          disabled={locked}
-                          onChange={async (e) => {
-                            setError(undefined);
-                            try {
-                              await put(`/users/${u.user_id}/sysadmin`, { sysadmin_flag: e.target.checked });
-                              await refresh();
-                            } catch (err) {
-                              setError(err);
-                            }
-                          }}
-                        />
-                      </label>
-                    </td>
-                    <td data-label="Created">{when(u.creation_time)}</td>
-                    <td>
-                      <span className="row-actions">
-                        <button type="button" className="link" onClick={() => setResetting(u)}>
-                          Reset password
+      <QueryView query={query} what="users" isEmpty={(d) => d.items.length === 0} empty={'No user matches.'}>
+        {(data) => (
+          <PagedTable columns={['User', 'Email', 'Administrator', 'Created', '']} page={page} pageSize={pageSize} total={data.total} onPage={setPage}>
+            {data.items.map((u) => {
+              const locked = u.user_id === me?.user_id || u.user_id === 1;
+              return (
+                <tr key={u.user_id}>
+                  <td>
+                    {u.username}
+                    {u.realname && u.realname !== u.username && <div className="muted small">{u.realname}</div>}
+                  </td>
+                  <td data-label="Email">{u.email}</td>
+                  <td data-label="Administrator">
+                    <label className="check">
+                      <input
+                        type="checkbox"
+                        aria-label={`${u.username} is an administrator`}
+                        checked={u.sysadmin_flag}
+                        disabled={locked}
+                        onChange={async (e) => {
+                          setError(undefined);
+                          try {
+                            await put(`/users/${u.user_id}/sysadmin`, { sysadmin_flag: e.target.checked });
+                            await refresh();
+                          } catch (err) {
+                            setError(err);
+                          }
+                        }}
+                      />
+                    </label>
+                  </td>
+                  <td data-label="Created">{when(u.creation_time)}</td>
+                  <td>
+                    <span className="row-actions">
+                      <button type="button" className="link" onClick={() => setResetting(u)}>
+                        Reset password
+                      </button>
+                      {!locked && (
+                        <button type="button" className="link danger" onClick={() => setDeleting(u)} aria-label={`Delete user ${u.username}`}>
+                          Delete
                         </button>
-                        {!locked && (
-                          <button type="button" className="link danger" onClick={() => setDeleting(u)} aria-label={`Delete user ${u.username}`}>
-                            Delete
-                          </button>
-                        )}
-                      </span>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-          <Pager page={page} pageSize={pageSize} total={query.data.total} onPage={setPage} />
-        </>
-      )}
+                      )}
+                    </span>
+                  </td>
+                </tr>
+              );
+            })}
+          </PagedTable>
+        )}
+      </QueryView>
       {creating && (
         <NewUser
           onClose={() => setCreating(false)}
@@ -138,7 +118,7 @@ function Users() {
       )}
       {resetting && <ResetPassword user={resetting} onClose={() => setResetting(undefined)} />}
       {deleting && (
-        <Confirm
+        <DeleteDialog
           title="Delete user"
           action="Delete"
           body={
@@ -146,12 +126,9 @@ function Users() {
               Delete <strong>{deleting.username}</strong>? Their sessions end and their project memberships go.
             </p>
           }
-          onCancel={() => setDeleting(undefined)}
-          onDone={async () => {
-            await del(`/users/${deleting.user_id}`);
-            setDeleting(undefined);
-            await refresh();
-          }}
+          path={`/users/${deleting.user_id}`}
+          onClose={() => setDeleting(undefined)}
+          onDeleted={() => refresh()}
         />
       )}
     </>

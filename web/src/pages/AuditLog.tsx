@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { getPage } from '../api/client';
 import type { AuditLog } from '../api/types';
-import { Empty, ErrorNote, Loading, Pager } from '../components/ui';
+import { QueryView, PagedTable } from '../components/ui';
 import { when } from '../format';
 
 const pageSize = 25;
@@ -103,49 +103,30 @@ export function AuditLogPage({ project }: { project?: string }) {
           Clear
         </button>
       </form>
-      {list.isPending ? (
-        <Loading what="the audit log" />
-      ) : list.isError ? (
-        <ErrorNote error={list.error} onRetry={() => list.refetch()} />
-      ) : list.data.items.length === 0 ? (
-        <Empty>{query ? 'No entries match the filter.' : 'No entries yet.'}</Empty>
-      ) : (
-        <>
-          <table className="audit">
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">User</th>
-                <th scope="col">Operation</th>
-                <th scope="col">Resource</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Address</th>
+      <QueryView query={list} what="the audit log" isEmpty={(d) => d.items.length === 0} empty={query ? 'No entries match the filter.' : 'No entries yet.'}>
+        {(data) => (
+          <PagedTable columns={['Time', 'User', 'Operation', 'Resource', 'Outcome', 'Address']} className="audit" page={page} pageSize={pageSize} total={data.total} onPage={(p) => apply(filter, p)}>
+            {data.items.map((r) => (
+              <tr key={r.id}>
+                <td>{when(r.op_time)}</td>
+                <td data-label="User">
+                  {r.username}
+                  {r.actor_type !== 'user' && <span className="muted small"> ({r.actor_type})</span>}
+                </td>
+                <td data-label="Operation">
+                  {r.operation} {r.resource_type}
+                  {r.count > 1 && <span className="muted small"> ×{r.count}</span>}
+                </td>
+                <td data-label="Resource">
+                  <code>{r.resource}</code>
+                </td>
+                <td data-label="Outcome">{r.is_successful ? <span className="badge public">ok</span> : <span className="badge bad">{r.error_code ?? 'failed'}</span>}</td>
+                <td data-label="Address">{r.client_address ?? '—'}</td>
               </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((r) => (
-                <tr key={r.id}>
-                  <td>{when(r.op_time)}</td>
-                  <td data-label="User">
-                    {r.username}
-                    {r.actor_type !== 'user' && <span className="muted small"> ({r.actor_type})</span>}
-                  </td>
-                  <td data-label="Operation">
-                    {r.operation} {r.resource_type}
-                    {r.count > 1 && <span className="muted small"> ×{r.count}</span>}
-                  </td>
-                  <td data-label="Resource">
-                    <code>{r.resource}</code>
-                  </td>
-                  <td data-label="Outcome">{r.is_successful ? <span className="badge public">ok</span> : <span className="badge bad">{r.error_code ?? 'failed'}</span>}</td>
-                  <td data-label="Address">{r.client_address ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <Pager page={page} pageSize={pageSize} total={list.data.total} onPage={(p) => apply(filter, p)} />
-        </>
-      )}
+            ))}
+          </PagedTable>
+        )}
+      </QueryView>
     </section>
   );
 }

@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { getJson, getPage, put, request } from '../api/client';
 import type { Execution, Task } from '../api/types';
-import { Confirm, Empty, ErrorNote, Loading, Modal, Pager } from '../components/ui';
+import { Confirm, ErrorNote, Loading, Modal, QueryView, PagedTable } from '../components/ui';
 import { bytes, when } from '../format';
 import { progress, statusBadge } from './Replication';
 
@@ -61,58 +61,36 @@ export function ExecutionPage() {
       {e.total > 0 && (
         <progress className="overall" max={e.total} value={e.succeed + e.failed + e.stopped} aria-label="Tasks finished" />
       )}
-      {tasks.isPending ? (
-        <Loading what="tasks" />
-      ) : tasks.isError ? (
-        <ErrorNote error={tasks.error} onRetry={() => tasks.refetch()} />
-      ) : tasks.data.items.length === 0 ? (
-        <Empty>{e.status === 'InProgress' ? 'Listing what to replicate…' : 'This execution had nothing to replicate.'}</Empty>
-      ) : (
-        <>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Source</th>
-                <th scope="col">Destination</th>
-                <th scope="col">Operation</th>
-                <th scope="col">Status</th>
-                <th scope="col">Moved</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">
-                  <span className="sr-only">Log</span>
-                </th>
+      <QueryView query={tasks} what="tasks" isEmpty={(d) => d.items.length === 0} empty={e.status === 'InProgress' ? 'Listing what to replicate…' : 'This execution had nothing to replicate.'}>
+        {(data) => (
+          <PagedTable columns={['Source', 'Destination', 'Operation', 'Status', 'Moved', 'Attempts', '']} page={page} pageSize={pageSize} total={data.total} onPage={setPage}>
+            {data.items.map((t) => (
+              <tr key={t.id}>
+                <td>
+                  <code>{t.src_resource}</code>
+                </td>
+                <td data-label="Destination">
+                  <code>{t.dst_resource}</code>
+                </td>
+                <td data-label="Operation">{t.operation}</td>
+                <td data-label="Status">
+                  {statusBadge(t.status)}
+                  {t.status_text && <div className="muted small">{t.status_text}</div>}
+                </td>
+                <td data-label="Moved">{bytes(t.bytes)}</td>
+                <td data-label="Attempts">
+                  {t.attempts} of {t.max_attempts}
+                </td>
+                <td>
+                  <button type="button" className="link" onClick={() => setLog(t)}>
+                    Log
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {tasks.data.items.map((t) => (
-                <tr key={t.id}>
-                  <td>
-                    <code>{t.src_resource}</code>
-                  </td>
-                  <td data-label="Destination">
-                    <code>{t.dst_resource}</code>
-                  </td>
-                  <td data-label="Operation">{t.operation}</td>
-                  <td data-label="Status">
-                    {statusBadge(t.status)}
-                    {t.status_text && <div className="muted small">{t.status_text}</div>}
-                  </td>
-                  <td data-label="Moved">{bytes(t.bytes)}</td>
-                  <td data-label="Attempts">
-                    {t.attempts} of {t.max_attempts}
-                  </td>
-                  <td>
-                    <button type="button" className="link" onClick={() => setLog(t)}>
-                      Log
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <Pager page={page} pageSize={pageSize} total={tasks.data.total} onPage={setPage} />
-        </>
-      )}
+            ))}
+          </PagedTable>
+        )}
+      </QueryView>
       {stopping && (
         <Confirm
           title="Stop execution"

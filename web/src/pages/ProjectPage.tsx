@@ -2,9 +2,9 @@
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, NavLink, useParams, useSearchParams } from 'react-router';
-import { del, getJson, getPage, listQuery, post, put, repoSegment } from '../api/client';
+import { getJson, getPage, listQuery, post, put, repoSegment } from '../api/client';
 import { roles, type Member, type Project, type Repository } from '../api/types';
-import { Confirm, Empty, ErrorNote, Loading, Pager, QuotaBar } from '../components/ui';
+import { Empty, ErrorNote, Loading, QuotaBar, QueryView, DeleteDialog, PagedTable } from '../components/ui';
 import { when } from '../format';
 import { Robots } from './Robots';
 import { useSession } from '../session';
@@ -61,39 +61,22 @@ function Repositories({ project }: { project: Project }) {
           Push with <code>docker push {location.host}/{project.name}/&lt;name&gt;:&lt;tag&gt;</code>
         </span>
       </div>
-      {query.isPending ? (
-        <Loading what="repositories" />
-      ) : query.isError ? (
-        <ErrorNote error={query.error} onRetry={() => query.refetch()} />
-      ) : query.data.items.length === 0 ? (
-        <Empty>{name ? `No repository matches “${name}”.` : 'Nothing pushed to this project yet.'}</Empty>
-      ) : (
-        <>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Repository</th>
-                <th scope="col">Artifacts</th>
-                <th scope="col">Pulls</th>
-                <th scope="col">Last push</th>
+      <QueryView query={query} what="repositories" isEmpty={(d) => d.items.length === 0} empty={name ? `No repository matches “${name}”.` : 'Nothing pushed to this project yet.'}>
+        {(data) => (
+          <PagedTable columns={['Repository', 'Artifacts', 'Pulls', 'Last push']} page={page} pageSize={pageSize} total={data.total} onPage={(p) => setParams({ name, page: String(p) })}>
+            {data.items.map((r) => (
+              <tr key={r.id}>
+                <td>
+                  <Link to={`/projects/${project.name}/repositories/${repoSegment(r.name, project.name)}`}>{r.name}</Link>
+                </td>
+                <td data-label="Artifacts">{r.artifact_count}</td>
+                <td data-label="Pulls">{r.pull_count}</td>
+                <td data-label="Last push">{when(r.update_time)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {query.data.items.map((r) => (
-                <tr key={r.id}>
-                  <td>
-                    <Link to={`/projects/${project.name}/repositories/${repoSegment(r.name, project.name)}`}>{r.name}</Link>
-                  </td>
-                  <td data-label="Artifacts">{r.artifact_count}</td>
-                  <td data-label="Pulls">{r.pull_count}</td>
-                  <td data-label="Last push">{when(r.update_time)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <Pager page={page} pageSize={pageSize} total={query.data.total} onPage={(p) => setParams({ name, page: String(p) })} />
-        </>
-      )}
+            ))}
+          </PagedTable>
+        )}
+      </QueryView>
     </>
   );
 }
@@ -204,7 +187,7 @@ function Members({ project }: { project: Project }) {
         </table>
       )}
       {removing && (
-        <Confirm
+        <DeleteDialog
           title="Remove member"
           action="Remove"
           body={
@@ -212,12 +195,9 @@ function Members({ project }: { project: Project }) {
               Remove <strong>{removing.entity_name}</strong> from {project.name}?
             </p>
           }
-          onCancel={() => setRemoving(undefined)}
-          onDone={async () => {
-            await del(`${base}/${removing.id}`);
-            setRemoving(undefined);
-            await refresh();
-          }}
+          path={`${base}/${removing.id}`}
+          onClose={() => setRemoving(undefined)}
+          onDeleted={() => refresh()}
         />
       )}
     </>

@@ -6,7 +6,7 @@ import { Link, useSearchParams } from 'react-router';
 import { del, getPage, listQuery, post } from '../api/client';
 import type { Project } from '../api/types';
 import { roles } from '../api/types';
-import { Confirm, Empty, ErrorNote, Loading, Modal, Pager, QuotaBar } from '../components/ui';
+import { Confirm, ErrorNote, Modal, QuotaBar, QueryView, PagedTable } from '../components/ui';
 import { when } from '../format';
 import { useSession } from '../session';
 
@@ -50,57 +50,35 @@ export function Projects() {
           </select>
         </label>
       </div>
-      {query.isPending ? (
-        <Loading what="projects" />
-      ) : query.isError ? (
-        <ErrorNote error={query.error} onRetry={() => query.refetch()} />
-      ) : query.data.items.length === 0 ? (
-        <Empty>{name ? `No project matches “${name}”.` : 'No projects yet. Create one to push images into it.'}</Empty>
-      ) : (
-        <>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Access</th>
-                <th scope="col">Your role</th>
-                <th scope="col">Repositories</th>
-                <th scope="col">Storage</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
+      <QueryView query={query} what="projects" isEmpty={(d) => d.items.length === 0} empty={name ? `No project matches “${name}”.` : 'No projects yet. Create one to push images into it.'}>
+        {(data) => (
+          <PagedTable columns={['Name', 'Access', 'Your role', 'Repositories', 'Storage', 'Created', '']} page={page} pageSize={pageSize} total={data.total} onPage={(p) => set({ page: String(p) })}>
+            {data.items.map((p) => (
+              <tr key={p.project_id}>
+                <td>
+                  <Link to={`/projects/${p.name}`}>{p.name}</Link>
+                </td>
+                <td data-label="Access">
+                  <span className={p.public ? 'badge public' : 'badge'}>{p.public ? 'Public' : 'Private'}</span>
+                </td>
+                <td data-label="Your role">{p.current_user_role_id ? roles[p.current_user_role_id] : user?.sysadmin_flag ? 'Administrator' : '—'}</td>
+                <td data-label="Repositories">{p.repo_count ?? '—'}</td>
+                <td data-label="Storage">
+                  <QuotaBar used={p.storage_used} limit={p.storage_limit} />
+                </td>
+                <td data-label="Created">{when(p.creation_time)}</td>
+                <td>
+                  {(user?.sysadmin_flag || p.current_user_role_id === 1) && (
+                    <button type="button" className="link danger" onClick={() => setDeleting(p)} aria-label={`Delete project ${p.name}`}>
+                      Delete
+                    </button>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {query.data.items.map((p) => (
-                <tr key={p.project_id}>
-                  <td>
-                    <Link to={`/projects/${p.name}`}>{p.name}</Link>
-                  </td>
-                  <td data-label="Access">
-                    <span className={p.public ? 'badge public' : 'badge'}>{p.public ? 'Public' : 'Private'}</span>
-                  </td>
-                  <td data-label="Your role">{p.current_user_role_id ? roles[p.current_user_role_id] : user?.sysadmin_flag ? 'Administrator' : '—'}</td>
-                  <td data-label="Repositories">{p.repo_count ?? '—'}</td>
-                  <td data-label="Storage">
-                    <QuotaBar used={p.storage_used} limit={p.storage_limit} />
-                  </td>
-                  <td data-label="Created">{when(p.creation_time)}</td>
-                  <td>
-                    {(user?.sysadmin_flag || p.current_user_role_id === 1) && (
-                      <button type="button" className="link danger" onClick={() => setDeleting(p)} aria-label={`Delete project ${p.name}`}>
-                        Delete
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <Pager page={page} pageSize={pageSize} total={query.data.total} onPage={(p) => set({ page: String(p) })} />
-        </>
-      )}
+            ))}
+          </PagedTable>
+        )}
+      </QueryView>
       {creating && (
         <NewProject
           admin={!!user?.sysadmin_flag}

@@ -3,9 +3,9 @@
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, NavLink, useNavigate, useParams } from 'react-router';
-import { del, getJson, getPage, post, put } from '../api/client';
+import { getJson, getPage, post, put } from '../api/client';
 import type { AdapterInfo, Execution, Policy, PolicyFilter, RegistryEndpoint } from '../api/types';
-import { Confirm, Empty, ErrorNote, Loading, Modal, Pager } from '../components/ui';
+import { Empty, ErrorNote, Loading, Modal, QueryView, DeleteDialog, PagedTable } from '../components/ui';
 import { when } from '../format';
 
 const pageSize = 15;
@@ -50,68 +50,48 @@ function Registries() {
         </button>
       </div>
       {message && (message.ok ? <p className="ok" role="status">{message.text}</p> : <ErrorNote error={message.text} />)}
-      {query.isPending ? (
-        <Loading what="registries" />
-      ) : query.isError ? (
-        <ErrorNote error={query.error} onRetry={() => query.refetch()} />
-      ) : query.data.items.length === 0 ? (
-        <Empty>No registries yet. Add one to replicate to or from it.</Empty>
-      ) : (
-        <>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Type</th>
-                <th scope="col">URL</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
+      <QueryView query={query} what="registries" isEmpty={(d) => d.items.length === 0} empty={'No registries yet. Add one to replicate to or from it.'}>
+        {(data) => (
+          <PagedTable columns={['Name', 'Type', 'URL', 'Status', '']} page={page} pageSize={pageSize} total={data.total} onPage={setPage}>
+            {data.items.map((r) => (
+              <tr key={r.id}>
+                <td>{r.name}</td>
+                <td data-label="Type">{r.type}</td>
+                <td data-label="URL">
+                  <code>{r.url}</code>
+                </td>
+                <td data-label="Status">{statusBadge(r.status)}</td>
+                <td>
+                  <span className="row-actions">
+                    <button
+                      type="button"
+                      className="link"
+                      onClick={async () => {
+                        setMessage(undefined);
+                        try {
+                          await post('/registries/ping', { id: r.id });
+                          setMessage({ ok: true, text: `${r.name} answers and accepts the credentials.` });
+                        } catch (err) {
+                          setMessage({ ok: false, text: (err as Error).message });
+                        }
+                        await refresh();
+                      }}
+                    >
+                      Test connection
+                    </button>
+                    <button type="button" className="link" onClick={() => setEditing(r)}>
+                      Edit
+                    </button>
+                    <button type="button" className="link danger" onClick={() => setDeleting(r)} aria-label={`Delete registry ${r.name}`}>
+                      Delete
+                    </button>
+                  </span>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {query.data.items.map((r) => (
-                <tr key={r.id}>
-                  <td>{r.name}</td>
-                  <td data-label="Type">{r.type}</td>
-                  <td data-label="URL">
-                    <code>{r.url}</code>
-                  </td>
-                  <td data-label="Status">{statusBadge(r.status)}</td>
-                  <td>
-                    <span className="row-actions">
-                      <button
-                        type="button"
-                        className="link"
-                        onClick={async () => {
-                          setMessage(undefined);
-                          try {
-                            await post('/registries/ping', { id: r.id });
-                            setMessage({ ok: true, text: `${r.name} answers and accepts the credentials.` });
-                          } catch (err) {
-                            setMessage({ ok: false, text: (err as Error).message });
-                          }
-                          await refresh();
-                        }}
-                      >
-                        Test connection
-                      </button>
-                      <button type="button" className="link" onClick={() => setEditing(r)}>
-                        Edit
-                      </button>
-                      <button type="button" className="link danger" onClick={() => setDeleting(r)} aria-label={`Delete registry ${r.name}`}>
-                        Delete
-                      </button>
-                    </span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <Pager page={page} pageSize={pageSize} total={query.data.total} onPage={setPage} />
-        </>
-      )}
+            ))}
+          </PagedTable>
+        )}
+      </QueryView>
       {editing && (
         <RegistryForm
           stored={editing === 'new' ? undefined : editing}
@@ -123,7 +103,7 @@ function Registries() {
         />
       )}
       {deleting && (
-        <Confirm
+        <DeleteDialog
           title="Delete registry"
           action="Delete"
           body={
@@ -131,12 +111,9 @@ function Registries() {
               Delete <strong>{deleting.name}</strong>? A registry that rules use cannot be deleted.
             </p>
           }
-          onCancel={() => setDeleting(undefined)}
-          onDone={async () => {
-            await del(`/registries/${deleting.id}`);
-            setDeleting(undefined);
-            await refresh();
-          }}
+          path={`/registries/${deleting.id}`}
+          onClose={() => setDeleting(undefined)}
+          onDeleted={() => refresh()}
         />
       )}
     </>
@@ -270,81 +247,60 @@ function Rules() {
         </button>
       </div>
       {error !== undefined && <ErrorNote error={error} />}
-      {query.isPending ? (
-        <Loading what="rules" />
-      ) : query.isError ? (
-        <ErrorNote error={query.error} onRetry={() => query.refetch()} />
-      ) : query.data.items.length === 0 ? (
-        <Empty>No replication rules yet.</Empty>
-      ) : (
-        <>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Direction</th>
-                <th scope="col">Trigger</th>
-                <th scope="col">Filters</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
+      <QueryView query={query} what="rules" isEmpty={(d) => d.items.length === 0} empty={'No replication rules yet.'}>
+        {(data) => (
+          <PagedTable columns={['Name', 'Direction', 'Trigger', 'Filters', 'Status', '']} page={page} pageSize={pageSize} total={data.total} onPage={setPage}>
+            {data.items.map((p) => (
+              <tr key={p.id}>
+                <td>{p.name}</td>
+                <td data-label="Direction">{p.dest_registry ? `Push to ${p.dest_registry.name}` : `Pull from ${p.src_registry?.name}`}</td>
+                <td data-label="Trigger">
+                  {p.trigger.type === 'scheduled' ? (
+                    <>
+                      <code>{p.trigger.trigger_settings.cron}</code>
+                      {p.next_run_time && <div className="muted">next {when(p.next_run_time)}</div>}
+                    </>
+                  ) : p.trigger.type === 'event_based' ? (
+                    'On push'
+                  ) : (
+                    'Manual'
+                  )}
+                </td>
+                <td data-label="Filters">{p.filters.map((f) => `${f.type} ${f.decoration === 'excludes' ? '≠' : '='} ${f.value}`).join('; ') || 'everything'}</td>
+                <td data-label="Status">
+                  <span className={p.enabled ? 'badge public' : 'badge'}>{p.enabled ? 'Enabled' : 'Disabled'}</span>
+                </td>
+                <td>
+                  <span className="row-actions">
+                    <button
+                      type="button"
+                      className="link"
+                      disabled={!p.enabled}
+                      onClick={async () => {
+                        setError(undefined);
+                        try {
+                          const res = await post('/replication/executions', { policy_id: p.id });
+                          navigate(`/replication/executions/${res.headers.get('Location')!.split('/').pop()}`);
+                        } catch (err) {
+                          setError(err);
+                        }
+                      }}
+                    >
+                      Replicate now
+                    </button>
+                    <button type="button" className="link" onClick={() => setEditing(p)}>
+                      Edit
+                    </button>
+                    <button type="button" className="link danger" onClick={() => setDeleting(p)} aria-label={`Delete rule ${p.name}`}>
+                      Delete
+                    </button>
+                  </span>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {query.data.items.map((p) => (
-                <tr key={p.id}>
-                  <td>{p.name}</td>
-                  <td data-label="Direction">{p.dest_registry ? `Push to ${p.dest_registry.name}` : `Pull from ${p.src_registry?.name}`}</td>
-                  <td data-label="Trigger">
-                    {p.trigger.type === 'scheduled' ? (
-                      <>
-                        <code>{p.trigger.trigger_settings.cron}</code>
-                        {p.next_run_time && <div className="muted">next {when(p.next_run_time)}</div>}
-                      </>
-                    ) : p.trigger.type === 'event_based' ? (
-                      'On push'
-                    ) : (
-                      'Manual'
-                    )}
-                  </td>
-                  <td data-label="Filters">{p.filters.map((f) => `${f.type} ${f.decoration === 'excludes' ? '≠' : '='} ${f.value}`).join('; ') || 'everything'}</td>
-                  <td data-label="Status">
-                    <span className={p.enabled ? 'badge public' : 'badge'}>{p.enabled ? 'Enabled' : 'Disabled'}</span>
-                  </td>
-                  <td>
-                    <span className="row-actions">
-                      <button
-                        type="button"
-                        className="link"
-                        disabled={!p.enabled}
-                        onClick={async () => {
-                          setError(undefined);
-                          try {
-                            const res = await post('/replication/executions', { policy_id: p.id });
-                            navigate(`/replication/executions/${res.headers.get('Location')!.split('/').pop()}`);
-                          } catch (err) {
-                            setError(err);
-                          }
-                        }}
-                      >
-                        Replicate now
-                      </button>
-                      <button type="button" className="link" onClick={() => setEditing(p)}>
-                        Edit
-                      </button>
-                      <button type="button" className="link danger" onClick={() => setDeleting(p)} aria-label={`Delete rule ${p.name}`}>
-                        Delete
-                      </button>
-                    </span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <Pager page={page} pageSize={pageSize} total={query.data.total} onPage={setPage} />
-        </>
-      )}
+            ))}
+          </PagedTable>
+        )}
+      </QueryView>
       {editing && (
         <RuleForm
           stored={editing === 'new' ? undefined : editing}
@@ -356,7 +312,7 @@ function Rules() {
         />
       )}
       {deleting && (
-        <Confirm
+        <DeleteDialog
           title="Delete rule"
           action="Delete"
           body={
@@ -364,12 +320,9 @@ function Rules() {
               Delete the rule <strong>{deleting.name}</strong> and its execution history?
             </p>
           }
-          onCancel={() => setDeleting(undefined)}
-          onDone={async () => {
-            await del(`/replication/policies/${deleting.id}`);
-            setDeleting(undefined);
-            await refresh();
-          }}
+          path={`/replication/policies/${deleting.id}`}
+          onClose={() => setDeleting(undefined)}
+          onDeleted={() => refresh()}
         />
       )}
     </>
@@ -561,35 +514,20 @@ function Executions() {
   if (query.isError) return <ErrorNote error={query.error} onRetry={() => query.refetch()} />;
   if (query.data.items.length === 0) return <Empty>No executions yet. Run a rule with “Replicate now”.</Empty>;
   return (
-    <>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Execution</th>
-            <th scope="col">Rule</th>
-            <th scope="col">Trigger</th>
-            <th scope="col">Status</th>
-            <th scope="col">Progress</th>
-            <th scope="col">Started</th>
-          </tr>
-        </thead>
-        <tbody>
-          {query.data.items.map((e) => (
-            <tr key={e.id}>
-              <td>
-                <Link to={`/replication/executions/${e.id}`}>#{e.id}</Link>
-              </td>
-              <td data-label="Rule">{ruleName(e.policy_id)}</td>
-              <td data-label="Trigger">{e.trigger}</td>
-              <td data-label="Status">{statusBadge(e.status)}</td>
-              <td data-label="Progress">{progress(e)}</td>
-              <td data-label="Started">{when(e.start_time)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <Pager page={page} pageSize={pageSize} total={query.data.total} onPage={setPage} />
-    </>
+    <PagedTable columns={['Execution', 'Rule', 'Trigger', 'Status', 'Progress', 'Started']} page={page} pageSize={pageSize} total={query.data.total} onPage={setPage}>
+      {query.data.items.map((e) => (
+        <tr key={e.id}>
+          <td>
+            <Link to={`/replication/executions/${e.id}`}>#{e.id}</Link>
+          </td>
+          <td data-label="Rule">{ruleName(e.policy_id)}</td>
+          <td data-label="Trigger">{e.trigger}</td>
+          <td data-label="Status">{statusBadge(e.status)}</td>
+          <td data-label="Progress">{progress(e)}</td>
+          <td data-label="Started">{when(e.start_time)}</td>
+        </tr>
+      ))}
+    </PagedTable>
   );
 }
 

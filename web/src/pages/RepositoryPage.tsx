@@ -3,9 +3,9 @@
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { del, getPage, post } from '../api/client';
+import { getPage, post } from '../api/client';
 import type { Artifact } from '../api/types';
-import { Confirm, CopyButton, Empty, ErrorNote, Loading, Pager } from '../components/ui';
+import { CopyButton, ErrorNote, QueryView, DeleteDialog, PagedTable } from '../components/ui';
 import { bytes, shortDigest, when } from '../format';
 
 const pageSize = 15;
@@ -43,112 +43,89 @@ export function RepositoryPage() {
         <h1>{name}</h1>
       </div>
       {error !== undefined && <ErrorNote error={error} />}
-      {query.isPending ? (
-        <Loading what="artifacts" />
-      ) : query.isError ? (
-        <ErrorNote error={query.error} onRetry={() => query.refetch()} />
-      ) : query.data.items.length === 0 ? (
-        <Empty>No artifacts in this repository.</Empty>
-      ) : (
-        <>
-          <table className="artifacts">
-            <thead>
-              <tr>
-                <th scope="col">Artifact</th>
-                <th scope="col">Tags</th>
-                <th scope="col">Type</th>
-                <th scope="col">Size</th>
-                <th scope="col">Pushed</th>
-                <th scope="col">Pulled</th>
-                <th scope="col">Pull</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {(() => {
-                // Signatures and SBOMs are shown with their subject when it is on this page.
-                const items = query.data.items;
-                const here = new Set(items.map((a) => a.digest));
-                const referrers = new Map<string, Artifact[]>();
-                for (const a of items) if (a.subject_digest && here.has(a.subject_digest)) referrers.set(a.subject_digest, [...(referrers.get(a.subject_digest) ?? []), a]);
-                return items.filter((a) => !(a.subject_digest && here.has(a.subject_digest))).map((a) => ({ a, refs: referrers.get(a.digest) ?? [] }));
-              })().map(({ a, refs }) => {
-                const ref = a.tags?.length ? `:${a.tags[0].name}` : `@${a.digest}`;
-                const platforms = a.references
-                  .map((r) => r.platform)
-                  .filter((p): p is NonNullable<typeof p> => !!p)
-                  .map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join('/'));
-                return (
-                  <tr key={a.id}>
-                    <td>
-                      <code title={a.digest}>{shortDigest(a.digest)}</code> <CopyButton text={a.digest} label="Copy digest" />
-                    </td>
-                    <td data-label="Tags">
-                      <ul className="tags" aria-label={`Tags of ${shortDigest(a.digest)}`}>
-                        {(a.tags ?? []).map((t) => (
-                          <li key={t.name}>
-                            <span className="tag">{t.name}</span>
-                            <button type="button" className="link" aria-label={`Remove tag ${t.name}`} onClick={() => setRemovingTag({ artifact: a, tag: t.name })}>
-                              ×
-                            </button>
+      <QueryView query={query} what="artifacts" isEmpty={(d) => d.items.length === 0} empty={'No artifacts in this repository.'}>
+        {(data) => (
+          <PagedTable columns={['Artifact', 'Tags', 'Type', 'Size', 'Pushed', 'Pulled', 'Pull', '']} className="artifacts" page={page} pageSize={pageSize} total={data.total} onPage={(p) => setParams({ page: String(p) })}>
+            {(() => {
+              // Signatures and SBOMs are shown with their subject when it is on this page.
+              const items = data.items;
+              const here = new Set(items.map((a) => a.digest));
+              const referrers = new Map<string, Artifact[]>();
+              for (const a of items) if (a.subject_digest && here.has(a.subject_digest)) referrers.set(a.subject_digest, [...(referrers.get(a.subject_digest) ?? []), a]);
+              return items.filter((a) => !(a.subject_digest && here.has(a.subject_digest))).map((a) => ({ a, refs: referrers.get(a.digest) ?? [] }));
+            })().map(({ a, refs }) => {
+              const ref = a.tags?.length ? `:${a.tags[0].name}` : `@${a.digest}`;
+              const platforms = a.references
+                .map((r) => r.platform)
+                .filter((p): p is NonNullable<typeof p> => !!p)
+                .map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join('/'));
+              return (
+                <tr key={a.id}>
+                  <td>
+                    <code title={a.digest}>{shortDigest(a.digest)}</code> <CopyButton text={a.digest} label="Copy digest" />
+                  </td>
+                  <td data-label="Tags">
+                    <ul className="tags" aria-label={`Tags of ${shortDigest(a.digest)}`}>
+                      {(a.tags ?? []).map((t) => (
+                        <li key={t.name}>
+                          <span className="tag">{t.name}</span>
+                          <button type="button" className="link" aria-label={`Remove tag ${t.name}`} onClick={() => setRemovingTag({ artifact: a, tag: t.name })}>
+                            ×
+                          </button>
+                        </li>
+                      ))}
+                      <li>
+                        <AddTag
+                          onAdd={async (tag) => {
+                            setError(undefined);
+                            try {
+                              await post(`${base}/${a.digest}/tags`, { name: tag });
+                              await refresh();
+                            } catch (err) {
+                              setError(err);
+                            }
+                          }}
+                        />
+                      </li>
+                    </ul>
+                  </td>
+                  <td data-label="Type">
+                    {a.subject_digest
+                      ? `${referrerKind(a.artifact_type)} of ${shortDigest(a.subject_digest)}`
+                      : a.type === 'IMAGE'
+                        ? platforms.length
+                          ? `Image index: ${platforms.join(', ')}`
+                          : 'Image'
+                        : (a.artifact_type ?? a.type)}
+                    {refs.length > 0 && (
+                      <ul className="referrers" aria-label={`Referrers of ${shortDigest(a.digest)}`}>
+                        {refs.map((r) => (
+                          <li key={r.digest} title={r.artifact_type ?? ''}>
+                            {referrerKind(r.artifact_type)} <code>{shortDigest(r.digest)}</code>
                           </li>
                         ))}
-                        <li>
-                          <AddTag
-                            onAdd={async (tag) => {
-                              setError(undefined);
-                              try {
-                                await post(`${base}/${a.digest}/tags`, { name: tag });
-                                await refresh();
-                              } catch (err) {
-                                setError(err);
-                              }
-                            }}
-                          />
-                        </li>
                       </ul>
-                    </td>
-                    <td data-label="Type">
-                      {a.subject_digest
-                        ? `${referrerKind(a.artifact_type)} of ${shortDigest(a.subject_digest)}`
-                        : a.type === 'IMAGE'
-                          ? platforms.length
-                            ? `Image index: ${platforms.join(', ')}`
-                            : 'Image'
-                          : (a.artifact_type ?? a.type)}
-                      {refs.length > 0 && (
-                        <ul className="referrers" aria-label={`Referrers of ${shortDigest(a.digest)}`}>
-                          {refs.map((r) => (
-                            <li key={r.digest} title={r.artifact_type ?? ''}>
-                              {referrerKind(r.artifact_type)} <code>{shortDigest(r.digest)}</code>
-                            </li>
-                          ))}
-                        </ul>
-                      )}
-                    </td>
-                    <td data-label="Size">{bytes(a.size)}</td>
-                    <td data-label="Pushed">{when(a.push_time)}</td>
-                    <td data-label="Pulled">{a.pull_time ? when(a.pull_time) : 'Never'}</td>
-                    <td>
-                      <CopyButton text={`docker pull ${host}/${name}${ref}`} label="Copy pull command" />
-                    </td>
-                    <td>
-                      <button type="button" className="link danger" onClick={() => setDeleting(a)} aria-label={`Delete artifact ${shortDigest(a.digest)}`}>
-                        Delete
-                      </button>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-          <Pager page={page} pageSize={pageSize} total={query.data.total} onPage={(p) => setParams({ page: String(p) })} />
-        </>
-      )}
+                    )}
+                  </td>
+                  <td data-label="Size">{bytes(a.size)}</td>
+                  <td data-label="Pushed">{when(a.push_time)}</td>
+                  <td data-label="Pulled">{a.pull_time ? when(a.pull_time) : 'Never'}</td>
+                  <td>
+                    <CopyButton text={`docker pull ${host}/${name}${ref}`} label="Copy pull command" />
+                  </td>
+                  <td>
+                    <button type="button" className="link danger" onClick={() => setDeleting(a)} aria-label={`Delete artifact ${shortDigest(a.digest)}`}>
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </PagedTable>
+        )}
+      </QueryView>
       {deleting && (
-        <Confirm
+        <DeleteDialog
           title="Delete artifact"
           action="Delete"
           body={
@@ -157,16 +134,13 @@ export function RepositoryPage() {
               {deleting.tags?.length ? ` and its tags ${deleting.tags.map((t) => t.name).join(', ')}` : ''}? Clients can no longer pull it.
             </p>
           }
-          onCancel={() => setDeleting(undefined)}
-          onDone={async () => {
-            await del(`${base}/${deleting.digest}`);
-            setDeleting(undefined);
-            await refresh();
-          }}
+          path={`${base}/${deleting.digest}`}
+          onClose={() => setDeleting(undefined)}
+          onDeleted={() => refresh()}
         />
       )}
       {removingTag && (
-        <Confirm
+        <DeleteDialog
           title="Remove tag"
           action="Remove"
           body={
@@ -174,12 +148,9 @@ export function RepositoryPage() {
               Remove the tag <strong>{removingTag.tag}</strong>? The artifact stays.
             </p>
           }
-          onCancel={() => setRemovingTag(undefined)}
-          onDone={async () => {
-            await del(`${base}/${removingTag.artifact.digest}/tags/${encodeURIComponent(removingTag.tag)}`);
-            setRemovingTag(undefined);
-            await refresh();
-          }}
+          path={`${base}/${removingTag.artifact.digest}/tags/${encodeURIComponent(removingTag.tag)}`}
+          onClose={() => setRemovingTag(undefined)}
+          onDeleted={() => refresh()}
         />
       )}
     </section>

@@ -2,9 +2,9 @@
 // shown once (copy or download), disable and enable, refresh the secret, delete.
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { del, getPage, post, put, request } from '../api/client';
+import { getPage, post, put, request } from '../api/client';
 import type { Project, Robot } from '../api/types';
-import { Confirm, CopyButton, Empty, ErrorNote, Loading, Modal, Pager } from '../components/ui';
+import { CopyButton, ErrorNote, Modal, QueryView, DeleteDialog, PagedTable } from '../components/ui';
 import { when } from '../format';
 
 const pageSize = 15;
@@ -48,84 +48,64 @@ export function Robots({ project }: { project: Project }) {
         )}
       </div>
       {error !== undefined && <ErrorNote error={error} />}
-      {query.isPending ? (
-        <Loading what="robot accounts" />
-      ) : query.isError ? (
-        <ErrorNote error={query.error} onRetry={() => query.refetch()} />
-      ) : query.data.items.length === 0 ? (
-        <Empty>No robot accounts in this project.</Empty>
-      ) : (
-        <>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Permissions</th>
-                <th scope="col">Status</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
+      <QueryView query={query} what="robot accounts" isEmpty={(d) => d.items.length === 0} empty={'No robot accounts in this project.'}>
+        {(data) => (
+          <PagedTable columns={['Name', 'Permissions', 'Status', 'Expires', '']} page={page} pageSize={pageSize} total={data.total} onPage={setPage}>
+            {data.items.map((r) => (
+              <tr key={r.id}>
+                <td>
+                  <code>{r.name}</code>
+                  {r.description && <div className="muted">{r.description}</div>}
+                </td>
+                <td data-label="Permissions">{r.permissions.flatMap((p) => p.access.map((a) => `${a.resource}:${a.action}`)).join(', ')}</td>
+                <td data-label="Status">
+                  <span className={r.disable ? 'badge' : 'badge public'}>{r.disable ? 'Disabled' : 'Enabled'}</span>
+                </td>
+                <td data-label="Expires">{r.expires_at === -1 ? 'Never' : when(new Date(r.expires_at * 1000).toISOString())}</td>
+                <td>
+                  {admin && (
+                    <span className="row-actions">
+                      <button
+                        type="button"
+                        className="link"
+                        onClick={async () => {
+                          setError(undefined);
+                          try {
+                            await put(`/robots/${r.id}`, { disable: !r.disable });
+                            await refresh();
+                          } catch (err) {
+                            setError(err);
+                          }
+                        }}
+                      >
+                        {r.disable ? 'Enable' : 'Disable'}
+                      </button>
+                      <button
+                        type="button"
+                        className="link"
+                        onClick={async () => {
+                          setError(undefined);
+                          try {
+                            const res = await request('PATCH', `/robots/${r.id}`, {});
+                            setSecret({ name: r.name, secret: ((await res.json()) as { secret: string }).secret });
+                          } catch (err) {
+                            setError(err);
+                          }
+                        }}
+                      >
+                        Refresh secret
+                      </button>
+                      <button type="button" className="link danger" onClick={() => setDeleting(r)} aria-label={`Delete robot ${r.name}`}>
+                        Delete
+                      </button>
+                    </span>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {query.data.items.map((r) => (
-                <tr key={r.id}>
-                  <td>
-                    <code>{r.name}</code>
-                    {r.description && <div className="muted">{r.description}</div>}
-                  </td>
-                  <td data-label="Permissions">{r.permissions.flatMap((p) => p.access.map((a) => `${a.resource}:${a.action}`)).join(', ')}</td>
-                  <td data-label="Status">
-                    <span className={r.disable ? 'badge' : 'badge public'}>{r.disable ? 'Disabled' : 'Enabled'}</span>
-                  </td>
-                  <td data-label="Expires">{r.expires_at === -1 ? 'Never' : when(new Date(r.expires_at * 1000).toISOString())}</td>
-                  <td>
-                    {admin && (
-                      <span className="row-actions">
-                        <button
-                          type="button"
-                          className="link"
-                          onClick={async () => {
-                            setError(undefined);
-                            try {
-                              await put(`/robots/${r.id}`, { disable: !r.disable });
-                              await refresh();
-                            } catch (err) {
-                              setError(err);
-                            }
-                          }}
-                        >
-                          {r.disable ? 'Enable' : 'Disable'}
-                        </button>
-                        <button
-                          type="button"
-                          className="link"
-                          onClick={async () => {
-                            setError(undefined);
-                            try {
-                              const res = await request('PATCH', `/robots/${r.id}`, {});
-                              setSecret({ name: r.name, secret: ((await res.json()) as { secret: string }).secret });
-                            } catch (err) {
-                              setError(err);
-                            }
-                          }}
-                        >
-                          Refresh secret
-                        </button>
-                        <button type="button" className="link danger" onClick={() => setDeleting(r)} aria-label={`Delete robot ${r.name}`}>
-                          Delete
-                        </button>
-                      </span>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <Pager page={page} pageSize={pageSize} total={query.data.total} onPage={setPage} />
-        </>
-      )}
+            ))}
+          </PagedTable>
+        )}
+      </QueryView>
       {creating && (
         <NewRobot
           project={project}
@@ -139,7 +119,7 @@ export function Robots({ project }: { project: Project }) {
       )}
       {secret && <SecretOnce {...secret} onClose={() => setSecret(undefined)} />}
       {deleting && (
-        <Confirm
+        <DeleteDialog
           title="Delete robot account"
           action="Delete"
           body={
@@ -147,12 +127,9 @@ export function Robots({ project }: { project: Project }) {
               Delete <code>{deleting.name}</code>? Anything using its secret loses access at once.
             </p>
           }
-          onCancel={() => setDeleting(undefined)}
-          onDone={async () => {
-            await del(`/robots/${deleting.id}`);
-            setDeleting(undefined);
-            await refresh();
-          }}
+          path={`/robots/${deleting.id}`}
+          onClose={() => setDeleting(undefined)}
+          onDeleted={() => refresh()}
         />
       )}
     </>
