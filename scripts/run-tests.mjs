@@ -19,6 +19,9 @@ const tiers = [
   { name: 'conformance:pglite', files: 'test/conformance/**/*.test.ts', db: 'pglite' },
   { name: 'e2e:pg', files: 'test/e2e/**/*.test.ts', db: 'pg', timeout: '900000' },
   { name: 'e2e:pglite', files: 'test/e2e/**/*.test.ts', db: 'pglite', timeout: '900000' },
+  // Once more with the blobs in S3 (s3rver through the real SDK), on PostgreSQL.
+  { name: 'conformance:s3', files: 'test/conformance/**/*.test.ts', db: 'pg', storage: 's3' },
+  { name: 'e2e:s3', files: 'test/e2e/**/*.test.ts', db: 'pg', storage: 's3', timeout: '900000' },
   // The console in Debian's Chromium, against a Berth process on PostgreSQL.
   { name: 'web', files: 'test/web/**/*.test.ts', db: 'pg', timeout: '300000' },
 ];
@@ -43,7 +46,7 @@ for (const tier of tiers) {
   const status = run(
     process.execPath,
     [mocha, '--reporter', path.join(root, 'test/helpers/statsReporter.cjs'), ...(tier.timeout ? ['--timeout', tier.timeout] : []), tier.files],
-    { BERTH_TEST_STATS: statsFile, BERTH_TEST_TIER: tier.name, ...(tier.db ? { BERTH_TEST_DB: tier.db } : {}) },
+    { BERTH_TEST_STATS: statsFile, BERTH_TEST_TIER: tier.name, ...(tier.db ? { BERTH_TEST_DB: tier.db } : {}), ...(tier.storage ? { BERTH_TEST_STORAGE: tier.storage } : {}) },
   );
   console.log(`== ${tier.name}: exit ${status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (status !== 0) failedSteps.push(tier.name);

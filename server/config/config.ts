@@ -42,8 +42,13 @@ export const settings = {
     secret: true,
   },
   BERTH_DB_POOL_SIZE: { schema: intFrom(1, 500), default: '20', help: 'PostgreSQL connections per worker process' },
-  BERTH_STORAGE: { schema: z.enum(['fs']), default: 'fs', help: 'blob store driver' },
+  BERTH_STORAGE: { schema: z.enum(['fs', 's3']), default: 'fs', help: 'blob store driver: fs (BERTH_STORAGE_DIR) or s3 (BERTH_S3_*)' },
   BERTH_STORAGE_DIR: { schema: z.string().min(1), default: undefined, help: 'filesystem blob store root (default BERTH_DATA_DIR/blobs)' },
+  BERTH_S3_BUCKET: { schema: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'), default: undefined, help: 'S3 bucket of the blobs (BERTH_STORAGE=s3); credentials come from the AWS chain (AWS_ACCESS_KEY_ID, profiles, roles)' },
+  BERTH_S3_ENDPOINT: { schema: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL'), default: undefined, help: 'S3 endpoint for MinIO, Ceph RGW and others (unset: AWS)' },
+  BERTH_S3_REGION: { schema: z.string().regex(/^[a-z0-9-]+$/, 'must be a region name'), default: 'us-east-1', help: 'S3 region' },
+  BERTH_S3_FORCE_PATH_STYLE: { schema: bool, default: 'false', help: 'address the bucket in the path (MinIO, Ceph) rather than the host name' },
+  BERTH_S3_PREFIX: { schema: z.string().regex(/^([a-z0-9][a-z0-9._-]*\/)*$/, 'must be empty or end in / (e.g. berth/)'), default: undefined, help: 'key prefix inside the bucket, for sharing one bucket' },
   BERTH_WORKERS: {
     schema: intFrom(1, 256),
     default: undefined,
@@ -133,8 +138,9 @@ export interface Config {
   dataDir: string;
   databaseUrl?: string;
   dbPoolSize: number;
-  storage: 'fs';
+  storage: 'fs' | 's3';
   storageDir: string;
+  s3?: { bucket: string; endpoint?: string; region: string; forcePathStyle: boolean; prefix: string };
   workers: number;
   uploadMaxAgeMs: number;
   uploadPurgeIntervalMs: number;
@@ -172,6 +178,12 @@ function trustedProxies(text: string | undefined): string[] {
     throw new ConfigError(`BERTH_TRUSTED_PROXIES=${JSON.stringify(text)}: ${(err as Error).message}`);
   }
   return list;
+}
+
+function s3Settings(storage: string, bucket: string | undefined, rest: { endpoint?: string; region: string; forcePathStyle: boolean; prefix: string }): Config['s3'] {
+  if (storage !== 's3') return undefined;
+  if (!bucket) throw new ConfigError('BERTH_S3_BUCKET: required with BERTH_STORAGE=s3');
+  return { bucket, ...rest };
 }
 
 /** This server's own address as a process on the same machine reaches it. */
@@ -233,6 +245,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolSize: value('BERTH_DB_POOL_SIZE')!,
     storage: value('BERTH_STORAGE')!,
     storageDir: path.resolve(value('BERTH_STORAGE_DIR') ?? path.join(dataDir, 'blobs')),
+    s3: s3Settings(value('BERTH_STORAGE')!, value('BERTH_S3_BUCKET'), {
+      endpoint: value('BERTH_S3_ENDPOINT'),
+      region: value('BERTH_S3_REGION')!,
+      forcePathStyle: value('BERTH_S3_FORCE_PATH_STYLE')!,
+      prefix: value('BERTH_S3_PREFIX') ?? '',
+    }),
     workers,
     uploadMaxAgeMs: value('BERTH_UPLOAD_MAX_AGE')!,
     uploadPurgeIntervalMs: value('BERTH_UPLOAD_PURGE_INTERVAL')!,

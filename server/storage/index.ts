@@ -2,9 +2,17 @@
 import type { Config } from '../config/config.js';
 import type { BlobStore } from './blobStore.js';
 import { FsBlobStore } from './fs/fsBlobStore.js';
+import { S3Client } from '@aws-sdk/client-s3';
+import { S3BlobStore } from './s3/s3BlobStore.js';
 
 const drivers: Record<string, (config: Config) => BlobStore> = {
   fs: (config) => new FsBlobStore(config.storageDir),
+  s3: (config) => {
+    const s = config.s3!;
+    // Credentials and retries come from the SDK's defaults (the AWS chain, 3 attempts).
+    const client = new S3Client({ region: s.region, endpoint: s.endpoint, forcePathStyle: s.forcePathStyle });
+    return new S3BlobStore(client, s.bucket, s.prefix);
+  },
 };
 
 export function createBlobStore(config: Config): BlobStore {

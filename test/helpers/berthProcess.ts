@@ -64,6 +64,8 @@ export async function startBerth(opts: BerthProcessOptions = {}): Promise<BerthP
   const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'berth-data-')));
   if (kind === 'pglite' && !existsSync(path.join(dataDir, 'pglite'))) await copyPgliteTemplate(path.join(dataDir, 'pglite'));
   const port = opts.port ?? (await freePort());
+  // BERTH_TEST_STORAGE=s3: every Berth the tests start keeps its blobs in its own bucket.
+  const storage = process.env.BERTH_TEST_STORAGE === 's3' && !opts.env?.BERTH_STORAGE ? await (await import('./s3.js')).s3Env() : {};
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/root',
@@ -73,6 +75,7 @@ export async function startBerth(opts: BerthProcessOptions = {}): Promise<BerthP
     BERTH_LOG_LEVEL: 'warn',
     BERTH_ADMIN_PASSWORD: admin.password,
     ...(databaseUrl ? { DATABASE_URL: databaseUrl, BERTH_WORKERS: String(opts.workers ?? 2) } : {}),
+    ...storage,
     ...opts.env,
   };
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist/server/main.js')], {

@@ -27,6 +27,15 @@ describe('configuration', () => {
     assert.equal(c.auditLog, false);
   });
 
+  it('reads the S3 settings, and needs a bucket for them', () => {
+    assert.equal(loadConfig({}).s3, undefined);
+    assert.throws(() => loadConfig({ BERTH_STORAGE: 's3' }), /BERTH_S3_BUCKET: required with BERTH_STORAGE=s3/);
+    assert.throws(() => loadConfig({ BERTH_STORAGE: 's3', BERTH_S3_BUCKET: 'Bad_Bucket' }), /BERTH_S3_BUCKET/);
+    assert.throws(() => loadConfig({ BERTH_STORAGE: 's3', BERTH_S3_BUCKET: 'bk1', BERTH_S3_PREFIX: 'no-slash' }), /BERTH_S3_PREFIX/);
+    const c = loadConfig({ BERTH_STORAGE: 's3', BERTH_S3_BUCKET: 'registry-blobs', BERTH_S3_ENDPOINT: 'http://minio:9000', BERTH_S3_FORCE_PATH_STYLE: 'true', BERTH_S3_PREFIX: 'berth/' });
+    assert.deepEqual(c.s3, { bucket: 'registry-blobs', endpoint: 'http://minio:9000', region: 'us-east-1', forcePathStyle: true, prefix: 'berth/' });
+  });
+
   it('uses one worker per CPU with PostgreSQL unless told otherwise', () => {
     assert.equal(loadConfig({ DATABASE_URL: 'postgres://x@h/db' }).workers, os.availableParallelism());
     assert.equal(loadConfig({ DATABASE_URL: 'postgres://x@h/db', BERTH_WORKERS: '3' }).workers, 3);

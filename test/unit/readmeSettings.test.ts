@@ -9,7 +9,7 @@ describe('README configuration table', () => {
     const readme = readFileSync(`${repoRoot}/README.md`, 'utf8');
     const section = /<!-- settings:begin[^>]*-->([\s\S]*?)<!-- settings:end -->/.exec(readme)?.[1];
     assert.ok(section, 'README.md lacks the settings:begin/end markers');
-    const rows = [...section.matchAll(/^\| `([A-Z_]+)` \| (?:`([^`]*)`|\*\(unset\)\*) \|/gm)].map((m) => [m[1], m[2]]);
+    const rows = [...section.matchAll(/^\| `([A-Z0-9_]+)` \| (?:`([^`]*)`|\*\(unset\)\*) \|/gm)].map((m) => [m[1], m[2]]);
     const expected = Object.entries(settings).map(([name, s]) => [name, s.default]);
     assert.deepEqual(rows, expected);
   });

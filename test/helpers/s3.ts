@@ -1,0 +1,71 @@
+// A real S3-speaking server for tests: one s3rver child process per test process, started
+// on first use and killed when the process exits; each caller gets its own fresh bucket.
+// BERTH_TEST_STORAGE=s3 makes every Berth process the tests start use it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { freePort, repoRoot } from './berthProcess.js';
+
+export const testStorage: 'fs' | 's3' = process.env.BERTH_TEST_STORAGE === 's3' ? 's3' : 'fs';
+export const s3Credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+let started: Promise<string> | undefined;
+let child: ChildProcess | undefined;
+
+function startS3rver(): Promise<string> {
+  started ??= (async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-s3rver-'));
+    const port = await freePort();
+    child = spawn(process.execPath, [path.join(repoRoot, 'node_modules/s3rver/bin/s3rver.js'), '-d', dir, '-a', '127.0.0.1', '-p', String(port), '--silent'], { stdio: 'ignore' });
+    process.on('exit', () => {
+      child?.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const endpoint = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      try {
+        await fetch(endpoint);
+        return endpoint;
+      } catch {
+        if (i > 100) throw new Error('s3rver did not start');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  })();
+  return started;
+}
+
+export function s3Client(endpoint: string): S3Client {
+  return new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials: s3Credentials });
+}
+
+/** A new empty bucket on the test process's s3rver. */
+export async function testBucket(): Promise<{ endpoint: string; bucket: string }> {
+  const endpoint = await startS3rver();
+  const bucket = `berth-${randomBytes(6).toString('hex')}`;
+  const client = s3Client(endpoint);
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } finally {
+    client.destroy();
+  }
+  return { endpoint, bucket };
+}
+
+/** The environment that points a Berth process at a fresh test bucket. */
+export async function s3Env(): Promise<Record<string, string>> {
+  const { endpoint, bucket } = await testBucket();
+  return {
+    BERTH_STORAGE: 's3',
+    BERTH_S3_ENDPOINT: endpoint,
+    BERTH_S3_BUCKET: bucket,
+    BERTH_S3_FORCE_PATH_STYLE: 'true',
+    AWS_ACCESS_KEY_ID: s3Credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3Credentials.secretAccessKey,
+    // The SDK warns about Node 20 support in 2027 on every start; the tests know.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}

@@ -1,0 +1,89 @@
+// The registry on the S3 driver: a real S3-speaking server (s3rver) behind a real Berth,
+// through the AWS SDK. Monolithic and chunked uploads (several chunks concatenated into
+// one object), a cross-repository mount, ranged pulls and the purge of abandoned uploads.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
+import { purgeUploads } from '../../server/registry/uploads.js';
+import { S3BlobStore } from '../../server/storage/s3/s3BlobStore.js';
+import { createProject } from '../helpers/api.js';
+import { testDbKind } from '../helpers/database.js';
+import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
+import { asBody, getBytes, pushImage, randomBlob, v2fetch } from '../helpers/v2client.js';
+
+describe(`registry on S3 (${testDbKind})`, function () {
+  this.timeout(60_000);
+  let server: S3rver;
+  let client: S3Client;
+  let dir: string;
+  let r: TestRegistry;
+  let store: S3BlobStore;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'berth-s3-it-'));
+    server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: 'registry', configs: [] }] });
+    const { port } = (await server.run()) as unknown as { port: number };
+    client = new S3Client({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    store = new S3BlobStore(client, 'registry', 'berth/');
+    r = await startTestRegistry({ store: () => store });
+    await createProject(r.url, 'site');
+  });
+  after(async () => {
+    await r?.close();
+    client?.destroy();
+    await server?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('pushes and pulls an image, byte for byte', async () => {
+    const img = await pushImage(r.url, 'site/app', 'v1');
+    const got = await getBytes(`${r.url}/v2/site/app/manifests/v1`, { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    assert.equal(got.status, 200);
+    assert.ok(got.body.equals(img.body));
+    const manifest = JSON.parse(img.body.toString());
+    const layer = await getBytes(`${r.url}/v2/site/app/blobs/${manifest.layers[0].digest}`);
+    assert.equal(layer.status, 200);
+    assert.equal(layer.body.length, manifest.layers[0].size);
+  });
+
+  it('assembles a chunked upload of several chunks into one blob, and serves ranges of it', async () => {
+    const { data, digest } = randomBlob(3 * 1024 * 1024 + 17);
+    let location = (await v2fetch(`${r.url}/v2/site/chunked/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
+    const size = 1024 * 1024;
+    for (let start = 0; start < data.length; start += size) {
+      const end = Math.min(data.length, start + size) - 1;
+      const res = await v2fetch(`${r.url}${location}`, { method: 'PATCH', body: asBody(data.subarray(start, end + 1)), headers: { 'Content-Range': `${start}-${end}`, 'Content-Type': 'application/octet-stream' } });
+      assert.equal(res.status, 202, await res.text());
+      location = res.headers.get('location')!;
+    }
+    const done = await v2fetch(`${r.url}${location}${location.includes('?') ? '&' : '?'}digest=${digest}`, { method: 'PUT' });
+    assert.equal(done.status, 201, await done.text());
+    const whole = await getBytes(`${r.url}/v2/site/chunked/blobs/${digest}`);
+    assert.ok(whole.body.equals(data));
+    const part = await getBytes(`${r.url}/v2/site/chunked/blobs/${digest}`, { headers: { Range: 'bytes=1048570-1048580' } });
+    assert.equal(part.status, 206);
+    assert.ok(part.body.equals(data.subarray(1048570, 1048581)));
+    // Mounted into another repository without a byte moving.
+    const mount = await v2fetch(`${r.url}/v2/site/other/blobs/uploads/?mount=${digest}&from=site/chunked`, { method: 'POST' });
+    assert.equal(mount.status, 201);
+    const uploads = [];
+    for await (const k of store.list('uploads/')) uploads.push(k);
+    assert.deepEqual(uploads, [], 'chunks are gone once the blob is assembled');
+  });
+
+  it('purges abandoned uploads from the bucket', async () => {
+    const location = (await v2fetch(`${r.url}/v2/site/abandoned/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
+    const res = await v2fetch(`${r.url}${location}`, { method: 'PATCH', body: asBody(Buffer.from('some bytes')), headers: { 'Content-Range': '0-9', 'Content-Type': 'application/octet-stream' } });
+    assert.equal(res.status, 202);
+    const before = [];
+    for await (const k of store.list('uploads/')) before.push(k);
+    assert.equal(before.length, 1);
+    await purgeUploads({ db: r.db, store }, 0);
+    const after = [];
+    for await (const k of store.list('uploads/')) after.push(k);
+    assert.deepEqual(after, []);
+  });
+});
