@@ -15,6 +15,7 @@ import { AuditForwarder, parseSyslogUrl } from './audit/forwarder.js';
 import type { BlobStore } from './storage/blobStore.js';
 import { createBlobStore } from './storage/index.js';
 import { startWorker } from '../replication/start.js';
+import { serveClusterMetrics } from './http/metrics.js';
 
 function readConfig(): Config {
   try {
@@ -79,6 +80,7 @@ async function primary(config: Config, log: Logger): Promise<void> {
     const running = await serve(config, db, store, log);
     stopServer = running.close;
   } else {
+    if (config.metrics) serveClusterMetrics();
     for (let i = 0; i < config.workers; i++) cluster.fork();
     cluster.on('exit', (worker, code, signal) => {
       if (stopping) return;

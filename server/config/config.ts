@@ -62,6 +62,7 @@ export const settings = {
     help: 'log level',
   },
   BERTH_ACCESS_LOG: { schema: bool, default: 'false', help: 'log every request (off by default: it costs throughput)' },
+  BERTH_METRICS: { schema: bool, default: 'true', help: 'serve Prometheus metrics at /metrics (unauthenticated: restrict it at the proxy)' },
   BERTH_SHUTDOWN_TIMEOUT: { schema: duration(0), default: '30s', help: 'how long in-flight requests get on SIGTERM' },
   BERTH_ADMIN_PASSWORD: {
     schema: z.string().min(8, 'must be at least 8 characters'),
@@ -146,6 +147,7 @@ export interface Config {
   uploadPurgeIntervalMs: number;
   logLevel: Parsed<'BERTH_LOG_LEVEL'>;
   accessLog: boolean;
+  metrics: boolean;
   shutdownTimeoutMs: number;
   adminPassword?: string;
   externalUrl?: string;
@@ -256,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uploadPurgeIntervalMs: value('BERTH_UPLOAD_PURGE_INTERVAL')!,
     logLevel: value('BERTH_LOG_LEVEL')!,
     accessLog: value('BERTH_ACCESS_LOG')!,
+    metrics: value('BERTH_METRICS')!,
     shutdownTimeoutMs: value('BERTH_SHUTDOWN_TIMEOUT')!,
     adminPassword: value('BERTH_ADMIN_PASSWORD'),
     externalUrl: value('BERTH_EXTERNAL_URL'),

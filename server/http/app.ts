@@ -26,6 +26,7 @@ import type { Database } from '../db/database.js';
 import { ociErrors } from '../distribution/errors.js';
 import { distributionRouter } from '../distribution/routes.js';
 import { consoleAssets } from './console.js';
+import { metricsMiddleware } from './metrics.js';
 import { PullStats } from '../registry/pullStats.js';
 import type { Logger } from '../log/logger.js';
 import type { BlobStore } from '../storage/blobStore.js';
@@ -42,6 +43,8 @@ export interface AppDeps {
   trustedProxies?: string[];
   /** Where the built console is (default dist/web). */
   consoleRoot?: string;
+  /** false: no /metrics and no request counting (BERTH_METRICS). */
+  metrics?: boolean;
 }
 
 export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRouter: Router; auditWriter: AuditWriter; pulls: PullStats } {
@@ -52,6 +55,8 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   const auditWriter = deps.auditWriter ?? new AuditWriter(deps.db, { log: deps.log });
   const clientAddress = clientAddressResolver(deps.trustedProxies ?? []);
 
+  // NOTE: outermost, so it sees every request's final status (and answers GET /metrics).
+  if (deps.metrics !== false) app.use(metricsMiddleware(deps.db));
   // NOTE: first, so every response (errors included) carries the request id, and everything
   // after runs with the request's audit context.
   app.use(async (ctx, next) => {

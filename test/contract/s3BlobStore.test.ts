@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import '../helpers/s3.js';
 import { S3BlobStore, tmpPrefix } from '../../server/storage/s3/s3BlobStore.js';
 import { describeBlobStore } from './blobStore.suite.js';
 

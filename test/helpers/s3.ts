@@ -9,6 +9,9 @@ import path from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { freePort, repoRoot } from './berthProcess.js';
 
+// The SDK warns once per process that its 2027 releases need Node 22; the tests know.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export const testStorage: 'fs' | 's3' = process.env.BERTH_TEST_STORAGE === 's3' ? 's3' : 'fs';
 export const s3Credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 

@@ -13,6 +13,16 @@ describe('deployment files', () => {
     assert.equal(r.status, 0, r.stderr);
   });
 
+  it('has the services of a deployment, and MinIO under the s3 profile only', () => {
+    const r = spawnSync('docker-compose', ['-f', path.join(repoRoot, 'docker-compose.yml'), 'config', '--services'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n').sort(), ['berth', 'minio', 'minio-bucket', 'postgres', 'worker']);
+    // Debian's docker-compose lists every service; the profiles are read from the file.
+    const text = readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8');
+    const profileOf = (service: string) => new RegExp(`^  ${service}:\\n(?:    .*\\n|\\s*\\n)*?    profiles: \\["s3"\\]`, 'm').test(text);
+    assert.deepEqual(['postgres', 'berth', 'worker', 'minio', 'minio-bucket'].map(profileOf), [false, false, false, true, true]);
+  });
+
   it('the Dockerfile is multi-stage and runs as a non-root user', () => {
     const text = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
     assert.ok((text.match(/^FROM /gm) ?? []).length >= 2, 'multi-stage');

@@ -2,6 +2,7 @@
 // over one database and one blob directory, refusing bad settings. Needs `npm run build`.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/da
 import { repoRoot, startBerth, type BerthProcess } from '../helpers/berthProcess.js';
 import { asBody, getBytes, pushImage, randomBlob, v2fetch } from '../helpers/v2client.js';
 import { createProject } from '../helpers/api.js';
+import { s3Env } from '../helpers/s3.js';
 
 describe(`server process (${testDbKind})`, function () {
   this.timeout(180_000);
@@ -55,10 +57,7 @@ describe(`server process (${testDbKind})`, function () {
     assert.ok((await getBytes(`${berth.url}/v2/crash/test/blobs/${digest}`)).body.equals(data));
   });
 
-  it('serves one upload from two servers sharing the database and blob directory', async function () {
-    if (testDbKind !== 'pg') this.skip(); // PGlite is one process by design; see ARCHITECTURE.md
-    const a = await launch({ BERTH_WORKERS: '2' });
-    const b = await launch({ BERTH_WORKERS: '2' });
+  async function twoServers(a: BerthProcess, b: BerthProcess): Promise<void> {
     await createProject(a.url, 'shared');
     const { data, digest } = randomBlob(4 * 256 * 1024);
     const loc = (await v2fetch(`${a.url}/v2/shared/repo/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
@@ -80,6 +79,42 @@ describe(`server process (${testDbKind})`, function () {
     assert.equal(viaB.headers.get('docker-content-digest'), image.digest);
     const moved = await pushImage(b.url, 'shared/img', 'v1');
     assert.equal((await getBytes(`${a.url}/v2/shared/img/manifests/v1`)).headers.get('docker-content-digest'), moved.digest);
+  }
+
+  it('serves one upload from two servers sharing the database and blob directory', async function () {
+    if (testDbKind !== 'pg') this.skip(); // PGlite is one process by design; see ARCHITECTURE.md
+    await twoServers(await launch({ BERTH_WORKERS: '2' }), await launch({ BERTH_WORKERS: '2' }));
+  });
+
+  it('serves one upload from two servers sharing the database and an S3 bucket', async function () {
+    if (testDbKind !== 'pg') this.skip();
+    const s3 = await s3Env();
+    await twoServers(await launch({ BERTH_WORKERS: '2', ...s3 }), await launch({ BERTH_WORKERS: '2', ...s3 }));
+  });
+
+  it('answers /metrics for the whole cluster, whichever worker takes the scrape', async function () {
+    if (testDbKind !== 'pg') this.skip(); // one process on PGlite
+    const berth = await launch({ BERTH_WORKERS: '2' });
+    // New connections each time, so the requests spread over both workers.
+    const get = (p: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        http
+          .get(`${berth.url}${p}`, { agent: false }, (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (c) => (body += c));
+            res.on('end', () => resolve({ status: res.statusCode!, body }));
+          })
+          .on('error', reject);
+      });
+    for (let i = 0; i < 30; i++) assert.equal((await get('/v2/')).status, 401);
+    const series = 'berth_http_requests_total{method="GET",route="/v2/",status="401"}';
+    for (let i = 0; i < 6; i++) {
+      const { status, body } = await get('/metrics');
+      assert.equal(status, 200);
+      const line = body.split('\n').find((l) => l.startsWith(`${series} `));
+      assert.equal(Number(line?.split(' ')[1]), 30, 'every scrape sees both workers\' requests');
+    }
   });
 
   it('refuses to start on an unknown or invalid setting, naming it', () => {

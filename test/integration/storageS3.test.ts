@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import '../helpers/s3.js';
 import { purgeUploads } from '../../server/registry/uploads.js';
 import { S3BlobStore } from '../../server/storage/s3/s3BlobStore.js';
 import { createProject } from '../helpers/api.js';

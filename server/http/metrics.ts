@@ -1,0 +1,157 @@
+// Prometheus metrics (prom-client) at GET /metrics: requests by route and status with
+// latency histograms, bytes in and out, open upload sessions, database pool use, and
+// replication tasks by status. With several worker processes, the primary aggregates
+// every worker's metrics (prom-client's AggregatorRegistry over cluster IPC), so a scrape
+// sees the whole server whichever worker answers it.
+import cluster from 'node:cluster';
+import { randomUUID } from 'node:crypto';
+import type Koa from 'koa';
+import client from 'prom-client';
+import type { Database } from '../db/database.js';
+import { openUploadCount, replicationTaskCounts } from '../db/metrics.js';
+
+const registry = client.register;
+let sources: { db?: Database } = {};
+let made = false;
+
+function ensureMetrics() {
+  if (made) return;
+  made = true;
+  // prom-client answers the primary's requests only once an AggregatorRegistry exists here.
+  if (cluster.isWorker) new client.AggregatorRegistry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'berth_' });
+  new client.Gauge({
+    name: 'berth_upload_sessions',
+    help: 'Upload sessions open (not finished, cancelled or purged)',
+    aggregator: 'first',
+    async collect() {
+      if (sources.db) this.set(await openUploadCount(sources.db));
+    },
+  });
+  new client.Gauge({
+    name: 'berth_db_pool_connections',
+    help: 'Database connections of this server, by state',
+    labelNames: ['state'],
+    collect() {
+      const use = sources.db?.poolUse();
+      if (!use) return;
+      this.set({ state: 'used' }, use.used);
+      this.set({ state: 'total' }, use.total);
+    },
+  });
+  new client.Gauge({
+    name: 'berth_replication_tasks',
+    help: 'Replication tasks by status (Pending and InProgress are the queue)',
+    labelNames: ['status'],
+    aggregator: 'first',
+    async collect() {
+      if (!sources.db) return;
+      this.reset();
+      for (const [status, n] of Object.entries(await replicationTaskCounts(sources.db))) this.set({ status }, n);
+    },
+  });
+}
+
+const requests = () =>
+  (registry.getSingleMetric('berth_http_requests_total') as client.Counter<'method' | 'route' | 'status'>) ??
+  new client.Counter({ name: 'berth_http_requests_total', help: 'HTTP requests by method, route and status', labelNames: ['method', 'route', 'status'] });
+const duration = () =>
+  (registry.getSingleMetric('berth_http_request_duration_seconds') as client.Histogram<'method' | 'route'>) ??
+  new client.Histogram({
+    name: 'berth_http_request_duration_seconds',
+    help: 'Time to the last byte of the response, by method and route',
+    labelNames: ['method', 'route'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  });
+const bytes = () =>
+  (registry.getSingleMetric('berth_http_bytes_total') as client.Counter<'direction'>) ??
+  new client.Counter({ name: 'berth_http_bytes_total', help: 'Bytes received and sent over HTTP (bodies and headers)', labelNames: ['direction'] });
+
+// /v2 paths by shape: repository names and digests would make a label per artifact.
+const v2Routes: Array<[RegExp, string]> = [
+  [/^\/v2\/?$/, '/v2/'],
+  [/^\/v2\/_catalog$/, '/v2/_catalog'],
+  [/\/manifests\/[^/]+$/, '/v2/:name/manifests/:reference'],
+  [/\/blobs\/uploads\/?$/, '/v2/:name/blobs/uploads/'],
+  [/\/blobs\/uploads\/[^/]+$/, '/v2/:name/blobs/uploads/:uuid'],
+  [/\/blobs\/[^/]+$/, '/v2/:name/blobs/:digest'],
+  [/\/tags\/list$/, '/v2/:name/tags/list'],
+  [/\/referrers\/[^/]+$/, '/v2/:name/referrers/:digest'],
+];
+
+function routeOf(ctx: Koa.Context): string {
+  const matched = (ctx as Koa.Context & { _matchedRoute?: string })._matchedRoute;
+  if (typeof matched === 'string') return matched;
+  const p = ctx.path;
+  if (p === '/v2' || p.startsWith('/v2/')) return v2Routes.find(([re]) => re.test(p))?.[1] ?? '/v2/other';
+  if (p === '/service/token' || p === '/metrics' || p.startsWith('/c/')) return p;
+  if (p.startsWith('/api/')) return '/api/other';
+  return 'console';
+}
+
+const counted = new WeakMap<object, { read: number; written: number }>();
+
+/** Counts every request; first in the chain, so it sees the final status. */
+export function metricsMiddleware(db: Database): Koa.Middleware {
+  ensureMetrics();
+  sources = { db };
+  const r = requests();
+  const d = duration();
+  const b = bytes();
+  return async (ctx, next) => {
+    const started = process.hrtime.bigint();
+    const socket = ctx.req.socket;
+    ctx.res.once('finish', () => {
+      const route = routeOf(ctx);
+      r.inc({ method: ctx.method, route, status: String(ctx.status) });
+      d.observe({ method: ctx.method, route }, Number(process.hrtime.bigint() - started) / 1e9);
+      // What the connection carried since its last counted request: every byte once,
+      // headers included, however early Node read the body.
+      const seen = counted.get(socket) ?? { read: 0, written: 0 };
+      b.inc({ direction: 'in' }, Math.max(0, socket.bytesRead - seen.read));
+      b.inc({ direction: 'out' }, Math.max(0, socket.bytesWritten - seen.written));
+      counted.set(socket, { read: socket.bytesRead, written: socket.bytesWritten });
+    });
+    if (ctx.path === '/metrics' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+      ctx.type = registry.contentType;
+      ctx.body = cluster.isWorker ? await askPrimary() : await registry.metrics();
+      return;
+    }
+    await next();
+  };
+}
+
+// A worker asks the primary, which gathers every worker's metrics.
+const metricsRequest = 'berth:metrics';
+const metricsResponse = 'berth:metrics:res';
+
+function askPrimary(): Promise<string> {
+  const id = randomUUID();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      process.off('message', onMessage);
+      reject(new Error('the primary process did not answer for the metrics'));
+    }, 10_000);
+    const onMessage = (m: { type?: string; id?: string; text?: string; error?: string }) => {
+      if (m?.type !== metricsResponse || m.id !== id) return;
+      clearTimeout(timer);
+      process.off('message', onMessage);
+      if (m.error) reject(new Error(m.error));
+      else resolve(m.text ?? '');
+    };
+    process.on('message', onMessage);
+    process.send!({ type: metricsRequest, id });
+  });
+}
+
+/** In the primary of a cluster: answers workers' requests with the whole cluster's metrics. */
+export function serveClusterMetrics(): void {
+  const aggregator = new client.AggregatorRegistry();
+  cluster.on('message', (worker, m: { type?: string; id?: string }) => {
+    if (m?.type !== metricsRequest) return;
+    aggregator.clusterMetrics().then(
+      (text) => worker.send({ type: metricsResponse, id: m.id, text }),
+      (err: Error) => worker.send({ type: metricsResponse, id: m.id, error: err.message }),
+    );
+  });
+}
