@@ -32,7 +32,7 @@ function readConfig(): Config {
 function schedulePurge(config: Config, db: Database, store: BlobStore, log: Logger): NodeJS.Timeout {
   const run = () => {
     purgeUploads({ db, store }, config.uploadMaxAgeMs)
-      .then((r) => r.sessions + r.orphans > 0 && log.info(r, 'purged abandoned uploads'))
+      .then((r) => r.sessions + r.orphans + r.temporary > 0 && log.info(r, 'purged abandoned uploads'))
       .catch((err) => log.warn({ err }, 'upload purge failed'));
     // Expired console sessions are refused anyway; this only keeps the table small.
     purgeExpiredSessions(db).catch((err) => log.warn({ err }, 'session purge failed'));

@@ -48,6 +48,7 @@ export const settings = {
   BERTH_S3_ENDPOINT: { schema: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL'), default: undefined, help: 'S3 endpoint for MinIO, Ceph RGW and others (unset: AWS)' },
   BERTH_S3_REGION: { schema: z.string().regex(/^[a-z0-9-]+$/, 'must be a region name'), default: 'us-east-1', help: 'S3 region' },
   BERTH_S3_FORCE_PATH_STYLE: { schema: bool, default: 'false', help: 'address the bucket in the path (MinIO, Ceph) rather than the host name' },
+  BERTH_S3_REDIRECT: { schema: bool, default: 'false', help: 'answer blob pulls with a redirect to a pre-signed S3 URL (clients must reach the store)' },
   BERTH_S3_PREFIX: { schema: z.string().regex(/^([a-z0-9][a-z0-9._-]*\/)*$/, 'must be empty or end in / (e.g. berth/)'), default: undefined, help: 'key prefix inside the bucket, for sharing one bucket' },
   BERTH_WORKERS: {
     schema: intFrom(1, 256),
@@ -141,7 +142,7 @@ export interface Config {
   dbPoolSize: number;
   storage: 'fs' | 's3';
   storageDir: string;
-  s3?: { bucket: string; endpoint?: string; region: string; forcePathStyle: boolean; prefix: string };
+  s3?: { bucket: string; endpoint?: string; region: string; forcePathStyle: boolean; prefix: string; redirect: boolean };
   workers: number;
   uploadMaxAgeMs: number;
   uploadPurgeIntervalMs: number;
@@ -182,7 +183,7 @@ function trustedProxies(text: string | undefined): string[] {
   return list;
 }
 
-function s3Settings(storage: string, bucket: string | undefined, rest: { endpoint?: string; region: string; forcePathStyle: boolean; prefix: string }): Config['s3'] {
+function s3Settings(storage: string, bucket: string | undefined, rest: { endpoint?: string; region: string; forcePathStyle: boolean; prefix: string; redirect: boolean }): Config['s3'] {
   if (storage !== 's3') return undefined;
   if (!bucket) throw new ConfigError('BERTH_S3_BUCKET: required with BERTH_STORAGE=s3');
   return { bucket, ...rest };
@@ -252,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       region: value('BERTH_S3_REGION')!,
       forcePathStyle: value('BERTH_S3_FORCE_PATH_STYLE')!,
       prefix: value('BERTH_S3_PREFIX') ?? '',
+      redirect: value('BERTH_S3_REDIRECT')!,
     }),
     workers,
     uploadMaxAgeMs: value('BERTH_UPLOAD_MAX_AGE')!,

@@ -2,7 +2,7 @@
 import type Koa from 'koa';
 import rangeParser from 'range-parser';
 import type { RegistryDeps } from '../registry/deps.js';
-import { deleteBlob, readBlob, statBlob } from '../registry/blobs.js';
+import { blobRedirect, deleteBlob, readBlob, statBlob } from '../registry/blobs.js';
 import { RegistryError } from '../registry/errors.js';
 import { emptyBody, routeParam } from './params.js';
 
@@ -36,6 +36,16 @@ export async function getBlob(ctx: Koa.Context, deps: RegistryDeps): Promise<voi
   const length = range ? range.end - range.start + 1 : info.size;
   if (ctx.method === 'HEAD') {
     ctx.set('Content-Length', String(length));
+    return;
+  }
+  const url = await blobRedirect(deps, info);
+  if (url) {
+    // The client fetches the bytes (and its Range) from the store itself, as Distribution's redirect does.
+    ctx.body = '';
+    ctx.status = 307;
+    ctx.remove('Content-Range');
+    ctx.remove('Content-Type');
+    ctx.set('Location', url);
     return;
   }
   ctx.body = await readBlob(deps, info, range);

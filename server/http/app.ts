@@ -45,6 +45,8 @@ export interface AppDeps {
   consoleRoot?: string;
   /** false: no /metrics and no request counting (BERTH_METRICS). */
   metrics?: boolean;
+  /** Blob GETs redirect to the store's pre-signed URLs (BERTH_S3_REDIRECT). */
+  redirectBlobs?: boolean;
 }
 
 export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRouter: Router; auditWriter: AuditWriter; pulls: PullStats } {
@@ -79,7 +81,7 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   app.use(auditRefusals());
 
   const pulls = new PullStats(deps.db, deps.log);
-  const v2 = distributionRouter({ db: deps.db, store: deps.store, pulls }, deps.auth);
+  const v2 = distributionRouter({ db: deps.db, store: deps.store, pulls, redirectBlobs: deps.redirectBlobs }, deps.auth);
   const token = tokenRoute(deps.auth);
   const projects = projectRoutes(deps.auth);
   const users = userRoutes(deps.auth);

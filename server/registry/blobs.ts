@@ -45,6 +45,13 @@ export async function readBlob(deps: RegistryDeps, info: BlobInfo, range?: ByteR
   }
 }
 
+/** Where to send a client for the blob's bytes instead of streaming them (undefined: stream them). */
+export async function blobRedirect(deps: RegistryDeps, info: BlobInfo): Promise<string | undefined> {
+  if (!deps.redirectBlobs || info.inline || !deps.store.redirectUrl) return undefined;
+  // Long enough for a slow pull of a big layer to start; a new GET gets a new URL.
+  return deps.store.redirectUrl(blobKey(assertDigest(info.digest)), 20 * 60);
+}
+
 /** Unlinks the blob from the repository. Its bytes stay until garbage collection. */
 export async function deleteBlob(deps: RegistryDeps, repository: string, digest: string): Promise<void> {
   assertName(repository);

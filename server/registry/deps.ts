@@ -8,4 +8,6 @@ export interface RegistryDeps {
   store: BlobStore;
   /** Where pulls are counted (none: not counted). */
   pulls?: PullStats;
+  /** Send blob GETs to the store's pre-signed URLs (BERTH_S3_REDIRECT) when it has them. */
+  redirectBlobs?: boolean;
 }

@@ -236,8 +236,8 @@ export async function cancelUpload(deps: RegistryDeps, repository: string, id: s
   await deps.store.deletePrefix(uploadPrefix(id));
 }
 
-/** Removes sessions idle longer than maxAgeMs, and chunk objects whose session is gone. */
-export async function purgeUploads(deps: RegistryDeps, maxAgeMs: number): Promise<{ sessions: number; orphans: number }> {
+/** Removes sessions idle longer than maxAgeMs, chunk objects whose session is gone, and writers' leftovers. */
+export async function purgeUploads(deps: RegistryDeps, maxAgeMs: number): Promise<{ sessions: number; orphans: number; temporary: number }> {
   const stale = await removeStaleUploads(deps.db, maxAgeMs);
   for (const id of stale) await deps.store.deletePrefix(uploadPrefix(id));
   const seen = new Set<string>();
@@ -252,5 +252,6 @@ export async function purgeUploads(deps: RegistryDeps, maxAgeMs: number): Promis
     await deps.store.deletePrefix(uploadPrefix(id));
     orphans++;
   }
-  return { sessions: stale.length, orphans };
+  const temporary = (await deps.store.purgeTemporary?.(maxAgeMs)) ?? 0;
+  return { sessions: stale.length, orphans, temporary };
 }

@@ -37,6 +37,10 @@ export interface BlobStore {
   list(prefix: string): AsyncIterable<string>;
   /** Throws when the store cannot be used (health check). */
   check(): Promise<void>;
+  /** A URL a client may fetch the object from directly, valid for a while (S3 pre-signed). */
+  redirectUrl?(key: string, expiresInSeconds: number): Promise<string>;
+  /** Removes what writers left behind when their process died, older than maxAgeMs; how many. */
+  purgeTemporary?(maxAgeMs: number): Promise<number>;
 }
 
 export class ObjectNotFoundError extends Error {

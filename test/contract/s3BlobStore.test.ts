@@ -85,6 +85,23 @@ describe('S3 driver specifics (s3rver)', function () {
     await store.delete('blobs/kept');
   });
 
+  it('purges what a writer whose process died left under tmp/, once old enough', async () => {
+    const store = new S3BlobStore(await s3(), bucket, 'crashed/');
+    const w = await store.writer('blobs/never-committed');
+    w.stream.end(Buffer.from('orphaned bytes'));
+    const tmp = async () => {
+      const keys = [];
+      for await (const k of store.list(tmpPrefix)) keys.push(k);
+      return keys;
+    };
+    for (let i = 0; i < 50 && !(await tmp()).length; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await tmp()).length, 1);
+    assert.equal(await store.purgeTemporary(3_600_000), 0, 'a recent one may still be committed');
+    assert.equal(await store.purgeTemporary(0), 1);
+    assert.deepEqual(await tmp(), []);
+    assert.equal(await store.stat('blobs/never-committed'), undefined);
+  });
+
   it('fails its health check on a missing bucket', async () => {
     await assert.rejects(new S3BlobStore(await s3(), 'no-such-bucket').check());
     await new S3BlobStore(await s3(), bucket).check();

@@ -12,8 +12,11 @@ import { purgeUploads } from '../../server/registry/uploads.js';
 import { S3BlobStore } from '../../server/storage/s3/s3BlobStore.js';
 import { createProject } from '../helpers/api.js';
 import { testDbKind } from '../helpers/database.js';
-import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
-import { asBody, getBytes, pushImage, randomBlob, v2fetch } from '../helpers/v2client.js';
+import { startTestRegistry, testAuthDeps, type TestRegistry } from '../helpers/inProcess.js';
+import { asBody, getBytes, pushBlob, pushImage, randomBlob, v2fetch } from '../helpers/v2client.js';
+import { createApp } from '../../server/http/app.js';
+import { createLogger } from '../../server/log/logger.js';
+import http from 'node:http';
 
 describe(`registry on S3 (${testDbKind})`, function () {
   this.timeout(60_000);
@@ -73,6 +76,41 @@ describe(`registry on S3 (${testDbKind})`, function () {
     const uploads = [];
     for await (const k of store.list('uploads/')) uploads.push(k);
     assert.deepEqual(uploads, [], 'chunks are gone once the blob is assembled');
+  });
+
+  it('redirects blob pulls to pre-signed URLs when told to, and only blob GETs', async () => {
+    const app = createApp({ db: r.db, store, log: createLogger('silent'), auth: await testAuthDeps(r.db), redirectBlobs: true });
+    const server = http.createServer(app.callback());
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const { data, digest } = randomBlob(200_000);
+      await pushBlob(base, 'site/redirected', data);
+      const res = await v2fetch(`${base}/v2/site/redirected/blobs/${digest}`, { redirect: 'manual' });
+      assert.equal(res.status, 307);
+      const location = res.headers.get('location')!;
+      assert.match(location, /X-Amz-Signature=/);
+      assert.equal(res.headers.get('docker-content-digest'), digest);
+      // The client fetches from the store without Berth's credentials.
+      const direct = await fetch(location);
+      assert.equal(direct.status, 200);
+      assert.ok(Buffer.from(await direct.arrayBuffer()).equals(data));
+      const ranged = await fetch(location, { headers: { Range: 'bytes=10-19' } });
+      assert.equal(ranged.status, 206);
+      assert.ok(Buffer.from(await ranged.arrayBuffer()).equals(data.subarray(10, 20)));
+      // Followed the way clients do, the bytes arrive whole.
+      assert.ok((await getBytes(`${base}/v2/site/redirected/blobs/${digest}`)).body.equals(data));
+      const head = await v2fetch(`${base}/v2/site/redirected/blobs/${digest}`, { method: 'HEAD', redirect: 'manual' });
+      assert.equal(head.status, 200, 'HEAD answers itself');
+      const manifest = await v2fetch(`${base}/v2/site/app/manifests/v1`, { redirect: 'manual', headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+      assert.equal(manifest.status, 200, 'manifests come from the database, never redirected');
+      // Without the setting, the same store streams through Berth.
+      assert.equal((await v2fetch(`${r.url}/v2/site/redirected/blobs/${digest}`, { redirect: 'manual' })).status, 200);
+    } finally {
+      await app.auditWriter.close();
+      await app.pulls.close();
+      await new Promise((done) => server.close(done));
+    }
   });
 
   it('purges abandoned uploads from the bucket', async () => {

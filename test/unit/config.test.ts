@@ -33,7 +33,7 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ BERTH_STORAGE: 's3', BERTH_S3_BUCKET: 'Bad_Bucket' }), /BERTH_S3_BUCKET/);
     assert.throws(() => loadConfig({ BERTH_STORAGE: 's3', BERTH_S3_BUCKET: 'bk1', BERTH_S3_PREFIX: 'no-slash' }), /BERTH_S3_PREFIX/);
     const c = loadConfig({ BERTH_STORAGE: 's3', BERTH_S3_BUCKET: 'registry-blobs', BERTH_S3_ENDPOINT: 'http://minio:9000', BERTH_S3_FORCE_PATH_STYLE: 'true', BERTH_S3_PREFIX: 'berth/' });
-    assert.deepEqual(c.s3, { bucket: 'registry-blobs', endpoint: 'http://minio:9000', region: 'us-east-1', forcePathStyle: true, prefix: 'berth/' });
+    assert.deepEqual(c.s3, { bucket: 'registry-blobs', endpoint: 'http://minio:9000', region: 'us-east-1', forcePathStyle: true, prefix: 'berth/', redirect: false });
   });
 
   it('uses one worker per CPU with PostgreSQL unless told otherwise', () => {

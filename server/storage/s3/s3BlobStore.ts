@@ -21,6 +21,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { BlobStore, ByteRange, ObjectInfo, ObjectWriter } from '../blobStore.js';
 import { ObjectNotFoundError } from '../blobStore.js';
 import { assertKey } from '../keys.js';
@@ -169,6 +170,28 @@ export class S3BlobStore implements BlobStore {
 
   async *list(prefix: string): AsyncIterable<string> {
     for await (const key of this.listRaw(prefix)) yield key.slice(this.prefix.length);
+  }
+
+  /**
+   * Deletes tmp/ objects of writers that never committed or cancelled (their process died).
+   * Incomplete multipart uploads of such writers are S3's to expire: configure the bucket's
+   * AbortIncompleteMultipartUpload lifecycle rule (docs/operations.md).
+   */
+  async purgeTemporary(maxAgeMs: number): Promise<number> {
+    const cutoff = Date.now() - maxAgeMs;
+    const old: string[] = [];
+    for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix: `${this.prefix}${tmpPrefix}` })) {
+      for (const o of page.Contents ?? []) if (o.Key && (o.LastModified?.getTime() ?? 0) <= cutoff) old.push(o.Key);
+    }
+    for (let i = 0; i < old.length; i += 1000) {
+      await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: old.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }));
+    }
+    return old.length;
+  }
+
+  /** A pre-signed GET: the client pulls the bytes from the store, not through Berth. */
+  async redirectUrl(key: string, expiresInSeconds: number): Promise<string> {
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }), { expiresIn: expiresInSeconds });
   }
 
   async check(): Promise<void> {
