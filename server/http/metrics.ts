@@ -17,8 +17,7 @@ let made = false;
 function ensureMetrics() {
   if (made) return;
   made = true;
-  // prom-client answers the primary's requests only once an AggregatorRegistry exists here.
-  if (cluster.isWorker) new client.AggregatorRegistry();
+  if (cluster.isWorker) answerPrimary();
   client.collectDefaultMetrics({ register: registry, prefix: 'berth_' });
   new client.Gauge({
     name: 'berth_upload_sessions',
@@ -124,6 +123,8 @@ export function metricsMiddleware(db: Database): Koa.Middleware {
 // A worker asks the primary, which gathers every worker's metrics.
 const metricsRequest = 'berth:metrics';
 const metricsResponse = 'berth:metrics:res';
+const collectRequest = 'berth:metrics:collect';
+const collectResponse = 'berth:metrics:part';
 
 function askPrimary(): Promise<string> {
   const id = randomUUID();
@@ -144,14 +145,55 @@ function askPrimary(): Promise<string> {
   });
 }
 
-/** In the primary of a cluster: answers workers' requests with the whole cluster's metrics. */
-export function serveClusterMetrics(): void {
-  const aggregator = new client.AggregatorRegistry();
-  cluster.on('message', (worker, m: { type?: string; id?: string }) => {
-    if (m?.type !== metricsRequest) return;
-    aggregator.clusterMetrics().then(
-      (text) => worker.send({ type: metricsResponse, id: m.id, text }),
-      (err: Error) => worker.send({ type: metricsResponse, id: m.id, error: err.message }),
+/** In a worker: hands its own metrics to the primary when asked. */
+function answerPrimary(): void {
+  process.on('message', (m: { type?: string; id?: string }) => {
+    if (m?.type !== collectRequest) return;
+    registry.getMetricsAsJSON().then(
+      (metrics) => process.send!({ type: collectResponse, id: m.id, metrics }),
+      () => process.send!({ type: collectResponse, id: m.id, metrics: [] }),
     );
+  });
+}
+
+/**
+ * In the primary of a cluster: answers a worker's request with the sum over the workers
+ * that are serving. A worker still starting, or one that does not answer within 2 s, is
+ * left out of that scrape rather than failing it.
+ */
+export function serveClusterMetrics(): void {
+  const serving = new Set<number>();
+  cluster.on('listening', (w) => serving.add(w.id));
+  cluster.on('exit', (w) => serving.delete(w.id));
+  const pending = new Map<string, { parts: client.MetricObjectWithValues<client.MetricValue<string>>[][]; waiting: number; finish: () => void }>();
+  cluster.on('message', (worker, m: { type?: string; id?: string; metrics?: client.MetricObjectWithValues<client.MetricValue<string>>[] }) => {
+    if (m?.type === collectResponse && m.id) {
+      const p = pending.get(m.id);
+      if (!p) return;
+      p.parts.push(m.metrics ?? []);
+      if (--p.waiting === 0) p.finish();
+      return;
+    }
+    if (m?.type !== metricsRequest) return;
+    const id = randomUUID();
+    const targets = Object.values(cluster.workers ?? {}).filter((w): w is NonNullable<typeof w> => !!w && serving.has(w.id) && !w.isDead());
+    const p = {
+      parts: [] as client.MetricObjectWithValues<client.MetricValue<string>>[][],
+      waiting: targets.length,
+      finish: () => {
+        clearTimeout(timer);
+        pending.delete(id);
+        client.AggregatorRegistry.aggregate(p.parts)
+          .metrics()
+          .then(
+            (text) => worker.send({ type: metricsResponse, id: m.id, text }),
+            (err: Error) => worker.send({ type: metricsResponse, id: m.id, error: err.message }),
+          );
+      },
+    };
+    const timer = setTimeout(() => p.finish(), 2000);
+    pending.set(id, p);
+    for (const w of targets) w.send({ type: collectRequest, id });
+    if (!targets.length) p.finish();
   });
 }
