@@ -12,11 +12,11 @@ import { openUploadCount, replicationTaskCounts } from '../db/metrics.js';
 
 const registry = client.register;
 let sources: { db?: Database } = {};
-let made = false;
+let made: { requests: client.Counter<'method' | 'route' | 'status'>; duration: client.Histogram<'method' | 'route'>; bytes: client.Counter<'direction'> } | undefined;
 
+/** The process's metrics, made once (prom-client's registry is process-wide). */
 function ensureMetrics() {
-  if (made) return;
-  made = true;
+  if (made) return made;
   if (cluster.isWorker) answerPrimary();
   client.collectDefaultMetrics({ register: registry, prefix: 'berth_' });
   new client.Gauge({
@@ -49,22 +49,18 @@ function ensureMetrics() {
       for (const [status, n] of Object.entries(await replicationTaskCounts(sources.db))) this.set({ status }, n);
     },
   });
+  made = {
+    requests: new client.Counter({ name: 'berth_http_requests_total', help: 'HTTP requests by method, route and status', labelNames: ['method', 'route', 'status'] }),
+    duration: new client.Histogram({
+      name: 'berth_http_request_duration_seconds',
+      help: 'Time to the last byte of the response, by method and route',
+      labelNames: ['method', 'route'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    }),
+    bytes: new client.Counter({ name: 'berth_http_bytes_total', help: 'Bytes received and sent over HTTP (bodies and headers)', labelNames: ['direction'] }),
+  };
+  return made;
 }
-
-const requests = () =>
-  (registry.getSingleMetric('berth_http_requests_total') as client.Counter<'method' | 'route' | 'status'>) ??
-  new client.Counter({ name: 'berth_http_requests_total', help: 'HTTP requests by method, route and status', labelNames: ['method', 'route', 'status'] });
-const duration = () =>
-  (registry.getSingleMetric('berth_http_request_duration_seconds') as client.Histogram<'method' | 'route'>) ??
-  new client.Histogram({
-    name: 'berth_http_request_duration_seconds',
-    help: 'Time to the last byte of the response, by method and route',
-    labelNames: ['method', 'route'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-  });
-const bytes = () =>
-  (registry.getSingleMetric('berth_http_bytes_total') as client.Counter<'direction'>) ??
-  new client.Counter({ name: 'berth_http_bytes_total', help: 'Bytes received and sent over HTTP (bodies and headers)', labelNames: ['direction'] });
 
 // /v2 paths by shape: repository names and digests would make a label per artifact.
 const v2Routes: Array<[RegExp, string]> = [
@@ -92,11 +88,8 @@ const counted = new WeakMap<object, { read: number; written: number }>();
 
 /** Counts every request; first in the chain, so it sees the final status. */
 export function metricsMiddleware(db: Database): Koa.Middleware {
-  ensureMetrics();
+  const { requests: r, duration: d, bytes: b } = ensureMetrics();
   sources = { db };
-  const r = requests();
-  const d = duration();
-  const b = bytes();
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
     const socket = ctx.req.socket;

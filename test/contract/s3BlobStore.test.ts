@@ -3,45 +3,33 @@
 // objects larger than a part, and the temporary keys left after commit and cancel.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
-import '../helpers/s3.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { s3Client, testBucket } from '../helpers/s3.js';
 import { S3BlobStore, tmpPrefix } from '../../server/storage/s3/s3BlobStore.js';
 import { describeBlobStore } from './blobStore.suite.js';
 
-let server: S3rver | undefined;
 let client: S3Client | undefined;
-let dir: string;
+let bucket = '';
 let n = 0;
-const bucket = 'berth-test';
 
+// One bucket on the test process's s3rver (test/helpers/s3.ts) for the whole file.
 async function s3(): Promise<S3Client> {
   if (client) return client;
-  dir = await mkdtemp(path.join(os.tmpdir(), 'berth-s3rver-'));
-  server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: bucket, configs: [] }] });
-  const { port } = (await server.run()) as unknown as { port: number };
-  client = new S3Client({
-    region: 'us-east-1',
-    endpoint: `http://127.0.0.1:${port}`,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  const made = await testBucket();
+  bucket = made.bucket;
+  client = s3Client(made.endpoint);
   return client;
 }
 
-after(async () => {
-  client?.destroy();
-  await server?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+after(() => client?.destroy());
 
 // Each test gets its own prefix in the one bucket, as servers sharing a bucket would.
-describeBlobStore('s3 (s3rver)', async () => ({ store: new S3BlobStore(await s3(), bucket, `t${++n}/`), dispose: async () => undefined }));
+describeBlobStore('s3 (s3rver)', async () => {
+  const c = await s3();
+  return { store: new S3BlobStore(c, bucket, `t${++n}/`), dispose: async () => undefined };
+});
 
 describe('S3 driver specifics (s3rver)', function () {
   this.timeout(60_000);

@@ -9,6 +9,7 @@ import net from 'node:net';
 import type { ReplicationWorker } from '../../replication/worker.js';
 import { claimTask } from '../../server/db/replicationExecutions.js';
 import { admin, basic, createProject, createUser } from '../helpers/api.js';
+import { freePort } from '../helpers/berthProcess.js';
 import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, startTestWorker, type TestRegistry } from '../helpers/inProcess.js';
 import { asBody, pushBlob, pushImage, sha256, v2fetch } from '../helpers/v2client.js';
@@ -27,14 +28,6 @@ async function pushImageWithLayer(base: string, repo: string, tag: string, size:
 }
 
 const json = (user = admin) => ({ Authorization: basic(user), 'Content-Type': 'application/json' });
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** A plain TCP forwarder to `target` on `port`, for a destination that comes up late. */
 async function forwarder(port: number, target: string): Promise<{ close(): Promise<void> }> {

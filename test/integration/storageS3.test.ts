@@ -2,12 +2,8 @@
 // through the AWS SDK. Monolithic and chunked uploads (several chunks concatenated into
 // one object), a cross-repository mount, ranged pulls and the purge of abandoned uploads.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
-import '../helpers/s3.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { s3Client, testBucket } from '../helpers/s3.js';
 import { purgeUploads } from '../../server/registry/uploads.js';
 import { S3BlobStore } from '../../server/storage/s3/s3BlobStore.js';
 import { createProject } from '../helpers/api.js';
@@ -20,26 +16,20 @@ import http from 'node:http';
 
 describe(`registry on S3 (${testDbKind})`, function () {
   this.timeout(60_000);
-  let server: S3rver;
   let client: S3Client;
-  let dir: string;
   let r: TestRegistry;
   let store: S3BlobStore;
 
   before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'berth-s3-it-'));
-    server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: 'registry', configs: [] }] });
-    const { port } = (await server.run()) as unknown as { port: number };
-    client = new S3Client({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
-    store = new S3BlobStore(client, 'registry', 'berth/');
+    const { endpoint, bucket } = await testBucket();
+    client = s3Client(endpoint);
+    store = new S3BlobStore(client, bucket, 'berth/');
     r = await startTestRegistry({ store: () => store });
     await createProject(r.url, 'site');
   });
   after(async () => {
     await r?.close();
     client?.destroy();
-    await server?.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('pushes and pulls an image, byte for byte', async () => {

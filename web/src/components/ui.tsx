@@ -204,3 +204,19 @@ export function PagedTable({
     </>
   );
 }
+
+/** An error to show in place, and `run`, which clears it, runs an action and keeps what it throws. */
+export function useErrorSlot() {
+  const [error, setError] = useState<unknown>();
+  const run =
+    <A extends unknown[]>(action: (...args: A) => Promise<unknown>) =>
+    async (...args: A) => {
+      setError(undefined);
+      try {
+        await action(...args);
+      } catch (err) {
+        setError(err);
+      }
+    };
+  return { error, setError, run };
+}

@@ -5,13 +5,12 @@ import { useState } from 'react';
 import { NavLink, useParams } from 'react-router';
 import { getJson, getPage, post, put } from '../api/client';
 import type { Project, User } from '../api/types';
-import { Empty, ErrorNote, Loading, Modal, QueryView, DeleteDialog, PagedTable } from '../components/ui';
+import { Empty, ErrorNote, Loading, Modal, QueryView, DeleteDialog, PagedTable, useErrorSlot } from '../components/ui';
 import { bytes, when } from '../format';
 import { useSession } from '../session';
+import { passwordRule, strongPassword } from '../password';
 
 const pageSize = 15;
-const strong = (p: string) => p.length >= 8 && p.length <= 128 && /[a-z]/.test(p) && /[A-Z]/.test(p) && /\d/.test(p);
-const passwordRule = '8 to 128 characters, with an upper-case letter, a lower-case letter and a digit.';
 
 export function Administration() {
   const { tab = 'users' } = useParams();
@@ -43,7 +42,7 @@ function Users() {
   const [creating, setCreating] = useState(false);
   const [resetting, setResetting] = useState<User>();
   const [deleting, setDeleting] = useState<User>();
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useErrorSlot();
   const refresh = () => client.invalidateQueries({ queryKey: ['users'] });
   return (
     <>
@@ -76,15 +75,10 @@ function Users() {
                         aria-label={`${u.username} is an administrator`}
                         checked={u.sysadmin_flag}
                         disabled={locked}
-                        onChange={async (e) => {
-                          setError(undefined);
-                          try {
-                            await put(`/users/${u.user_id}/sysadmin`, { sysadmin_flag: e.target.checked });
-                            await refresh();
-                          } catch (err) {
-                            setError(err);
-                          }
-                        }}
+                        onChange={run(async (e) => {
+                          await put(`/users/${u.user_id}/sysadmin`, { sysadmin_flag: e.target.checked });
+                          await refresh();
+                        })}
                       />
                     </label>
                   </td>
@@ -140,7 +134,7 @@ function NewUser({ onClose, onCreated }: { onClose: () => void; onCreated: () =>
   const [error, setError] = useState<unknown>();
   const badName = f.username !== '' && !/^[a-z0-9][a-z0-9._-]{0,254}$/i.test(f.username);
   const badEmail = f.email !== '' && !/^[^\s@]+@[^\s@]+$/.test(f.email);
-  const weak = f.password !== '' && !strong(f.password);
+  const weak = f.password !== '' && !strongPassword(f.password);
   return (
     <Modal title="New user" onClose={onClose}>
       <form
@@ -189,7 +183,7 @@ function ResetPassword({ user, onClose }: { user: User; onClose: () => void }) {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>();
   const [done, setDone] = useState(false);
-  const weak = password !== '' && !strong(password);
+  const weak = password !== '' && !strongPassword(password);
   return (
     <Modal title={`Reset the password of ${user.username}`} onClose={onClose}>
       {done ? (

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { put } from '../api/client';
 import { ErrorNote, Modal } from '../components/ui';
+import { passwordRule, strongPassword } from '../password';
 
 /** Changes the signed-in user's own password (Harbor's rule: 8–128 characters with upper, lower case and a digit). */
 export function PasswordDialog({ userId, onClose }: { userId: number; onClose: () => void }) {
@@ -9,7 +10,7 @@ export function PasswordDialog({ userId, onClose }: { userId: number; onClose: (
   const [again, setAgain] = useState('');
   const [error, setError] = useState<unknown>();
   const [done, setDone] = useState(false);
-  const weak = next && !(next.length >= 8 && next.length <= 128 && /[a-z]/.test(next) && /[A-Z]/.test(next) && /\d/.test(next));
+  const weak = next !== '' && !strongPassword(next);
   const mismatch = again && next !== again;
   return (
     <Modal title="Change password" onClose={onClose}>
@@ -42,7 +43,7 @@ export function PasswordDialog({ userId, onClose }: { userId: number; onClose: (
             New password
             <input type="password" autoComplete="new-password" required value={next} onChange={(e) => setNext(e.target.value)} aria-invalid={!!weak} />
           </label>
-          {weak && <p className="hint">8 to 128 characters, with an upper-case letter, a lower-case letter and a digit.</p>}
+          {weak && <p className="hint">{passwordRule}</p>}
           <label>
             New password again
             <input type="password" autoComplete="new-password" required value={again} onChange={(e) => setAgain(e.target.value)} aria-invalid={!!mismatch} />

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { Link, NavLink, useParams, useSearchParams } from 'react-router';
 import { getJson, getPage, listQuery, post, put, repoSegment } from '../api/client';
 import { roles, type Member, type Project, type Repository } from '../api/types';
-import { Empty, ErrorNote, Loading, QuotaBar, QueryView, DeleteDialog, PagedTable } from '../components/ui';
+import { Empty, ErrorNote, Loading, QuotaBar, QueryView, DeleteDialog, PagedTable, useErrorSlot } from '../components/ui';
 import { when } from '../format';
 import { Robots } from './Robots';
 import { useSession } from '../session';
@@ -87,7 +87,7 @@ function Members({ project }: { project: Project }) {
   const query = useQuery({ queryKey: key, queryFn: () => getJson<Member[]>(`/projects/${encodeURIComponent(project.name)}/members`) });
   const [username, setUsername] = useState('');
   const [role, setRole] = useState(2);
-  const [error, setError] = useState<unknown>();
+  const { error, setError, run } = useErrorSlot();
   const [removing, setRemoving] = useState<Member>();
   const admin = project.current_user_role_id === 1;
   const refresh = () => client.invalidateQueries({ queryKey: key });
@@ -154,15 +154,10 @@ function Members({ project }: { project: Project }) {
                     <select
                       aria-label={`Role of ${m.entity_name}`}
                       value={m.role_id}
-                      onChange={async (e) => {
-                        setError(undefined);
-                        try {
-                          await put(`${base}/${m.id}`, { role_id: Number(e.target.value) });
-                          await refresh();
-                        } catch (err) {
-                          setError(err);
-                        }
-                      }}
+                      onChange={run(async (e) => {
+                        await put(`${base}/${m.id}`, { role_id: Number(e.target.value) });
+                        await refresh();
+                      })}
                     >
                       {Object.entries(roles).map(([id, label]) => (
                         <option key={id} value={id}>
@@ -207,7 +202,7 @@ function Members({ project }: { project: Project }) {
 function Settings({ project, canEdit }: { project: Project; canEdit: boolean }) {
   const { user } = useSession();
   const client = useQueryClient();
-  const [error, setError] = useState<unknown>();
+  const { error, setError, run } = useErrorSlot();
   const [saved, setSaved] = useState<string>();
   const [quota, setQuota] = useState(project.storage_limit < 0 ? '' : String(+(project.storage_limit / 1024 ** 3).toFixed(3)));
   const badQuota = quota !== '' && !(Number.isFinite(Number(quota)) && Number(quota) >= 0);
@@ -219,15 +214,10 @@ function Settings({ project, canEdit }: { project: Project; canEdit: boolean }) 
           type="checkbox"
           checked={project.public}
           disabled={!canEdit}
-          onChange={async (e) => {
-            setError(undefined);
-            try {
-              await put(`/projects/${encodeURIComponent(project.name)}`, { metadata: { public: String(e.target.checked) } });
-              await reload();
-            } catch (err) {
-              setError(err);
-            }
-          }}
+          onChange={run(async (e) => {
+            await put(`/projects/${encodeURIComponent(project.name)}`, { metadata: { public: String(e.target.checked) } });
+            await reload();
+          })}
         />
         Public: anyone may pull without signing in
       </label>

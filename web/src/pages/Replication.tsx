@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { Link, NavLink, useNavigate, useParams } from 'react-router';
 import { getJson, getPage, post, put } from '../api/client';
 import type { AdapterInfo, Execution, Policy, PolicyFilter, RegistryEndpoint } from '../api/types';
-import { Empty, ErrorNote, Loading, Modal, QueryView, DeleteDialog, PagedTable } from '../components/ui';
+import { Empty, ErrorNote, Loading, Modal, QueryView, DeleteDialog, PagedTable, useErrorSlot } from '../components/ui';
 import { when } from '../format';
 
 const pageSize = 15;
@@ -236,7 +236,7 @@ function Rules() {
   const query = useQuery({ queryKey: ['policies', page], queryFn: () => getPage<Policy>(`/replication/policies?page=${page}&page_size=${pageSize}`), placeholderData: keepPreviousData });
   const [editing, setEditing] = useState<Policy | 'new'>();
   const [deleting, setDeleting] = useState<Policy>();
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useErrorSlot();
   const refresh = () => client.invalidateQueries({ queryKey: ['policies'] });
   return (
     <>
@@ -276,15 +276,10 @@ function Rules() {
                       type="button"
                       className="link"
                       disabled={!p.enabled}
-                      onClick={async () => {
-                        setError(undefined);
-                        try {
-                          const res = await post('/replication/executions', { policy_id: p.id });
-                          navigate(`/replication/executions/${res.headers.get('Location')!.split('/').pop()}`);
-                        } catch (err) {
-                          setError(err);
-                        }
-                      }}
+                      onClick={run(async () => {
+                        const res = await post('/replication/executions', { policy_id: p.id });
+                        navigate(`/replication/executions/${res.headers.get('Location')!.split('/').pop()}`);
+                      })}
                     >
                       Replicate now
                     </button>

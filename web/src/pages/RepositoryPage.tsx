@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { getPage, post } from '../api/client';
 import type { Artifact } from '../api/types';
-import { CopyButton, ErrorNote, QueryView, DeleteDialog, PagedTable } from '../components/ui';
+import { CopyButton, ErrorNote, QueryView, DeleteDialog, PagedTable, useErrorSlot } from '../components/ui';
 import { bytes, shortDigest, when } from '../format';
 
 const pageSize = 15;
@@ -29,7 +29,7 @@ export function RepositoryPage() {
   const client = useQueryClient();
   const key = ['artifacts', name, page];
   const query = useQuery({ queryKey: key, queryFn: () => getPage<Artifact>(`${base}?page=${page}&page_size=${pageSize}`), placeholderData: keepPreviousData });
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useErrorSlot();
   const [deleting, setDeleting] = useState<Artifact>();
   const [removingTag, setRemovingTag] = useState<{ artifact: Artifact; tag: string }>();
   const refresh = () => client.invalidateQueries({ queryKey: ['artifacts', name] });
@@ -76,15 +76,10 @@ export function RepositoryPage() {
                       ))}
                       <li>
                         <AddTag
-                          onAdd={async (tag) => {
-                            setError(undefined);
-                            try {
-                              await post(`${base}/${a.digest}/tags`, { name: tag });
-                              await refresh();
-                            } catch (err) {
-                              setError(err);
-                            }
-                          }}
+                          onAdd={run(async (tag) => {
+                            await post(`${base}/${a.digest}/tags`, { name: tag });
+                            await refresh();
+                          })}
                         />
                       </li>
                     </ul>

@@ -4,7 +4,7 @@ import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-quer
 import { useState } from 'react';
 import { getPage, post, put, request } from '../api/client';
 import type { Project, Robot } from '../api/types';
-import { CopyButton, ErrorNote, Modal, QueryView, DeleteDialog, PagedTable } from '../components/ui';
+import { CopyButton, ErrorNote, Modal, QueryView, DeleteDialog, PagedTable, useErrorSlot } from '../components/ui';
 import { when } from '../format';
 
 const pageSize = 15;
@@ -34,7 +34,7 @@ export function Robots({ project }: { project: Project }) {
   const [creating, setCreating] = useState(false);
   const [secret, setSecret] = useState<{ name: string; secret: string }>();
   const [deleting, setDeleting] = useState<Robot>();
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useErrorSlot();
   const refresh = () => client.invalidateQueries({ queryKey: ['robots', project.project_id] });
   const admin = project.current_user_role_id === 1 || project.current_user_role_id === 4;
   return (
@@ -68,30 +68,20 @@ export function Robots({ project }: { project: Project }) {
                       <button
                         type="button"
                         className="link"
-                        onClick={async () => {
-                          setError(undefined);
-                          try {
-                            await put(`/robots/${r.id}`, { disable: !r.disable });
-                            await refresh();
-                          } catch (err) {
-                            setError(err);
-                          }
-                        }}
+                        onClick={run(async () => {
+                          await put(`/robots/${r.id}`, { disable: !r.disable });
+                          await refresh();
+                        })}
                       >
                         {r.disable ? 'Enable' : 'Disable'}
                       </button>
                       <button
                         type="button"
                         className="link"
-                        onClick={async () => {
-                          setError(undefined);
-                          try {
-                            const res = await request('PATCH', `/robots/${r.id}`, {});
-                            setSecret({ name: r.name, secret: ((await res.json()) as { secret: string }).secret });
-                          } catch (err) {
-                            setError(err);
-                          }
-                        }}
+                        onClick={run(async () => {
+                          const res = await request('PATCH', `/robots/${r.id}`, {});
+                          setSecret({ name: r.name, secret: ((await res.json()) as { secret: string }).secret });
+                        })}
                       >
                         Refresh secret
                       </button>
