@@ -12,6 +12,8 @@ export interface BenchOptions {
   connections: number;
   durationS: number;
   load: 'wrk' | 'node' | 'auto';
+  /** Which blob stores Berth is measured on. */
+  storage: 'fs' | 's3' | 'both';
   only?: 'berth' | 'distribution';
   writeReadme: boolean;
 }
@@ -27,6 +29,8 @@ export const usage = `usage: npm run bench -- [options]
   --connections N       concurrent connections for manifest GETs (default 64)
   --duration S          seconds of manifest GETs (default 10; a 2 s warm-up precedes it)
   --load wrk|node       manifest load generator (default: wrk if installed)
+  --storage fs|s3|both  Berth's blob store: the filesystem, S3 (s3rver started by the bench),
+                        or both (default; the filesystem run is the one compared with Distribution)
   --only berth|distribution   measure one registry (the README is then left alone)
   --no-readme           print results without updating bench/README.md`;
 
@@ -57,6 +61,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       connections: { type: 'string' },
       duration: { type: 'string' },
       load: { type: 'string' },
+      storage: { type: 'string' },
       only: { type: 'string' },
       'no-readme': { type: 'boolean' },
       help: { type: 'boolean' },
@@ -77,6 +82,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     connections: int('connections', values.connections, 64, 1, 1024),
     durationS: int('duration', values.duration, 10, 1, 120),
     load: oneOf('load', values.load, ['wrk', 'node'] as const) ?? 'auto',
+    storage: oneOf('storage', values.storage, ['fs', 's3', 'both'] as const) ?? 'both',
     only,
     writeReadme: !values['no-readme'] && only === undefined,
   };

@@ -1,11 +1,13 @@
 // The two registries under test behind one shape, so every phase treats them alike.
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { admin, basic, createProject } from '../../test/helpers/api.js';
-import { freePort, startBerth } from '../../test/helpers/berthProcess.js';
+import { freePort, repoRoot, startBerth } from '../../test/helpers/berthProcess.js';
+import { s3Env } from '../../test/helpers/s3.js';
 import { authorizeOrigin } from './http.js';
 import { processesMatching } from './procTree.js';
 
@@ -113,8 +115,13 @@ function backendsOf(databaseUrl: string): () => Promise<number[]> {
   return () => processesMatching(title);
 }
 
-export async function startBerthForBench(database: 'pg' | 'pglite', workers: number, auditLog = true): Promise<Registry> {
-  const env = { BERTH_AUDIT_LOG: String(auditLog) };
+function s3rverVersion(): string {
+  return (JSON.parse(readFileSync(path.join(repoRoot, 'node_modules/s3rver/package.json'), 'utf8')) as { version: string }).version;
+}
+
+export async function startBerthForBench(database: 'pg' | 'pglite', workers: number, auditLog = true, storage: 'fs' | 's3' = 'fs'): Promise<Registry> {
+  // On S3 the blobs go to a fresh bucket on s3rver (a child of this process, as in the tests).
+  const env = { BERTH_AUDIT_LOG: String(auditLog), ...(storage === 's3' ? await s3Env() : { BERTH_STORAGE: 'fs' }) };
   const berth = await startBerth(database === 'pg' ? { database, workers, env } : { database, env });
   // Auth is on, as in production: the bench's repositories live in a private project and
   // every request carries a bearer token from /service/token (docker's flow), so each
@@ -130,12 +137,16 @@ export async function startBerthForBench(database: 'pg' | 'pglite', workers: num
     database === 'pg'
       ? `PostgreSQL ${await postgresVersion()} on 127.0.0.1, BERTH_WORKERS=${workers}`
       : 'embedded PGlite, BERTH_WORKERS=1 (PGlite allows only one)';
+  const store =
+    storage === 's3'
+      ? `S3 blob store (s3rver ${s3rverVersion()} on 127.0.0.1, its files on the same disk; 10 MiB multipart parts)`
+      : 'filesystem blob store';
   return {
-    name: auditLog ? 'Berth' : 'Berth (audit off)',
+    name: storage === 's3' ? 'Berth (S3)' : auditLog ? 'Berth' : 'Berth (audit off)',
     url: berth.url,
     pid: berth.pid,
     // The helper's defaults, spelled out because they affect throughput.
-    settings: `${settings}, filesystem blob store, bearer-token auth on every request, audit log ${auditLog ? 'on' : 'off'}, BERTH_LOG_LEVEL=warn, access log off, BERTH_DB_POOL_SIZE default`,
+    settings: `${settings}, ${store}, bearer-token auth on every request, audit log ${auditLog ? 'on' : 'off'}, BERTH_LOG_LEVEL=warn, access log off, BERTH_DB_POOL_SIZE default`,
     stop: () => berth.dispose(),
     companions: berth.databaseUrl ? backendsOf(berth.databaseUrl) : undefined,
   };

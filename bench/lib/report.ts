@@ -111,12 +111,38 @@ export function auditTable(on: RegistryResult, off: RegistryResult): string {
   return lines.join('\n');
 }
 
+// Berth on its two blob stores, same run: what moving the blobs to S3 costs.
+const storageRows: Row[] = [
+  { label: 'Blob push, MiB/s', value: (r) => r.pushMiBps, digits: 0, higherIsBetter: true },
+  { label: 'Blob pull, MiB/s', value: (r) => r.pullMiBps, digits: 0, higherIsBetter: true },
+  { label: 'Small image push, images/s', value: (r) => r.imagesPerSecond, digits: 0, higherIsBetter: true },
+  { label: 'Manifest GET by tag, req/s', value: (r) => r.manifest.perSecond, digits: 0, higherIsBetter: true },
+  { label: 'Manifest GET p99, ms', value: (r) => r.manifest.p99Ms, digits: 2, higherIsBetter: false },
+  { label: 'Peak RSS, largest process, MiB', value: (r) => r.memory.peakProcessBytes / MiB, digits: 0, higherIsBetter: false },
+  { label: 'Peak RSS, whole process tree, MiB', value: (r) => r.memory.peakTotalBytes / MiB, digits: 0, higherIsBetter: false },
+  { label: 'Berth CPU per GiB pushed, s', value: (r) => r.cpu.pushSPerGiB, digits: 2, higherIsBetter: false },
+  { label: 'Berth CPU per GiB pulled, s', value: (r) => r.cpu.pullSPerGiB, digits: 2, higherIsBetter: false },
+];
+
+export function storageTable(fs: RegistryResult | undefined, s3: RegistryResult, distribution?: RegistryResult): string {
+  const lines = ['| Metric | filesystem | S3 (s3rver) | S3 / filesystem | S3 / Distribution (filesystem) |', '|---|--:|--:|--:|--:|'];
+  const ratio = (a: number | undefined, b: number | undefined) => (a && b !== undefined ? `${(b / a).toFixed(2)}×` : '—');
+  for (const row of storageRows) {
+    const a = fs && row.value(fs);
+    const b = row.value(s3);
+    const d = distribution && row.value(distribution);
+    lines.push(`| ${row.label} | ${fmt(a, row.digits)} | ${fmt(b, row.digits)} | ${ratio(a, b)} | ${ratio(d, b)} |`);
+  }
+  return lines.join('\n');
+}
+
 export function resultsSection(
   distribution: RegistryResult | undefined,
   berth: RegistryResult | undefined,
   workload: Workload,
   when = new Date(),
   berthAuditOff?: RegistryResult,
+  berthS3?: RegistryResult,
 ): string {
   const perProcess = (r: RegistryResult | undefined) =>
     r?.memory.processes.map((p) => `${p.comm} ${p.pid}: ${(p.peakRssBytes / MiB).toFixed(0)} MiB`).join(', ') ?? '—';
@@ -124,6 +150,7 @@ export function resultsSection(
     `Measured ${when.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machineDescription()}.`,
     '',
     `- Berth: ${berth?.settings ?? 'not measured'}`,
+    ...(berthS3 ? [`- Berth (S3): ${berthS3.settings}`] : []),
     `- Distribution: ${distribution?.settings ?? 'not measured'}`,
     `- Workload: ${workload.blobs} blobs, ${workload.totalMiB} MiB pushed ${workload.concurrency} at a time, ` +
       `pulled ${workload.pullRounds}× ${workload.concurrency} at a time; ${workload.images} small images pushed ${workload.concurrency} at a time; manifest GETs by ${workload.loadTool}, ` +
@@ -135,10 +162,20 @@ export function resultsSection(
     ...(berth && berthAuditOff
       ? ['', 'The audit log\'s cost: the same Berth run again with `BERTH_AUDIT_LOG=false` (pushes write their rows in the push transaction; pulls and token logins are queued and batched).', '', auditTable(berth, berthAuditOff)]
       : []),
-    ...[distribution, berth]
+    ...(berthS3
+      ? [
+          '',
+          'Blobs in S3: the same Berth with its blobs in a bucket on s3rver. ' +
+            's3rver is a Node server that writes every object to local disk and hashes it with MD5, so the S3 column measures it as much as Berth; ' +
+            'Berth\'s own CPU and memory are the telling rows. The RSS rows are Berth\'s processes only.',
+          '',
+          storageTable(berth, berthS3, distribution),
+        ]
+      : []),
+    ...[distribution, berth, berthS3]
       .filter((r): r is RegistryResult => !!r && r.manifest.errors > 0)
       .map((r) => `\n${r.name} manifest GET errors: ${r.manifest.errorDetail}.`),
-    ...busyWarning([distribution, berth]),
+    ...busyWarning([distribution, berth, berthS3]),
   ].join('\n');
 }
 

@@ -4,7 +4,7 @@
 // only in the database and the blob store: any worker or server may take the next chunk,
 // and a killed process leaves at most an orphan chunk that no row points to.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Readable, Writable } from 'node:stream';
+import { pipeline as pipelineCb, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { findBlob, findRepositoryBlob, saveBlob, saveRepositoryBlob } from '../db/blobs.js';
 import { saveRepository } from '../db/repositories.js';
@@ -15,6 +15,7 @@ import {
   removeStaleUploads,
   removeUpload,
   saveUpload,
+  type PartsAppend,
   type UploadRow,
 } from '../db/uploads.js';
 import { ObjectNotFoundError } from '../storage/blobStore.js';
@@ -23,6 +24,7 @@ import { chargeBlob } from '../projects/quotas.js';
 import type { RegistryDeps } from './deps.js';
 import { RegistryError } from './errors.js';
 import { HashingStream } from './hashing.js';
+import { abortParts, appendParts, assembleParts, writesInParts } from './partedUploads.js';
 import { assertDigest, assertName, isValidName, type ParsedDigest } from './references.js';
 
 export interface UploadState {
@@ -117,38 +119,53 @@ async function appendToSession(deps: RegistryDeps, row: UploadRow, body: Readabl
   if (range && range.start !== start) {
     throw rangeError(`chunk starts at ${range.start} but the upload has ${start} bytes; continue at ${start}`, row);
   }
-  const key = uploadChunkKey(row.id, start, randomBytes(6).toString('hex'));
-  const writer = await deps.store.writer(key);
   const hasher = new HashingStream('sha256');
-  try {
-    await pipeline(body, hasher, writer.stream);
-  } catch (err) {
-    await writer.cancel();
-    throw err;
+  const store = deps.store;
+  // The chunk becomes an object of its own, or (on a store that writes in parts) its bytes
+  // go into the session's parts. `stored` undoes or keeps what this request wrote.
+  let stored: { key?: string; parted?: PartsAppend; discard(): Promise<void>; keep(): Promise<void> };
+  if (writesInParts(store)) {
+    // The callback form of pipeline hands back the hasher with the body's errors passed on.
+    const parted = await appendParts(deps, store, row, pipelineCb(body, hasher, () => undefined));
+    const tail = parted.tail;
+    stored = { parted, discard: async () => void (tail && (await store.delete(tail.key))), keep: async () => undefined };
+  } else {
+    const key = uploadChunkKey(row.id, start, randomBytes(6).toString('hex'));
+    const writer = await store.writer(key);
+    try {
+      await pipeline(body, hasher, writer.stream);
+    } catch (err) {
+      await writer.cancel();
+      throw err;
+    }
+    stored = { key, discard: () => writer.cancel(), keep: async () => void (await writer.commit()) };
   }
   const size = hasher.bytes;
   if (range && range.end - range.start + 1 !== size) {
-    await writer.cancel();
+    await stored.discard();
     throw new RegistryError('SIZE_INVALID', `Content-Range ${range.start}-${range.end} announces ${range.end - range.start + 1} bytes but the body had ${size}`, {
       announced: range.end - range.start + 1,
       received: size,
     });
   }
   if (size === 0) {
-    await writer.cancel();
+    await stored.discard();
     return { id: row.id, repository: row.repository, offset: start };
   }
-  await writer.commit();
-  if (!(await appendUploadChunk(deps.db, row.id, start, { key, size, sha256: hasher.hex() }))) {
+  await stored.keep();
+  if (!(await appendUploadChunk(deps.db, row.id, start, { key: stored.key, size, sha256: hasher.hex() }, stored.parted))) {
     // Another request moved the session (or ended it) while this body streamed.
-    await deps.store.delete(key);
+    if (stored.key) await store.delete(stored.key);
+    else await stored.discard();
     const now = await findUpload(deps.db, row.id);
     if (!now) {
-      await deps.store.deletePrefix(uploadPrefix(row.id));
+      await store.deletePrefix(uploadPrefix(row.id));
       throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${row.id} ended while this chunk was being received`, { uuid: row.id });
     }
     throw rangeError(`upload moved to ${now.committed_size} bytes while this chunk was being received`, now);
   }
+  // The tail this chunk consumed is in the new parts or the new tail now.
+  if (stored.parted && row.tail) await store.delete(row.tail.key);
   return { id: row.id, repository: row.repository, offset: start + size };
 }
 
@@ -184,36 +201,49 @@ export async function finishUpload(
 
 async function assembleBlob(deps: RegistryDeps, row: UploadRow, digest: ParsedDigest): Promise<number> {
   const key = blobKey(digest);
+  const store = deps.store;
   const only = row.chunks.length === 1 ? row.chunks[0] : undefined;
-  // Fast path (docker's push: one PATCH then PUT): the chunk's own hash is the blob's.
-  if (only && digest.algorithm === 'sha256') {
-    if (only.sha256 !== digest.hex) throw mismatch(digest, row);
-    if (!(await deps.store.stat(key))) {
+  // The blob as one stored object, when it is one: the parts joined, or a single chunk.
+  const whole = writesInParts(store) ? await assembleParts(deps, store, row) : only?.key;
+  if (whole !== undefined) {
+    // Docker's push (one PATCH, then PUT) has the chunk's own hash, which is the blob's;
+    // otherwise the joined object is read once to verify it.
+    if (only && digest.algorithm === 'sha256') {
+      if (only.sha256 !== digest.hex) throw mismatch(digest, row);
+    } else {
+      const hasher = new HashingStream(digest.algorithm);
+      await pipeline(await store.read(whole), hasher, discardAll());
+      if (hasher.hex() !== digest.hex) throw mismatch(digest, row);
+    }
+    if (!(await store.stat(key))) {
       try {
-        await deps.store.move(only.key, key);
+        await store.move(whole, key);
       } catch (err) {
         // A concurrent finish of this same session moved it first: fine if the blob is there.
-        if (!(err instanceof ObjectNotFoundError) || !(await deps.store.stat(key))) throw err;
+        if (!(err instanceof ObjectNotFoundError) || !(await store.stat(key))) throw err;
       }
     }
-    return only.size;
+    return row.committed_size;
   }
-  const known = (await findBlob(deps.db, digest.digest)) && (await deps.store.stat(key));
+  const known = (await findBlob(deps.db, digest.digest)) && (await store.stat(key));
   const hasher = new HashingStream(digest.algorithm);
-  const chunks = row.chunks;
+  const keys = row.chunks.map((c) => {
+    if (!c.key) throw new Error(`upload ${row.id} has a chunk without an object`);
+    return c.key;
+  });
   const source = Readable.from(
     (async function* () {
-      for (const chunk of chunks) yield* await deps.store.read(chunk.key);
+      for (const k of keys) yield* await store.read(k);
     })(),
     { objectMode: false },
   );
   if (known) {
     // The bytes are already stored: verify what the client sent without writing it again.
-    await pipeline(source, hasher, new Writable({ write: (_c, _e, cb) => cb() }));
+    await pipeline(source, hasher, discardAll());
     if (hasher.hex() !== digest.hex) throw mismatch(digest, row);
     return hasher.bytes;
   }
-  const writer = await deps.store.writer(key);
+  const writer = await store.writer(key);
   try {
     await pipeline(source, hasher, writer.stream);
     if (hasher.hex() !== digest.hex) throw mismatch(digest, row);
@@ -224,6 +254,10 @@ async function assembleBlob(deps: RegistryDeps, row: UploadRow, digest: ParsedDi
   return hasher.bytes;
 }
 
+function discardAll(): Writable {
+  return new Writable({ write: (_c, _e, cb) => cb() });
+}
+
 function mismatch(digest: ParsedDigest, row: UploadRow): RegistryError {
   return new RegistryError('DIGEST_INVALID', `uploaded content (${row.committed_size} bytes) does not match digest ${digest.digest}`, {
     digest: digest.digest,
@@ -232,14 +266,21 @@ function mismatch(digest: ParsedDigest, row: UploadRow): RegistryError {
 
 export async function cancelUpload(deps: RegistryDeps, repository: string, id: string): Promise<void> {
   await loadSession(deps, repository, id);
-  await removeUpload(deps.db, id);
+  const removed = await removeUpload(deps.db, id);
+  if (removed) await abortParts(deps.store, id, removed.multipart_id);
   await deps.store.deletePrefix(uploadPrefix(id));
 }
 
-/** Removes sessions idle longer than maxAgeMs, chunk objects whose session is gone, and writers' leftovers. */
+/**
+ * Removes sessions idle longer than maxAgeMs (with their multipart uploads), chunk objects
+ * whose session is gone, and writers' leftovers.
+ */
 export async function purgeUploads(deps: RegistryDeps, maxAgeMs: number): Promise<{ sessions: number; orphans: number; temporary: number }> {
   const stale = await removeStaleUploads(deps.db, maxAgeMs);
-  for (const id of stale) await deps.store.deletePrefix(uploadPrefix(id));
+  for (const { id, multipart_id } of stale) {
+    await abortParts(deps.store, id, multipart_id);
+    await deps.store.deletePrefix(uploadPrefix(id));
+  }
   const seen = new Set<string>();
   for await (const key of deps.store.list(uploadsPrefix)) {
     const id = uploadIdOfKey(key);

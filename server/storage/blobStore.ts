@@ -21,6 +21,32 @@ export interface ObjectWriter {
   cancel(): Promise<void>;
 }
 
+/** One stored part of an object that is assembled from parts. */
+export interface StoredPart {
+  number: number;
+  etag: string;
+  size: number;
+}
+
+/**
+ * Objects assembled from parts that arrive over many requests (S3 multipart uploads): each
+ * part is stored as it comes and finishing joins them server-side. The caller keeps the
+ * upload id and the parts in its own records, so any process may add a part or finish.
+ */
+export interface PartedWrites {
+  /** Every part but the last holds at least this many bytes. */
+  readonly minPartSize: number;
+  /** Part numbers run from 1 to this. */
+  readonly maxParts: number;
+  begin(key: string): Promise<string>;
+  /** Stores (or replaces) part `number`. */
+  putPart(key: string, uploadId: string, number: number, bytes: Buffer): Promise<StoredPart>;
+  /** Joins the parts, in the order given, into the object at `key`. */
+  complete(key: string, uploadId: string, parts: StoredPart[]): Promise<void>;
+  /** Discards the upload and its parts; an upload that is already gone is fine. */
+  abort(key: string, uploadId: string): Promise<void>;
+}
+
 export interface BlobStore {
   readonly name: string;
   stat(key: string): Promise<ObjectInfo | undefined>;
@@ -39,6 +65,8 @@ export interface BlobStore {
   check(): Promise<void>;
   /** A URL a client may fetch the object from directly, valid for a while (S3 pre-signed). */
   redirectUrl?(key: string, expiresInSeconds: number): Promise<string>;
+  /** Present when the store assembles objects from parts (S3); upload sessions then write into them. */
+  readonly parts?: PartedWrites;
   /** Removes what writers left behind when their process died, older than maxAgeMs; how many. */
   purgeTemporary?(maxAgeMs: number): Promise<number>;
 }

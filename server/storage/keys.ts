@@ -5,6 +5,8 @@
 //   uploads/
 //     <upload uuid>/
 //       <start offset>-<random>      one committed or in-flight chunk of an upload session
+//       tail-<random>                bytes short of a part, waiting for the next chunk (S3)
+//       assembled                    the session's parts put together on finish (S3)
 //
 // Keys are '/'-separated, relative, and built only from validated digests and server-made
 // ids, so no request value can steer a key outside its tree; assertKey double-checks that.
@@ -28,6 +30,17 @@ export function uploadPrefix(uploadId: string): string {
 export function uploadChunkKey(uploadId: string, start: number, nonce: string): string {
   if (!Number.isSafeInteger(start) || start < 0 || !/^[a-z0-9]+$/.test(nonce)) throw new Error('bad chunk key parts');
   return `${uploadPrefix(uploadId)}${start}-${nonce}`;
+}
+
+/** Where a store that writes in parts (S3 multipart) assembles a session's bytes. */
+export function uploadAssemblyKey(uploadId: string): string {
+  return `${uploadPrefix(uploadId)}assembled`;
+}
+
+/** Bytes of a session too few for a part of their own, kept until more arrive. */
+export function uploadTailKey(uploadId: string, nonce: string): string {
+  if (!/^[a-z0-9]+$/.test(nonce)) throw new Error('bad tail key nonce');
+  return `${uploadPrefix(uploadId)}tail-${nonce}`;
 }
 
 /** The upload id a key under uploads/ belongs to, or undefined. */

@@ -90,6 +90,28 @@ describe('S3 driver specifics (s3rver)', function () {
     assert.equal(await store.stat('blobs/never-committed'), undefined);
   });
 
+  it('assembles an object from parts stored out of order, and aborts an upload (twice is fine)', async () => {
+    const store = new S3BlobStore(await s3(), bucket, 'parts/');
+    const first = randomBytes(store.parts.minPartSize);
+    const last = randomBytes(1000);
+    const id = await store.parts.begin('uploads/joined');
+    const p2 = await store.parts.putPart('uploads/joined', id, 7, last);
+    const p1 = await store.parts.putPart('uploads/joined', id, 3, first);
+    assert.deepEqual([p1.size, p2.size], [first.length, last.length]);
+    assert.equal(await store.stat('uploads/joined'), undefined, 'nothing is visible before completion');
+    await store.parts.complete('uploads/joined', id, [p1, p2]);
+    const back = [];
+    for await (const c of await store.read('uploads/joined')) back.push(c as Buffer);
+    assert.ok(Buffer.concat(back).equals(Buffer.concat([first, last])));
+
+    const dropped = await store.parts.begin('uploads/dropped');
+    await store.parts.putPart('uploads/dropped', dropped, 1, last);
+    await store.parts.abort('uploads/dropped', dropped);
+    await store.parts.abort('uploads/dropped', dropped);
+    await assert.rejects(store.parts.complete('uploads/dropped', dropped, [{ number: 1, etag: 'x', size: 1000 }]));
+    assert.equal(await store.stat('uploads/dropped'), undefined);
+  });
+
   it('fails its health check on a missing bucket', async () => {
     await assert.rejects(new S3BlobStore(await s3(), 'no-such-bucket').check());
     await new S3BlobStore(await s3(), bucket).check();

@@ -1,5 +1,6 @@
-// A real S3-speaking server for tests: one s3rver child process per test process, started
-// on first use and killed when the process exits; each caller gets its own fresh bucket.
+// A real S3-speaking server for tests: one s3rver child process per test process
+// (s3rverMain.cjs), started on first use and killed when the process exits; each caller
+// gets its own fresh bucket.
 // BERTH_TEST_STORAGE=s3 makes every Berth process the tests start use it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,13 +17,16 @@ export const testStorage: 'fs' | 's3' = process.env.BERTH_TEST_STORAGE === 's3' 
 export const s3Credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 let started: Promise<string> | undefined;
+/** Where the test process's s3rver keeps its files (a multipart upload's parts are in <bucket>/._S3rver_uploads/<id>). */
+export let s3rverDirectory = '';
 let child: ChildProcess | undefined;
 
 function startS3rver(): Promise<string> {
   started ??= (async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-s3rver-'));
+    s3rverDirectory = dir;
     const port = await freePort();
-    child = spawn(process.execPath, [path.join(repoRoot, 'node_modules/s3rver/bin/s3rver.js'), '-d', dir, '-a', '127.0.0.1', '-p', String(port), '--silent'], { stdio: 'ignore' });
+    child = spawn(process.execPath, [path.join(repoRoot, 'test/helpers/s3rverMain.cjs'), dir, String(port)], { stdio: 'ignore' });
     process.on('exit', () => {
       child?.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });

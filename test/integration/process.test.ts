@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/database.js';
 import { repoRoot, startBerth, type BerthProcess } from '../helpers/berthProcess.js';
 import { asBody, getBytes, pushImage, randomBlob, v2fetch } from '../helpers/v2client.js';
-import { createProject } from '../helpers/api.js';
+import { admin, basic, createProject } from '../helpers/api.js';
 import { s3Env } from '../helpers/s3.js';
 
 describe(`server process (${testDbKind})`, function () {
@@ -59,15 +59,18 @@ describe(`server process (${testDbKind})`, function () {
 
   async function twoServers(a: BerthProcess, b: BerthProcess): Promise<void> {
     await createProject(a.url, 'shared');
-    const { data, digest } = randomBlob(4 * 256 * 1024);
+    // 3 MiB chunks: on S3, under a part's 5 MiB minimum, so each server takes over the
+    // other's tail and parts of one multipart upload.
+    const chunk = 3 * 1024 * 1024;
+    const { data, digest } = randomBlob(4 * chunk);
     const loc = (await v2fetch(`${a.url}/v2/shared/repo/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
     for (let i = 0; i < 4; i++) {
       const server = i % 2 ? b : a;
-      const start = i * 256 * 1024;
+      const start = i * chunk;
       const res = await v2fetch(`${server.url}${loc}`, {
         method: 'PATCH',
-        body: asBody(data.subarray(start, start + 256 * 1024)),
-        headers: { 'Content-Range': `${start}-${start + 256 * 1024 - 1}`, Connection: 'close' },
+        body: asBody(data.subarray(start, start + chunk)),
+        headers: { 'Content-Range': `${start}-${start + chunk - 1}`, Connection: 'close' },
       });
       assert.equal(res.status, 202, `chunk ${i} via ${server.port}: ${await res.text()}`);
     }
@@ -144,10 +147,75 @@ describe(`server process (${testDbKind})`, function () {
     assert.equal((await fetch(`${berth.url}/v2/`, { headers: auth })).status, 200, 'the password survives restarts');
   });
 
-  it('stops on SIGTERM', async () => {
-    const berth = await launch();
-    await berth.stop();
+  /** A PATCH whose body the test writes piece by piece; resolves with the status, or the socket's error. */
+  function streamingPatch(berth: BerthProcess, location: string) {
+    const req = http.request(`${berth.url}${location}`, {
+      method: 'PATCH',
+      headers: { Authorization: basic(admin), 'Content-Type': 'application/octet-stream' },
+    });
+    const outcome = new Promise<number | Error>((resolve) => {
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      });
+      req.on('error', resolve);
+    });
+    return { req, outcome };
+  }
+
+  const exitOf = (berth: BerthProcess) =>
+    new Promise<{ code: number | null; at: number }>((resolve) =>
+      berth.child.exitCode !== null ? resolve({ code: berth.child.exitCode, at: Date.now() }) : berth.child.once('exit', (code) => resolve({ code, at: Date.now() })),
+    );
+
+  const refused = (berth: BerthProcess) =>
+    fetch(`${berth.url}/v2/`, { headers: { Connection: 'close' } }).then(
+      () => false,
+      () => true,
+    );
+
+  it('on SIGTERM stops taking connections, lets requests in flight finish, cuts those that outlast BERTH_SHUTDOWN_TIMEOUT, and exits', async () => {
+    const done = randomBlob(2 * 1024 * 1024);
+    const cut = randomBlob(1024 * 1024);
+    let berth = await launch({ BERTH_SHUTDOWN_TIMEOUT: '3s' });
+    await createProject(berth.url, 'drain');
+    const startUpload = async () => (await v2fetch(`${berth.url}/v2/drain/app/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
+    const [doneLoc, cutLoc] = [await startUpload(), await startUpload()];
+    const finishing = streamingPatch(berth, doneLoc);
+    const stalled = streamingPatch(berth, cutLoc);
+    finishing.req.write(done.data.subarray(0, 1024 * 1024));
+    stalled.req.write(cut.data.subarray(0, 512 * 1024)); // and never the rest
+    await new Promise((r) => setTimeout(r, 300)); // both requests are being served
+    const exited = exitOf(berth);
+    const signalled = Date.now();
+    berth.child.kill('SIGTERM');
+    // Until its requests are done or cut the process stays, but it takes no new connection.
+    for (let i = 0; !(await refused(berth)); i++) {
+      assert.ok(i < 25, 'still taking connections 2.5 s after SIGTERM');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(berth.child.exitCode, null, 'gone before its requests finished');
+    finishing.req.end(done.data.subarray(1024 * 1024));
+    assert.equal(await finishing.outcome, 202, berth.output());
+    assert.ok((await stalled.outcome) instanceof Error, 'the stalled request is cut');
+    const { code, at } = await exited;
     running.pop();
-    assert.equal(berth.child.exitCode, 0, berth.output());
+    stalled.req.destroy();
+    assert.equal(code, 0, berth.output());
+    assert.ok(at - signalled >= 2_500 && at - signalled < 10_000, `exited ${at - signalled} ms after SIGTERM`);
+
+    berth = await launch();
+    // The finished chunk is committed: the next server carries on from there.
+    const status = await v2fetch(`${berth.url}${doneLoc}`);
+    assert.equal(status.headers.get('range'), `0-${done.data.length - 1}`);
+    assert.equal((await v2fetch(`${berth.url}${doneLoc}?digest=${done.digest}`, { method: 'PUT' })).status, 201);
+    assert.ok((await getBytes(`${berth.url}/v2/drain/app/blobs/${done.digest}`)).body.equals(done.data));
+    // Nothing of the cut chunk counts: that session is still at 0 and takes the blob whole.
+    const cutStatus = await v2fetch(`${berth.url}${cutLoc}`);
+    assert.equal(cutStatus.status, 204);
+    assert.equal(cutStatus.headers.get('range'), '0-0');
+    const put = await v2fetch(`${berth.url}${cutLoc}?digest=${cut.digest}`, { method: 'PUT', body: asBody(cut.data), headers: { 'Content-Type': 'application/octet-stream' } });
+    assert.equal(put.status, 201, await put.text());
+    assert.ok((await getBytes(`${berth.url}/v2/drain/app/blobs/${cut.digest}`)).body.equals(cut.data));
   });
 });

@@ -1,9 +1,13 @@
 // The registry on the S3 driver: a real S3-speaking server (s3rver) behind a real Berth,
-// through the AWS SDK. Monolithic and chunked uploads (several chunks concatenated into
-// one object), a cross-repository mount, ranged pulls and the purge of abandoned uploads.
+// through the AWS SDK. Monolithic and chunked uploads (chunks gathered and cut into the
+// parts of one multipart upload), a cross-repository mount, ranged pulls, racing chunks,
+// and the cancel and purge of abandoned uploads with their multipart uploads.
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { s3Client, testBucket } from '../helpers/s3.js';
+import { findUpload } from '../../server/db/uploads.js';
+import { s3Client, s3rverDirectory, testBucket } from '../helpers/s3.js';
 import { purgeUploads } from '../../server/registry/uploads.js';
 import { S3BlobStore } from '../../server/storage/s3/s3BlobStore.js';
 import { createProject } from '../helpers/api.js';
@@ -19,9 +23,24 @@ describe(`registry on S3 (${testDbKind})`, function () {
   let client: S3Client;
   let r: TestRegistry;
   let store: S3BlobStore;
+  let bucket = '';
+  const MiB = 1024 * 1024;
+
+  /** The parts s3rver holds for a multipart upload that is neither completed nor aborted. */
+  const storedParts = (multipartId: string): string[] => {
+    const dir = path.join(s3rverDirectory, bucket, '._S3rver_uploads', multipartId);
+    return existsSync(dir) ? readdirSync(dir).filter((f) => /^\d+$/.test(f)) : [];
+  };
+  const sessionId = (location: string) => /uploads\/([0-9a-f-]{36})/.exec(location)![1];
+  const patch = (location: string, data: Buffer, start: number) =>
+    v2fetch(`${r.url}${location}`, { method: 'PATCH', body: asBody(data), headers: { 'Content-Range': `${start}-${start + data.length - 1}`, 'Content-Type': 'application/octet-stream' } });
+  const startUpload = async (repo: string) => (await v2fetch(`${r.url}/v2/${repo}/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
+  const withDigest = (location: string, digest: string) => `${r.url}${location}${location.includes('?') ? '&' : '?'}digest=${digest}`;
 
   before(async () => {
-    const { endpoint, bucket } = await testBucket();
+    const made = await testBucket();
+    const endpoint = made.endpoint;
+    bucket = made.bucket;
     client = s3Client(endpoint);
     store = new S3BlobStore(client, bucket, 'berth/');
     r = await startTestRegistry({ store: () => store });
@@ -103,16 +122,98 @@ describe(`registry on S3 (${testDbKind})`, function () {
     }
   });
 
-  it('purges abandoned uploads from the bucket', async () => {
+  it('gathers small chunks into parts and cuts big ones, all into one multipart upload', async () => {
+    const { data, digest } = randomBlob(3 * MiB + 3 * MiB + 23 * MiB + MiB + MiB / 2);
+    let location = await startUpload('site/parts');
+    const id = sessionId(location);
+    const sizes = [3 * MiB, 3 * MiB, 23 * MiB, MiB];
+    const states = [];
+    let offset = 0;
+    for (const size of sizes) {
+      const res = await patch(location, data.subarray(offset, offset + size), offset);
+      assert.equal(res.status, 202, await res.text());
+      location = res.headers.get('location')!;
+      offset += size;
+      const row = (await findUpload(r.db, id))!;
+      states.push({ parts: row.parts.map((p) => p.size / MiB), tail: (row.tail?.size ?? 0) / MiB });
+    }
+    assert.deepEqual(states, [
+      { parts: [], tail: 3 }, // fewer bytes than S3's 5 MiB minimum part: kept as a tail
+      { parts: [6], tail: 0 }, // the tail and the chunk make one part
+      { parts: [6, 10, 10], tail: 3 }, // a big chunk is cut at 10 MiB
+      { parts: [6, 10, 10], tail: 4 },
+    ]);
+    const row = (await findUpload(r.db, id))!;
+    assert.equal(storedParts(row.multipart_id!).length, 3, 'the parts are in the store, not in Berth');
+    const objects = [];
+    for await (const k of store.list('uploads/')) objects.push(k);
+    assert.deepEqual(objects, [row.tail!.key], 'no chunk is an object of its own; only the tail is');
+    // The final chunk comes with the PUT; the tail and it become the last part.
+    const done = await v2fetch(withDigest(location, digest), { method: 'PUT', body: asBody(data.subarray(offset)), headers: { 'Content-Type': 'application/octet-stream' } });
+    assert.equal(done.status, 201, await done.text());
+    assert.deepEqual(storedParts(row.multipart_id!), [], 'the multipart upload was completed');
+    assert.ok((await getBytes(`${r.url}/v2/site/parts/blobs/${digest}`)).body.equals(data));
+    const left = [];
+    for await (const k of store.list('uploads/')) left.push(k);
+    assert.deepEqual(left, []);
+  });
+
+  it('keeps a session whose finish had the wrong digest, so the right one still completes it', async () => {
+    const { data, digest } = randomBlob(7 * MiB);
+    const wrong = randomBlob(10).digest;
+    let location = await startUpload('site/retry');
+    for (const [start, end] of [[0, 6 * MiB], [6 * MiB, 7 * MiB]]) {
+      const res = await patch(location, data.subarray(start, end), start);
+      assert.equal(res.status, 202);
+      location = res.headers.get('location')!;
+    }
+    const bad = await v2fetch(withDigest(location, wrong), { method: 'PUT' });
+    assert.equal(bad.status, 400);
+    assert.equal((await bad.json()).errors[0].code, 'DIGEST_INVALID');
+    const good = await v2fetch(withDigest(location, digest), { method: 'PUT' });
+    assert.equal(good.status, 201, await good.text());
+    assert.ok((await getBytes(`${r.url}/v2/site/retry/blobs/${digest}`)).body.equals(data));
+  });
+
+  it('lets one of two chunks racing for the same offset win, without the loser touching its parts', async () => {
+    const a = randomBlob(12 * MiB);
+    const b = randomBlob(12 * MiB);
+    const location = await startUpload('site/race');
+    const [ra, rb] = await Promise.all([patch(location, a.data, 0), patch(location, b.data, 0)]);
+    const statuses = [ra.status, rb.status].sort();
+    assert.deepEqual(statuses, [202, 416], `${await ra.text()} ${await rb.text()}`);
+    const winner = ra.status === 202 ? a : b;
+    const done = await v2fetch(withDigest((ra.status === 202 ? ra : rb).headers.get('location')!, winner.digest), { method: 'PUT' });
+    assert.equal(done.status, 201, await done.text());
+    assert.ok((await getBytes(`${r.url}/v2/site/race/blobs/${winner.digest}`)).body.equals(winner.data));
+  });
+
+  it('aborts the multipart upload of a cancelled session', async () => {
+    const location = await startUpload('site/cancelled');
+    assert.equal((await patch(location, randomBlob(6 * MiB).data, 0)).status, 202);
+    const multipartId = (await findUpload(r.db, sessionId(location)))!.multipart_id!;
+    assert.equal(storedParts(multipartId).length, 1);
+    assert.equal((await v2fetch(`${r.url}${location}`, { method: 'DELETE' })).status, 204);
+    assert.deepEqual(storedParts(multipartId), []);
+    assert.equal(existsSync(path.join(s3rverDirectory, bucket, '._S3rver_uploads', multipartId)), false);
+  });
+
+  it('purges abandoned uploads from the bucket, aborting their multipart uploads', async () => {
+    const big = await startUpload('site/abandoned-big');
+    assert.equal((await patch(big, randomBlob(5 * MiB + 1).data, 0)).status, 202);
+    const multipartId = (await findUpload(r.db, sessionId(big)))!.multipart_id!;
+    assert.equal(storedParts(multipartId).length, 1);
     const location = (await v2fetch(`${r.url}/v2/site/abandoned/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
     const res = await v2fetch(`${r.url}${location}`, { method: 'PATCH', body: asBody(Buffer.from('some bytes')), headers: { 'Content-Range': '0-9', 'Content-Type': 'application/octet-stream' } });
     assert.equal(res.status, 202);
     const before = [];
     for await (const k of store.list('uploads/')) before.push(k);
-    assert.equal(before.length, 1);
-    await purgeUploads({ db: r.db, store }, 0);
+    assert.equal(before.length, 1, 'the small session has its tail');
+    const purged = await purgeUploads({ db: r.db, store }, 0);
+    assert.ok(purged.sessions >= 2);
     const after = [];
     for await (const k of store.list('uploads/')) after.push(k);
     assert.deepEqual(after, []);
+    assert.equal(existsSync(path.join(s3rverDirectory, bucket, '._S3rver_uploads', multipartId)), false, 'the multipart upload is aborted');
   });
 });

@@ -16,13 +16,14 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   AbortMultipartUploadCommand,
+  UploadPartCommand,
   UploadPartCopyCommand,
   paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { BlobStore, ByteRange, ObjectInfo, ObjectWriter } from '../blobStore.js';
+import type { BlobStore, ByteRange, ObjectInfo, ObjectWriter, PartedWrites, StoredPart } from '../blobStore.js';
 import { ObjectNotFoundError } from '../blobStore.js';
 import { assertKey } from '../keys.js';
 
@@ -35,17 +36,66 @@ const uploadPartSize = 16 * 1024 * 1024;
 
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
+  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.name === 'NoSuchUpload' || e?.$metadata?.httpStatusCode === 404;
+}
+
+/** S3 multipart uploads, for upload sessions whose chunks arrive over many requests. */
+class S3Parts implements PartedWrites {
+  // S3's limits on multipart uploads.
+  readonly minPartSize = 5 * 1024 * 1024;
+  readonly maxParts = 10_000;
+
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    private readonly key: (key: string) => string,
+  ) {}
+
+  async begin(key: string): Promise<string> {
+    const res = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: this.key(key) }));
+    if (!res.UploadId) throw new Error('the store started a multipart upload without an id');
+    return res.UploadId;
+  }
+
+  async putPart(key: string, uploadId: string, number: number, bytes: Buffer): Promise<StoredPart> {
+    const res = await this.client.send(
+      new UploadPartCommand({ Bucket: this.bucket, Key: this.key(key), UploadId: uploadId, PartNumber: number, Body: bytes, ContentLength: bytes.length }),
+    );
+    if (!res.ETag) throw new Error(`the store kept part ${number} without an ETag`);
+    return { number, etag: res.ETag, size: bytes.length };
+  }
+
+  async complete(key: string, uploadId: string, parts: StoredPart[]): Promise<void> {
+    await this.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: this.key(key),
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.number, ETag: p.etag })) },
+      }),
+    );
+  }
+
+  async abort(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.key(key), UploadId: uploadId }));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
 }
 
 export class S3BlobStore implements BlobStore {
   readonly name = 's3';
+  readonly parts: PartedWrites;
 
   constructor(
     private readonly client: S3Client,
     readonly bucket: string,
     private readonly prefix = '',
-  ) {}
+  ) {
+    this.parts = new S3Parts(client, bucket, (key) => this.key(key));
+  }
 
   private key(key: string): string {
     return `${this.prefix}${assertKey(key)}`;

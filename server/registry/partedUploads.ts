@@ -1,0 +1,140 @@
+// Upload sessions on a store that writes in parts (S3 multipart uploads; design 0013).
+// A chunk's bytes go straight into parts of the session's one multipart upload, cut at
+// partSize as they stream; what is left at the end of a chunk, if fewer than the store's
+// minimum part, waits as a small tail object and is put in front of the next chunk. Finishing
+// stores the tail as the last part and joins the parts server-side. Memory per upload is
+// two parts (one filling, one sending) whatever the blob's size.
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { claimMultipartId, nextPartNumber, type PartsAppend, type UploadRow } from '../db/uploads.js';
+import type { BlobStore, PartedWrites, StoredPart } from '../storage/blobStore.js';
+import { uploadAssemblyKey, uploadTailKey } from '../storage/keys.js';
+import type { RegistryDeps } from './deps.js';
+import { RegistryError } from './errors.js';
+
+/** Parts are cut at this size (or the store's minimum, if larger); S3 allows 10,000 parts, ~97 GiB. */
+export const partSize = 10 * 1024 * 1024;
+
+export type PartedStore = BlobStore & { parts: PartedWrites };
+
+export function writesInParts(store: BlobStore): store is PartedStore {
+  return store.parts !== undefined;
+}
+
+type Session = Pick<UploadRow, 'id' | 'multipart_id' | 'tail'>;
+
+async function partNumber(deps: RegistryDeps, store: PartedStore, session: Session): Promise<number> {
+  const n = await nextPartNumber(deps.db, session.id);
+  if (n === undefined) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${session.id} ended while a chunk was being received`, { uuid: session.id });
+  if (n > store.parts.maxParts) {
+    throw new RegistryError('BLOB_UPLOAD_INVALID', `the upload needs more than the store's ${store.parts.maxParts} parts; push the blob in fewer, larger chunks`);
+  }
+  return n;
+}
+
+/** The session's multipart upload, started by the first request that needs it. */
+async function multipartId(deps: RegistryDeps, store: PartedStore, session: Session): Promise<string> {
+  if (session.multipart_id) return session.multipart_id;
+  const key = uploadAssemblyKey(session.id);
+  const mine = await store.parts.begin(key);
+  const held = await claimMultipartId(deps.db, session.id, mine);
+  if (held !== mine) await store.parts.abort(key, mine);
+  if (!held) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${session.id} ended while a chunk was being received`, { uuid: session.id });
+  session.multipart_id = held;
+  return held;
+}
+
+/**
+ * Streams the session's tail and then `body` into new parts. Returns what the caller records
+ * if its conditional update wins; a loser's parts are never listed and S3 drops them on completion.
+ */
+export async function appendParts(deps: RegistryDeps, store: PartedStore, row: UploadRow, body: Readable): Promise<PartsAppend> {
+  const session: Session = { ...row };
+  const key = uploadAssemblyKey(row.id);
+  const size = Math.max(partSize, store.parts.minPartSize);
+  const made: StoredPart[] = [];
+  let sending: Promise<void> = Promise.resolve();
+  let failed: unknown;
+  // One part is sent while the next fills; a failure is kept and thrown at the next step,
+  // so no rejection goes unobserved while the body streams.
+  const send = async (bytes: Buffer) => {
+    await sending;
+    if (failed) throw failed;
+    const id = await multipartId(deps, store, session);
+    const n = await partNumber(deps, store, session);
+    sending = store.parts.putPart(key, id, n, bytes).then(
+      (p) => void made.push(p),
+      (err: unknown) => void (failed = err),
+    );
+  };
+  const source = Readable.from(
+    (async function* () {
+      if (row.tail) yield* await store.read(row.tail.key);
+      yield* body;
+    })(),
+    { objectMode: false },
+  );
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      while (pendingBytes >= size) {
+        const all = Buffer.concat(pending, pendingBytes);
+        await send(all.subarray(0, size));
+        const rest = all.subarray(size);
+        pending = rest.length ? [Buffer.from(rest)] : [];
+        pendingBytes = rest.length;
+      }
+    }
+    const rest = Buffer.concat(pending, pendingBytes);
+    let tail: PartsAppend['tail'] = null;
+    if (rest.length >= store.parts.minPartSize) await send(rest);
+    else if (rest.length > 0) tail = await writeTail(store, row.id, rest);
+    await sending;
+    if (failed) throw failed;
+    return { parts: made, tail };
+  } catch (err) {
+    source.destroy();
+    await sending;
+    throw err;
+  }
+}
+
+async function writeTail(store: BlobStore, uploadId: string, bytes: Buffer): Promise<{ key: string; size: number }> {
+  const key = uploadTailKey(uploadId, randomBytes(6).toString('hex'));
+  const writer = await store.writer(key);
+  try {
+    writer.stream.end(bytes);
+    await writer.commit();
+  } finally {
+    await writer.cancel(); // no-op after commit
+  }
+  return { key, size: bytes.length };
+}
+
+/** Joins the session's parts (and its tail, as the last part) into one object; returns its key. */
+export async function assembleParts(deps: RegistryDeps, store: PartedStore, row: UploadRow): Promise<string> {
+  // Fewer bytes than one part: the tail is the whole blob (or, for an empty blob, an empty object).
+  if (!row.parts.length) return row.tail?.key ?? (await writeTail(store, row.id, Buffer.alloc(0))).key;
+  const key = uploadAssemblyKey(row.id);
+  const session: Session = { ...row };
+  const id = await multipartId(deps, store, session);
+  const parts = [...row.parts];
+  try {
+    if (row.tail) parts.push(await store.parts.putPart(key, id, await partNumber(deps, store, session), await buffer(await store.read(row.tail.key))));
+    await store.parts.complete(key, id, parts);
+  } catch (err) {
+    // A finish that completed the upload before (a retry after a digest mismatch, or a
+    // concurrent finish) left the joined object behind: the same bytes.
+    if ((await store.stat(key))?.size !== row.committed_size) throw err;
+  }
+  return key;
+}
+
+/** Drops a session's multipart upload (cancel and purge); its objects go with the session's prefix. */
+export async function abortParts(store: BlobStore, uploadId: string, multipartId: string | null): Promise<void> {
+  if (multipartId && store.parts) await store.parts.abort(uploadAssemblyKey(uploadId), multipartId);
+}
