@@ -18,6 +18,8 @@ export interface CpuSnapshot {
   companionTimes: Map<number, number>;
   /** This process plus the children it waited for (wrk). */
   benchS: number;
+  /** CPU seconds so far of the blob store's server (s3rver), when it is a process here. */
+  storeS: number;
 }
 
 export interface CpuUse {
@@ -25,7 +27,9 @@ export interface CpuUse {
   registryS: number;
   companionS: number;
   benchS: number;
-  /** Busy CPU seconds that were neither the registry nor the bench. */
+  /** The blob store server's CPU seconds (s3rver): neither the registry's nor other work. */
+  storeS: number;
+  /** Busy CPU seconds that were neither the registry, its store, nor the bench. */
   otherS: number;
   /** otherS as a share of the machine's capacity over the interval, 0..1. */
   otherShare: number;
@@ -57,7 +61,7 @@ async function machineTimes(): Promise<{ busy: number; total: number }> {
  * between two snapshots takes its CPU time with it, so pools that keep connections open
  * are measured best.
  */
-export async function cpuSnapshot(rootPid: number, companions: number[] = []): Promise<CpuSnapshot> {
+export async function cpuSnapshot(rootPid: number, companions: number[] = [], storePid?: number): Promise<CpuSnapshot> {
   const tree = await processTree(rootPid);
   let treeS = 0;
   for (const p of tree) {
@@ -71,6 +75,7 @@ export async function cpuSnapshot(rootPid: number, companions: number[] = []): P
     if (t) companionTimes.set(pid, t.own);
   }
   const self = await statTimes('self');
+  const store = storePid === undefined ? undefined : await statTimes(storePid);
   const machine = await machineTimes();
   return {
     at: Date.now(),
@@ -79,6 +84,7 @@ export async function cpuSnapshot(rootPid: number, companions: number[] = []): P
     treeS,
     companionTimes,
     benchS: self ? self.own + self.children : 0,
+    storeS: store?.own ?? 0,
   };
 }
 
@@ -88,7 +94,8 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): CpuUse {
   for (const [pid, end] of b.companionTimes) companionS += end - (a.companionTimes.get(pid) ?? 0);
   const registryS = b.treeS - a.treeS + companionS;
   const benchS = b.benchS - a.benchS;
-  const otherS = Math.max(0, b.machineBusyS - a.machineBusyS - registryS - benchS);
+  const storeS = b.storeS - a.storeS;
+  const otherS = Math.max(0, b.machineBusyS - a.machineBusyS - registryS - benchS - storeS);
   const capacity = b.machineTotalS - a.machineTotalS;
-  return { wallS: (b.at - a.at) / 1000, registryS, companionS, benchS, otherS, otherShare: capacity > 0 ? otherS / capacity : 0 };
+  return { wallS: (b.at - a.at) / 1000, registryS, companionS, benchS, storeS, otherS, otherShare: capacity > 0 ? otherS / capacity : 0 };
 }

@@ -25,7 +25,7 @@ interface Phase<T> {
 }
 
 async function phase<T>(reg: Registry, work: () => Promise<T>): Promise<Phase<T>> {
-  const snapshot = async () => cpuSnapshot(reg.pid, (await reg.companions?.()) ?? []);
+  const snapshot = async () => cpuSnapshot(reg.pid, (await reg.companions?.()) ?? [], reg.storePid);
   const before = await snapshot();
   const value = await work();
   const after = await snapshot();
@@ -82,6 +82,8 @@ export async function measureRegistry(
         pullSPerGiB: pull.cpu.registryS / (pulledBytes / GiB),
         manifestMsPer1k: (manifests.cpu.registryS * 1e6) / Math.max(1, manifests.value.requests),
         manifestDbMsPer1k: reg.companions ? (manifests.cpu.companionS * 1e6) / Math.max(1, manifests.value.requests) : undefined,
+        storePushSPerGiB: reg.storePid === undefined ? undefined : push.cpu.storeS / (set.totalBytes / GiB),
+        storePullSPerGiB: reg.storePid === undefined ? undefined : pull.cpu.storeS / (pulledBytes / GiB),
         otherShare: cpuBetween(push.before, manifests.after).otherShare,
       },
     };

@@ -7,7 +7,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { admin, basic, createProject } from '../../test/helpers/api.js';
 import { freePort, repoRoot, startBerth } from '../../test/helpers/berthProcess.js';
-import { s3Env } from '../../test/helpers/s3.js';
+import { s3Env, s3rverPid } from '../../test/helpers/s3.js';
 import { authorizeOrigin } from './http.js';
 import { processesMatching } from './procTree.js';
 
@@ -18,6 +18,8 @@ export interface Registry {
   pid: number;
   /** How it was configured, for the results. */
   settings: string;
+  /** The blob store's server process (s3rver), measured apart from the registry and from other work. */
+  storePid?: number;
   /** Processes outside the tree whose CPU is the registry's cost (its database backends). */
   companions?(): Promise<number[]>;
   stop(): Promise<void>;
@@ -147,6 +149,7 @@ export async function startBerthForBench(database: 'pg' | 'pglite', workers: num
     pid: berth.pid,
     // The helper's defaults, spelled out because they affect throughput.
     settings: `${settings}, ${store}, bearer-token auth on every request, audit log ${auditLog ? 'on' : 'off'}, BERTH_LOG_LEVEL=warn, access log off, BERTH_DB_POOL_SIZE default`,
+    storePid: storage === 's3' ? s3rverPid() : undefined,
     stop: () => berth.dispose(),
     companions: berth.databaseUrl ? backendsOf(berth.databaseUrl) : undefined,
   };

@@ -22,7 +22,10 @@ export interface RegistryResult {
     manifestMsPer1k: number;
     /** The part of manifestMsPer1k spent in its database backends, if it has any. */
     manifestDbMsPer1k?: number;
-    /** Share of the machine's CPU used by neither the registry nor the bench, 0..1. */
+    /** The blob store server's CPU per GiB (s3rver), when it runs here. */
+    storePushSPerGiB?: number;
+    storePullSPerGiB?: number;
+    /** Share of the machine's CPU used by neither the registry, its store, nor the bench, 0..1. */
     otherShare: number;
   };
 }
@@ -122,6 +125,8 @@ const storageRows: Row[] = [
   { label: 'Peak RSS, whole process tree, MiB', value: (r) => r.memory.peakTotalBytes / MiB, digits: 0, higherIsBetter: false },
   { label: 'Berth CPU per GiB pushed, s', value: (r) => r.cpu.pushSPerGiB, digits: 2, higherIsBetter: false },
   { label: 'Berth CPU per GiB pulled, s', value: (r) => r.cpu.pullSPerGiB, digits: 2, higherIsBetter: false },
+  { label: 's3rver CPU per GiB pushed, s', value: (r) => r.cpu.storePushSPerGiB, digits: 2 },
+  { label: 's3rver CPU per GiB pulled, s', value: (r) => r.cpu.storePullSPerGiB, digits: 2 },
 ];
 
 export function storageTable(fs: RegistryResult | undefined, s3: RegistryResult, distribution?: RegistryResult): string {
@@ -167,7 +172,8 @@ export function resultsSection(
           '',
           'Blobs in S3: the same Berth with its blobs in a bucket on s3rver. ' +
             's3rver is a Node server that writes every object to local disk and hashes it with MD5, so the S3 column measures it as much as Berth; ' +
-            'Berth\'s own CPU and memory are the telling rows. The RSS rows are Berth\'s processes only.',
+            'Berth\'s own CPU and memory are the telling rows. The RSS and Berth CPU rows are Berth\'s processes only; s3rver\'s CPU has rows of its own ' +
+            'and is not counted as other processes\' CPU.',
           '',
           storageTable(berth, berthS3, distribution),
         ]

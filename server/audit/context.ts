@@ -4,6 +4,7 @@
 // not an input of the operations themselves. Outside a request (scheduled jobs) the actor
 // is the system.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
 import type { Principal } from '../auth/principal.js';
@@ -55,4 +56,20 @@ export function clientAddressResolver(trustedProxies: string[]): (req: IncomingM
   if (!trustedProxies.length) return (req) => req.socket.remoteAddress ?? '';
   const trust = proxyaddr.compile(trustedProxies);
   return (req) => proxyaddr(req, trust);
+}
+
+const requestIdRe = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The request's id: a trusted proxy's X-Request-Id (nginx's $request_id), so its log and
+ * Berth's name the same request; otherwise, or when malformed, a new UUID. Anyone else's
+ * header is ignored, since the id is written into the audit log.
+ */
+export function requestIdResolver(trustedProxies: string[]): (req: IncomingMessage) => string {
+  if (!trustedProxies.length) return () => randomUUID();
+  const trust = proxyaddr.compile(trustedProxies);
+  return (req) => {
+    const given = req.headers['x-request-id'];
+    return typeof given === 'string' && requestIdRe.test(given) && trust(req.socket.remoteAddress ?? '', 0) ? given : randomUUID();
+  };
 }

@@ -99,7 +99,7 @@ export const settings = {
   BERTH_TRUSTED_PROXIES: {
     schema: z.string().regex(/^[0-9a-fA-F.:/, a-z]+$/, 'must be a comma-separated list of addresses, CIDR ranges, loopback, linklocal or uniquelocal'),
     default: undefined,
-    help: 'proxies whose X-Forwarded-For gives the client address (audit log, login throttling)',
+    help: 'proxies whose X-Forwarded-For gives the client address (audit log, login throttling) and whose X-Request-Id becomes the request id',
   },
   BERTH_SECRET_KEY: {
     schema: z.string().regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'must be 32 bytes as 64 hex digits or base64 (openssl rand -base64 32)'),

@@ -1,5 +1,4 @@
 // The Koa application and its one global middleware chain. Order matters; see the NOTEs.
-import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { ApiError, apiErrorBody } from '../api/errors.js';
@@ -17,7 +16,7 @@ import { replicationPolicyRoutes } from '../api/replicationPolicies.js';
 import { replicationExecutionRoutes } from '../api/replicationExecutions.js';
 import { consoleLoginRoutes } from '../api/consoleLogin.js';
 import type { AuthDeps } from '../auth/resolvers.js';
-import { clientAddressResolver, requestAudit } from '../audit/context.js';
+import { clientAddressResolver, requestAudit, requestIdResolver } from '../audit/context.js';
 import { AuditWriter } from '../audit/writer.js';
 import { auditRefusals } from '../audit/refusals.js';
 import { tokenRoute } from '../auth/tokenRoute.js';
@@ -56,13 +55,14 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   app.silent = true;
   const auditWriter = deps.auditWriter ?? new AuditWriter(deps.db, { log: deps.log });
   const clientAddress = clientAddressResolver(deps.trustedProxies ?? []);
+  const requestId = requestIdResolver(deps.trustedProxies ?? []);
 
   // NOTE: outermost, so it sees every request's final status (and answers GET /metrics).
   if (deps.metrics !== false) app.use(metricsMiddleware(deps.db));
   // NOTE: first, so every response (errors included) carries the request id, and everything
   // after runs with the request's audit context.
   app.use(async (ctx, next) => {
-    const id = randomUUID();
+    const id = requestId(ctx.req);
     ctx.state.requestId = id;
     ctx.state.clientAddress = clientAddress(ctx.req);
     ctx.set('X-Request-Id', id);

@@ -1,4 +1,4 @@
-// "Nothing buffers a whole blob": a 2 GiB layer goes up in one streaming PATCH and comes
+// "Nothing buffers a whole blob": a 2 GiB layer (512 MiB on S3) goes up in one streaming PATCH and comes
 // back down while every Berth process (primary and workers) is watched through /proc.
 // Any code path that collects a body into memory would push a process far past the
 // limit. 2 GiB is also just past 2^31, so 32-bit offset or length arithmetic shows up in
@@ -15,7 +15,9 @@ import { testDbKind } from '../helpers/database.js';
 import { testStorage } from '../helpers/s3.js';
 
 const MiB = 1024 * 1024;
-const SIZE = 2 * 1024 * MiB;
+// On the S3 tier, 512 MiB: s3rver stores, joins and copies every byte in JavaScript, so
+// 2 GiB would time it rather than Berth; 512 MiB is still far above the RSS limit.
+const SIZE = testStorage === 's3' ? 512 * MiB : 2 * 1024 * MiB;
 const RSS_LIMIT = 300 * MiB;
 // PGlite runs PostgreSQL compiled to WASM inside the Berth process, which alone idles at
 // ~350 MiB. There the limit applies to growth over each process's RSS once started,
@@ -76,12 +78,7 @@ class PatternBlob {
 const show = (res: Response) =>
   `${res.status} ${JSON.stringify(res.headers)} ${res.body.subarray(0, 300).toString('utf8')}`;
 
-describe('a 2 GiB blob streams through Berth without being buffered', function () {
-  // On the S3 tier this would time s3rver (it stores parts and joins them in JavaScript),
-  // not Berth; the S3 driver's bounded writes are covered by the contract suite.
-  before(function () {
-    if (testStorage === 's3') this.skip();
-  });
+describe(`a ${SIZE / MiB} MiB blob streams through Berth without being buffered (${testStorage})`, function () {
   this.timeout(600_000);
 
   let berth: BerthProcess;

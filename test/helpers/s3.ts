@@ -45,6 +45,11 @@ function startS3rver(): Promise<string> {
   return started;
 }
 
+/** The s3rver process's id, once started (the benchmark measures its CPU). */
+export function s3rverPid(): number | undefined {
+  return child?.pid;
+}
+
 export function s3Client(endpoint: string): S3Client {
   return new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials: s3Credentials });
 }

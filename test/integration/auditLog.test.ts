@@ -265,7 +265,7 @@ describe(`audit log (${testDbKind})`, function () {
     assert.equal((await fetch(`${r.url}/api/v2.0/audit-logs/export?format=xml`, { headers: as(admin) })).status, 400);
   });
 
-  it('takes the client address from X-Forwarded-For only behind a trusted proxy', async () => {
+  it('takes the client address from X-Forwarded-For, and the request id from X-Request-Id, only behind a trusted proxy', async () => {
     const auth = await testAuthDeps(r.db);
     const trusting = createApp({ db: r.db, store: r.store, log: createLogger('silent'), auth, trustedProxies: ['loopback'] });
     const server = http.createServer(trusting.callback());
@@ -278,6 +278,16 @@ describe(`audit log (${testDbKind})`, function () {
       await trusting.auditWriter.close();
       assert.equal((await one('operation=create,resource=proxied')).client_address, '203.0.113.7', 'the nearest address the trusted proxy saw');
       assert.equal((await one('operation=create,resource=direct')).client_address, '127.0.0.1', 'an untrusted peer cannot claim an address');
+      // The proxy's request id becomes the request's, so both logs name the same request.
+      const tagged = { ...as(owner), 'X-Request-Id': 'nginx-5f2c9a1e7b3d' };
+      const proxied = await fetch(`${url}/api/v2.0/projects`, { method: 'POST', headers: tagged, body: JSON.stringify({ project_name: 'tagged' }) });
+      assert.equal(proxied.headers.get('x-request-id'), 'nginx-5f2c9a1e7b3d');
+      const direct = await fetch(`${r.url}/api/v2.0/projects`, { method: 'POST', headers: tagged, body: JSON.stringify({ project_name: 'untagged' }) });
+      assert.match(direct.headers.get('x-request-id')!, /^[0-9a-f-]{36}$/, 'an untrusted peer cannot choose the id');
+      const bad = await fetch(`${url}/api/v2.0/projects`, { method: 'POST', headers: { ...tagged, 'X-Request-Id': 'two words' }, body: JSON.stringify({ project_name: 'badly-tagged' }) });
+      assert.match(bad.headers.get('x-request-id')!, /^[0-9a-f-]{36}$/, 'a malformed id is replaced');
+      await trusting.auditWriter.close();
+      assert.equal((await one('operation=create,resource=tagged')).request_id, 'nginx-5f2c9a1e7b3d');
     } finally {
       server.closeAllConnections();
       await new Promise((done) => server.close(done));

@@ -13,6 +13,17 @@ describe('deployment files', () => {
     assert.equal(r.status, 0, r.stderr);
   });
 
+  it('publishes a port range for several Berth replicas when asked', () => {
+    const config = (env: Record<string, string>) =>
+      spawnSync('docker-compose', ['-f', path.join(repoRoot, 'docker-compose.yml'), 'config'], { encoding: 'utf8', env: { ...process.env, ...env } });
+    const one = config({});
+    assert.equal(one.status, 0, one.stderr);
+    assert.match(one.stdout, /127\.0\.0\.1:5000:5000/);
+    const two = config({ BERTH_PORTS: '5000-5001' });
+    assert.equal(two.status, 0, two.stderr);
+    assert.match(two.stdout, /127\.0\.0\.1:5000-5001:5000/);
+  });
+
   it('has the services of a deployment, and MinIO under the s3 profile only', () => {
     const r = spawnSync('docker-compose', ['-f', path.join(repoRoot, 'docker-compose.yml'), 'config', '--services'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
