@@ -126,7 +126,13 @@ async function appendToSession(deps: RegistryDeps, row: UploadRow, body: Readabl
   let stored: { key?: string; parted?: PartsAppend; discard(): Promise<void>; keep(): Promise<void> };
   if (writesInParts(store)) {
     // The callback form of pipeline hands back the hasher with the body's errors passed on.
-    const parted = await appendParts(deps, store, row, pipelineCb(body, hasher, () => undefined));
+    const parted = await appendParts(deps, store, row, pipelineCb(body, hasher, () => undefined)).catch(async (err: unknown) => {
+      // A missing tail was consumed by a request that moved the session after this one read
+      // it (a window of milliseconds); a tail missing from an unmoved session is a real error.
+      if (!(err instanceof ObjectNotFoundError)) throw err;
+      const now = await findUpload(deps.db, row.id);
+      throw now?.committed_size === row.committed_size ? err : await sessionMoved(deps, row.id);
+    });
     const tail = parted.tail;
     stored = { parted, discard: async () => void (tail && (await store.delete(tail.key))), keep: async () => undefined };
   } else {
@@ -157,16 +163,21 @@ async function appendToSession(deps: RegistryDeps, row: UploadRow, body: Readabl
     // Another request moved the session (or ended it) while this body streamed.
     if (stored.key) await store.delete(stored.key);
     else await stored.discard();
-    const now = await findUpload(deps.db, row.id);
-    if (!now) {
-      await store.deletePrefix(uploadPrefix(row.id));
-      throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${row.id} ended while this chunk was being received`, { uuid: row.id });
-    }
-    throw rangeError(`upload moved to ${now.committed_size} bytes while this chunk was being received`, now);
+    throw await sessionMoved(deps, row.id);
   }
   // The tail this chunk consumed is in the new parts or the new tail now.
   if (stored.parted && row.tail) await store.delete(row.tail.key);
   return { id: row.id, repository: row.repository, offset: start + size };
+}
+
+/** The error for a request that lost its session to another request while its body streamed. */
+async function sessionMoved(deps: RegistryDeps, id: string): Promise<RegistryError> {
+  const now = await findUpload(deps.db, id);
+  if (!now) {
+    await deps.store.deletePrefix(uploadPrefix(id));
+    return new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} ended while this chunk was being received`, { uuid: id });
+  }
+  return rangeError(`upload moved to ${now.committed_size} bytes while this chunk was being received`, now);
 }
 
 /**
