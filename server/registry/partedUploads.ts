@@ -68,28 +68,34 @@ export async function appendParts(deps: RegistryDeps, store: PartedStore, row: U
       (err: unknown) => void (failed = err),
     );
   };
-  const source = Readable.from(
-    (async function* () {
-      if (row.tail) yield* await store.read(row.tail.key);
-      yield* body;
-    })(),
-    { objectMode: false },
-  );
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  // Leaving the loop below early (a failed part) returns the generator, which destroys
+  // the streams it was reading.
+  const source = (async function* (): AsyncGenerator<Buffer> {
+    if (row.tail) yield* await store.read(row.tail.key);
+    yield* body;
+  })();
+  // Bytes are copied once, into the part being filled. Two buffers take turns: one is
+  // filled while the other is sent, and send() waits for the one before, so a buffer is
+  // refilled only after the store has it (and 10 MiB allocations do not churn the GC).
+  const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+  let turn = 0;
+  let part = buffers[turn];
+  let filled = 0;
   try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      while (pendingBytes >= size) {
-        const all = Buffer.concat(pending, pendingBytes);
-        await send(all.subarray(0, size));
-        const rest = all.subarray(size);
-        pending = rest.length ? [Buffer.from(rest)] : [];
-        pendingBytes = rest.length;
+    for await (const chunk of source) {
+      for (let at = 0; at < chunk.length; ) {
+        const n = chunk.copy(part, filled, at, Math.min(chunk.length, at + size - filled));
+        filled += n;
+        at += n;
+        if (filled === size) {
+          await send(part);
+          turn ^= 1;
+          part = buffers[turn];
+          filled = 0;
+        }
       }
     }
-    const rest = Buffer.concat(pending, pendingBytes);
+    const rest = part.subarray(0, filled);
     let tail: PartsAppend['tail'] = null;
     if (rest.length >= store.parts.minPartSize) await send(rest);
     else if (rest.length > 0) tail = await writeTail(store, row.id, rest);
@@ -97,7 +103,6 @@ export async function appendParts(deps: RegistryDeps, store: PartedStore, row: U
     if (failed) throw failed;
     return { parts: made, tail };
   } catch (err) {
-    source.destroy();
     await sending;
     throw err;
   }
