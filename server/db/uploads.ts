@@ -71,12 +71,12 @@ export async function nextPartNumber(q: Queryer, id: string): Promise<number | u
 
 /** Records the store's upload id unless another request did first; returns the one that holds. */
 export async function claimMultipartId(q: Queryer, id: string, multipartId: string): Promise<string | undefined> {
-  const { rows } = await q.query<{ multipart_id: string }>(
-    `WITH claimed AS (UPDATE uploads SET multipart_id = $2 WHERE id = $1 AND multipart_id IS NULL RETURNING multipart_id)
-     SELECT multipart_id FROM claimed UNION ALL SELECT multipart_id FROM uploads WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM claimed)`,
-    [id, multipartId],
-  );
-  return rows[0]?.multipart_id;
+  const claimed = await q.query<{ multipart_id: string }>('UPDATE uploads SET multipart_id = $2 WHERE id = $1 AND multipart_id IS NULL RETURNING multipart_id', [id, multipartId]);
+  if (claimed.rows[0]) return claimed.rows[0].multipart_id;
+  // A statement of its own: one snapshot with the UPDATE would predate the winner's commit
+  // the UPDATE waited for, and read the id as still unset.
+  const { rows } = await q.query<{ multipart_id: string | null }>('SELECT multipart_id FROM uploads WHERE id = $1', [id]);
+  return rows[0]?.multipart_id ?? undefined;
 }
 
 /** Deletes the session; returns the store's upload id it held (null if none), or undefined if it was gone. */

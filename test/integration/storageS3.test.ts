@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { findUpload } from '../../server/db/uploads.js';
+import { claimMultipartId, findUpload } from '../../server/db/uploads.js';
 import { s3Client, s3rverDirectory, testBucket } from '../helpers/s3.js';
 import { purgeUploads } from '../../server/registry/uploads.js';
 import { S3BlobStore } from '../../server/storage/s3/s3BlobStore.js';
@@ -192,6 +192,19 @@ describe(`registry on S3 (${testDbKind})`, function () {
     const done = await v2fetch(withDigest((ra.status === 202 ? ra : rb).headers.get('location')!, digest), { method: 'PUT' });
     assert.equal(done.status, 201, await done.text());
     assert.ok((await getBytes(`${r.url}/v2/site/race/blobs/${digest}`)).body.equals(whole));
+  });
+
+  it('keeps the first multipart upload id recorded when two requests start one at once', async () => {
+    const id = sessionId(await startUpload('site/claim'));
+    let second: Promise<string | undefined> | undefined;
+    await r.db.tx(async (q) => {
+      assert.equal(await claimMultipartId(q, id, 'first'), 'first');
+      // The second claim waits for this transaction's row lock, then must see its commit.
+      second = claimMultipartId(r.db, id, 'second');
+      await new Promise((done) => setTimeout(done, 200));
+    });
+    assert.equal(await second, 'first');
+    assert.equal((await findUpload(r.db, id))!.multipart_id, 'first');
   });
 
   it('aborts the multipart upload of a cancelled session', async () => {
