@@ -94,49 +94,55 @@ export function machineDescription(): string {
   return `${os.availableParallelism()} CPUs (${cpu}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Linux ${os.release()}, Node ${process.version}`;
 }
 
+/** A row of the main table, under another label if given. */
+function row(label: string, as = label): Row {
+  const found = rows.find((r) => r.label === label);
+  if (!found) throw new Error(`no results row ${label}`);
+  return { ...found, label: as };
+}
+
+function ratio(base: number | undefined, value: number | undefined): string {
+  return base && value !== undefined ? `${(value / base).toFixed(2)}×` : '—';
+}
+
 // What the audit log costs: Berth with it on against Berth with it off, same run.
 const auditRows: Row[] = [
-  { label: 'Blob push, MiB/s', value: (r) => r.pushMiBps, digits: 0, higherIsBetter: true },
-  { label: 'Small image push, images/s', value: (r) => r.imagesPerSecond, digits: 0, higherIsBetter: true },
-  { label: 'Manifest GET by tag, req/s', value: (r) => r.manifest.perSecond, digits: 0, higherIsBetter: true },
-  { label: 'Manifest GET p99, ms', value: (r) => r.manifest.p99Ms, digits: 2, higherIsBetter: false },
-  { label: 'Registry CPU per 1000 manifest GETs, ms', value: (r) => r.cpu.manifestMsPer1k, digits: 0, higherIsBetter: false },
-  { label: '… of which in PostgreSQL backends, ms', value: (r) => r.cpu.manifestDbMsPer1k, digits: 0, higherIsBetter: false },
-];
+  'Blob push, MiB/s',
+  'Small image push, images/s',
+  'Manifest GET by tag, req/s',
+  'Manifest GET p99, ms',
+  'Registry CPU per 1000 manifest GETs, ms',
+  '… of which in PostgreSQL backends, ms',
+].map((label) => row(label));
 
 export function auditTable(on: RegistryResult, off: RegistryResult): string {
   const lines = ['| Metric | audit off | audit on | on / off |', '|---|--:|--:|--:|'];
-  for (const row of auditRows) {
-    const a = row.value(off);
-    const b = row.value(on);
-    lines.push(`| ${row.label} | ${fmt(a, row.digits)} | ${fmt(b, row.digits)} | ${a && b !== undefined ? `${(b / a).toFixed(2)}×` : '—'} |`);
+  for (const r of auditRows) {
+    const a = r.value(off);
+    const b = r.value(on);
+    lines.push(`| ${r.label} | ${fmt(a, r.digits)} | ${fmt(b, r.digits)} | ${ratio(a, b)} |`);
   }
   return lines.join('\n');
 }
 
 // Berth on its two blob stores, same run: what moving the blobs to S3 costs.
 const storageRows: Row[] = [
-  { label: 'Blob push, MiB/s', value: (r) => r.pushMiBps, digits: 0, higherIsBetter: true },
-  { label: 'Blob pull, MiB/s', value: (r) => r.pullMiBps, digits: 0, higherIsBetter: true },
-  { label: 'Small image push, images/s', value: (r) => r.imagesPerSecond, digits: 0, higherIsBetter: true },
-  { label: 'Manifest GET by tag, req/s', value: (r) => r.manifest.perSecond, digits: 0, higherIsBetter: true },
-  { label: 'Manifest GET p99, ms', value: (r) => r.manifest.p99Ms, digits: 2, higherIsBetter: false },
-  { label: 'Peak RSS, largest process, MiB', value: (r) => r.memory.peakProcessBytes / MiB, digits: 0, higherIsBetter: false },
-  { label: 'Peak RSS, whole process tree, MiB', value: (r) => r.memory.peakTotalBytes / MiB, digits: 0, higherIsBetter: false },
-  { label: 'Berth CPU per GiB pushed, s', value: (r) => r.cpu.pushSPerGiB, digits: 2, higherIsBetter: false },
-  { label: 'Berth CPU per GiB pulled, s', value: (r) => r.cpu.pullSPerGiB, digits: 2, higherIsBetter: false },
+  ...['Blob push, MiB/s', 'Blob pull, MiB/s', 'Small image push, images/s', 'Manifest GET by tag, req/s', 'Manifest GET p99, ms'].map((label) => row(label)),
+  row('Peak RSS, largest process, MiB'),
+  row('Peak RSS, whole process tree, MiB'),
+  row('Registry CPU per GiB pushed, s', 'Berth CPU per GiB pushed, s'),
+  row('Registry CPU per GiB pulled, s', 'Berth CPU per GiB pulled, s'),
   { label: 's3rver CPU per GiB pushed, s', value: (r) => r.cpu.storePushSPerGiB, digits: 2 },
   { label: 's3rver CPU per GiB pulled, s', value: (r) => r.cpu.storePullSPerGiB, digits: 2 },
 ];
 
 export function storageTable(fs: RegistryResult | undefined, s3: RegistryResult, distribution?: RegistryResult): string {
   const lines = ['| Metric | filesystem | S3 (s3rver) | S3 / filesystem | S3 / Distribution (filesystem) |', '|---|--:|--:|--:|--:|'];
-  const ratio = (a: number | undefined, b: number | undefined) => (a && b !== undefined ? `${(b / a).toFixed(2)}×` : '—');
-  for (const row of storageRows) {
-    const a = fs && row.value(fs);
-    const b = row.value(s3);
-    const d = distribution && row.value(distribution);
-    lines.push(`| ${row.label} | ${fmt(a, row.digits)} | ${fmt(b, row.digits)} | ${ratio(a, b)} | ${ratio(d, b)} |`);
+  for (const r of storageRows) {
+    const a = fs && r.value(fs);
+    const b = r.value(s3);
+    const d = distribution && r.value(distribution);
+    lines.push(`| ${r.label} | ${fmt(a, r.digits)} | ${fmt(b, r.digits)} | ${ratio(a, b)} | ${ratio(d, b)} |`);
   }
   return lines.join('\n');
 }

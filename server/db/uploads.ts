@@ -45,18 +45,12 @@ export async function findUpload(q: Queryer, id: string): Promise<UploadRow | un
  * Appends a chunk only if nobody else moved the session since `expectedSize` was read
  * (optimistic concurrency: no lock is held while a body streams). False means it lost.
  */
-export async function appendUploadChunk(q: Queryer, id: string, expectedSize: number, chunk: UploadChunk, parted?: PartsAppend): Promise<boolean> {
-  const res = parted
-    ? await q.query(
-        `UPDATE uploads SET committed_size = committed_size + $3, chunks = chunks || $4::jsonb, parts = parts || $5::jsonb, tail = $6::jsonb, updated_at = now()
-          WHERE id = $1 AND committed_size = $2`,
-        [id, expectedSize, chunk.size, JSON.stringify([chunk]), JSON.stringify(parted.parts), parted.tail && JSON.stringify(parted.tail)],
-      )
-    : await q.query(
-        `UPDATE uploads SET committed_size = committed_size + $3, chunks = chunks || $4::jsonb, updated_at = now()
-          WHERE id = $1 AND committed_size = $2`,
-        [id, expectedSize, chunk.size, JSON.stringify([chunk])],
-      );
+export async function appendUploadChunk(q: Queryer, id: string, expectedSize: number, chunk: UploadChunk, parted: PartsAppend = { parts: [], tail: null }): Promise<boolean> {
+  const res = await q.query(
+    `UPDATE uploads SET committed_size = committed_size + $3, chunks = chunks || $4::jsonb, parts = parts || $5::jsonb, tail = $6::jsonb, updated_at = now()
+      WHERE id = $1 AND committed_size = $2`,
+    [id, expectedSize, chunk.size, JSON.stringify([chunk]), JSON.stringify(parted.parts), parted.tail && JSON.stringify(parted.tail)],
+  );
   return res.rowCount > 0;
 }
 

@@ -22,26 +22,27 @@ export function writesInParts(store: BlobStore): store is PartedStore {
   return store.parts !== undefined;
 }
 
-type Session = Pick<UploadRow, 'id' | 'multipart_id' | 'tail'>;
+/** For a request whose session was finished or cancelled while its body streamed. */
+export function sessionEnded(uploadId: string): RegistryError {
+  return new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${uploadId} ended while this chunk was being received`, { uuid: uploadId });
+}
 
-async function partNumber(deps: RegistryDeps, store: PartedStore, session: Session): Promise<number> {
-  const n = await nextPartNumber(deps.db, session.id);
-  if (n === undefined) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${session.id} ended while a chunk was being received`, { uuid: session.id });
+async function partNumber(deps: RegistryDeps, store: PartedStore, uploadId: string): Promise<number> {
+  const n = await nextPartNumber(deps.db, uploadId);
+  if (n === undefined) throw sessionEnded(uploadId);
   if (n > store.parts.maxParts) {
     throw new RegistryError('BLOB_UPLOAD_INVALID', `the upload needs more than the store's ${store.parts.maxParts} parts; push the blob in fewer, larger chunks`);
   }
   return n;
 }
 
-/** The session's multipart upload, started by the first request that needs it. */
-async function multipartId(deps: RegistryDeps, store: PartedStore, session: Session): Promise<string> {
-  if (session.multipart_id) return session.multipart_id;
-  const key = uploadAssemblyKey(session.id);
+/** Starts the session's multipart upload, or takes the one a racing request recorded first. */
+async function startMultipart(deps: RegistryDeps, store: PartedStore, uploadId: string): Promise<string> {
+  const key = uploadAssemblyKey(uploadId);
   const mine = await store.parts.begin(key);
-  const held = await claimMultipartId(deps.db, session.id, mine);
+  const held = await claimMultipartId(deps.db, uploadId, mine);
   if (held !== mine) await store.parts.abort(key, mine);
-  if (!held) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${session.id} ended while a chunk was being received`, { uuid: session.id });
-  session.multipart_id = held;
+  if (!held) throw sessionEnded(uploadId);
   return held;
 }
 
@@ -50,7 +51,8 @@ async function multipartId(deps: RegistryDeps, store: PartedStore, session: Sess
  * if its conditional update wins; a loser's parts are never listed and S3 drops them on completion.
  */
 export async function appendParts(deps: RegistryDeps, store: PartedStore, row: UploadRow, body: Readable): Promise<PartsAppend> {
-  const session: Session = { ...row };
+  // Started by the first part any request of the session sends.
+  let multipartId = row.multipart_id;
   const key = uploadAssemblyKey(row.id);
   const size = Math.max(partSize, store.parts.minPartSize);
   const made: StoredPart[] = [];
@@ -61,9 +63,9 @@ export async function appendParts(deps: RegistryDeps, store: PartedStore, row: U
   const send = async (bytes: Buffer) => {
     await sending;
     if (failed) throw failed;
-    const id = await multipartId(deps, store, session);
-    const n = await partNumber(deps, store, session);
-    sending = store.parts.putPart(key, id, n, bytes).then(
+    multipartId ??= await startMultipart(deps, store, row.id);
+    const n = await partNumber(deps, store, row.id);
+    sending = store.parts.putPart(key, multipartId, n, bytes).then(
       (p) => void made.push(p),
       (err: unknown) => void (failed = err),
     );
@@ -108,15 +110,10 @@ export async function appendParts(deps: RegistryDeps, store: PartedStore, row: U
   }
 }
 
-async function writeTail(store: BlobStore, uploadId: string, bytes: Buffer): Promise<{ key: string; size: number }> {
+async function writeTail(store: PartedStore, uploadId: string, bytes: Buffer): Promise<{ key: string; size: number }> {
+  // Its key is new and no row names it until the chunk is recorded, so a plain put is safe.
   const key = uploadTailKey(uploadId, randomBytes(6).toString('hex'));
-  const writer = await store.writer(key);
-  try {
-    writer.stream.end(bytes);
-    await writer.commit();
-  } finally {
-    await writer.cancel(); // no-op after commit
-  }
+  await store.parts.putSmall(key, bytes);
   return { key, size: bytes.length };
 }
 
@@ -125,11 +122,12 @@ export async function assembleParts(deps: RegistryDeps, store: PartedStore, row:
   // Fewer bytes than one part: the tail is the whole blob (or, for an empty blob, an empty object).
   if (!row.parts.length) return row.tail?.key ?? (await writeTail(store, row.id, Buffer.alloc(0))).key;
   const key = uploadAssemblyKey(row.id);
-  const session: Session = { ...row };
-  const id = await multipartId(deps, store, session);
+  // Parts are recorded only under the multipart upload their session claimed.
+  const id = row.multipart_id;
+  if (!id) throw new Error(`upload ${row.id} has parts but no multipart upload`);
   const parts = [...row.parts];
   try {
-    if (row.tail) parts.push(await store.parts.putPart(key, id, await partNumber(deps, store, session), await buffer(await store.read(row.tail.key))));
+    if (row.tail) parts.push(await store.parts.putPart(key, id, await partNumber(deps, store, row.id), await buffer(await store.read(row.tail.key))));
     await store.parts.complete(key, id, parts);
   } catch (err) {
     // A finish that completed the upload before (a retry after a digest mismatch, or a

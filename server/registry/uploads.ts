@@ -24,7 +24,7 @@ import { chargeBlob } from '../projects/quotas.js';
 import type { RegistryDeps } from './deps.js';
 import { RegistryError } from './errors.js';
 import { HashingStream } from './hashing.js';
-import { abortParts, appendParts, assembleParts, writesInParts } from './partedUploads.js';
+import { abortParts, appendParts, assembleParts, sessionEnded, writesInParts } from './partedUploads.js';
 import { assertDigest, assertName, isValidName, type ParsedDigest } from './references.js';
 
 export interface UploadState {
@@ -131,7 +131,7 @@ async function appendToSession(deps: RegistryDeps, row: UploadRow, body: Readabl
       // it (a window of milliseconds); a tail missing from an unmoved session is a real error.
       if (!(err instanceof ObjectNotFoundError)) throw err;
       const now = await findUpload(deps.db, row.id);
-      throw now?.committed_size === row.committed_size ? err : await sessionMoved(deps, row.id);
+      throw now?.committed_size === row.committed_size ? err : await sessionMoved(deps, row.id, now);
     });
     const tail = parted.tail;
     stored = { parted, discard: async () => void (tail && (await store.delete(tail.key))), keep: async () => undefined };
@@ -144,7 +144,12 @@ async function appendToSession(deps: RegistryDeps, row: UploadRow, body: Readabl
       await writer.cancel();
       throw err;
     }
-    stored = { key, discard: () => writer.cancel(), keep: async () => void (await writer.commit()) };
+    // Before commit the cancel drops the bytes, after it the delete does.
+    const discard = async () => {
+      await writer.cancel();
+      await store.delete(key);
+    };
+    stored = { key, discard, keep: async () => void (await writer.commit()) };
   }
   const size = hasher.bytes;
   if (range && range.end - range.start + 1 !== size) {
@@ -161,21 +166,19 @@ async function appendToSession(deps: RegistryDeps, row: UploadRow, body: Readabl
   await stored.keep();
   if (!(await appendUploadChunk(deps.db, row.id, start, { key: stored.key, size, sha256: hasher.hex() }, stored.parted))) {
     // Another request moved the session (or ended it) while this body streamed.
-    if (stored.key) await store.delete(stored.key);
-    else await stored.discard();
-    throw await sessionMoved(deps, row.id);
+    await stored.discard();
+    throw await sessionMoved(deps, row.id, await findUpload(deps.db, row.id));
   }
   // The tail this chunk consumed is in the new parts or the new tail now.
   if (stored.parted && row.tail) await store.delete(row.tail.key);
   return { id: row.id, repository: row.repository, offset: start + size };
 }
 
-/** The error for a request that lost its session to another request while its body streamed. */
-async function sessionMoved(deps: RegistryDeps, id: string): Promise<RegistryError> {
-  const now = await findUpload(deps.db, id);
+/** The error for a request that lost its session (`now`, re-read) to another request while its body streamed. */
+async function sessionMoved(deps: RegistryDeps, id: string, now: UploadRow | undefined): Promise<RegistryError> {
   if (!now) {
     await deps.store.deletePrefix(uploadPrefix(id));
-    return new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} ended while this chunk was being received`, { uuid: id });
+    return sessionEnded(id);
   }
   return rangeError(`upload moved to ${now.committed_size} bytes while this chunk was being received`, now);
 }

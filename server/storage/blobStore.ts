@@ -45,6 +45,11 @@ export interface PartedWrites {
   complete(key: string, uploadId: string, parts: StoredPart[]): Promise<void>;
   /** Discards the upload and its parts; an upload that is already gone is fine. */
   abort(key: string, uploadId: string): Promise<void>;
+  /**
+   * Stores bytes too few for a part as an object of their own, in one request (an S3 PUT
+   * shows an object only once complete, so no temporary key is needed).
+   */
+  putSmall(key: string, bytes: Buffer): Promise<void>;
 }
 
 export interface BlobStore {

@@ -90,7 +90,7 @@ describe('S3 driver specifics (s3rver)', function () {
     assert.equal(await store.stat('blobs/never-committed'), undefined);
   });
 
-  it('assembles an object from parts stored out of order, and aborts an upload (twice is fine)', async () => {
+  it('assembles an object from parts stored out of order, aborts an upload (twice is fine), and puts a small object whole', async () => {
     const store = new S3BlobStore(await s3(), bucket, 'parts/');
     const first = randomBytes(store.parts.minPartSize);
     const last = randomBytes(1000);
@@ -110,6 +110,12 @@ describe('S3 driver specifics (s3rver)', function () {
     await store.parts.abort('uploads/dropped', dropped);
     await assert.rejects(store.parts.complete('uploads/dropped', dropped, [{ number: 1, etag: 'x', size: 1000 }]));
     assert.equal(await store.stat('uploads/dropped'), undefined);
+
+    // Bytes too few for a part are put whole, and visible at once.
+    await store.parts.putSmall('uploads/small', last);
+    const small = [];
+    for await (const c of await store.read('uploads/small')) small.push(c as Buffer);
+    assert.ok(Buffer.concat(small).equals(last));
   });
 
   it('fails its health check on a missing bucket', async () => {

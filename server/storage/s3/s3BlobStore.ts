@@ -15,6 +15,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  PutObjectCommand,
   AbortMultipartUploadCommand,
   UploadPartCommand,
   UploadPartCopyCommand,
@@ -74,6 +75,10 @@ class S3Parts implements PartedWrites {
         MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.number, ETag: p.etag })) },
       }),
     );
+  }
+
+  async putSmall(key: string, bytes: Buffer): Promise<void> {
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(key), Body: bytes, ContentLength: bytes.length }));
   }
 
   async abort(key: string, uploadId: string): Promise<void> {
