@@ -2,6 +2,19 @@
 import type Koa from 'koa';
 import { pageLinks, parsePaging, parseQuery, parseSort, type Filter, type Paging, type SortKey } from './query.js';
 import { ApiError } from './errors.js';
+import { pathFault, queryFault } from '../lib/queryText.js';
+
+// Long enough for any Harbor filter a console or script writes, short of anything absurd.
+const maxQueryValueBytes = 4096;
+
+/** The path and every query parameter of an /api/v2.0 request are sane text, or the request is a 400. */
+export const checkRequestText: Koa.Middleware = (ctx, next) => {
+  const inPath = pathFault(ctx.path);
+  if (inPath) throw new ApiError('BAD_REQUEST', inPath);
+  const fault = queryFault(ctx.querystring, { maxBytes: maxQueryValueBytes });
+  if (fault) throw new ApiError('BAD_REQUEST', `query parameter ${fault.name} ${fault.problem}`);
+  return next();
+};
 
 function param(ctx: Koa.Context, name: string): string | undefined {
   const v = ctx.query[name];

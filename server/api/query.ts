@@ -98,9 +98,12 @@ export interface Paging {
   offset: number;
 }
 
+// Not a number at all is a malformed request (400); a number out of range is Harbor's 422,
+// as its generated validation answers for minimum and maximum.
 function positiveInt(raw: string | undefined, name: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) throw new ApiError('UNPROCESSABLE_ENTITY', `${name} must be a positive integer`);
+  if (!/^[+-]?\d+$/.test(raw)) throw new ApiError('BAD_REQUEST', `${name} must be an integer, got ${JSON.stringify(raw.slice(0, 50))}`);
+  if (!/^\+?\d{1,9}$/.test(raw) || Number(raw) < 1) throw new ApiError('UNPROCESSABLE_ENTITY', `${name} must be a positive integer`);
   return Number(raw);
 }
 

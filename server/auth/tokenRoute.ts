@@ -7,6 +7,10 @@ import type { Principal } from './principal.js';
 import { CredentialsError, resolvePrincipal, type AuthDeps } from './resolvers.js';
 import { issueRegistryToken } from './tokenService.js';
 import { parseScope, type AccessEntry } from './tokens.js';
+import { queryFault } from '../lib/queryText.js';
+
+// A request for many repositories repeats scope; nothing else is ever repeated.
+const tokenParams = { repeatable: new Set(['scope']), maxBytes: 4096 };
 
 function fail(ctx: Koa.Context, status: number, code: string, message: string): void {
   ctx.status = status;
@@ -36,12 +40,18 @@ async function respond(deps: AuthDeps, ctx: Koa.Context, service: string | undef
 export function tokenRoute(deps: AuthDeps): Koa.Middleware {
   return async (ctx) => {
     if (ctx.method === 'GET') {
+      const fault = queryFault(ctx.querystring, tokenParams);
+      if (fault) return fail(ctx, 400, 'BAD_REQUEST', `query parameter ${fault.name} ${fault.problem}`);
       const scope = ctx.query.scope;
       const service = typeof ctx.query.service === 'string' ? ctx.query.service : undefined;
       return respond(deps, ctx, service, ctx.get('Authorization') || undefined, scopesOf(scope === undefined ? [] : Array.isArray(scope) ? scope : [scope]));
     }
     if (ctx.method === 'POST') {
-      const form = new URLSearchParams((await readSmallBody(ctx, 64 * 1024)).toString('utf8'));
+      // The form is checked on its bytes (latin1 keeps each one), as a query string is.
+      const raw = (await readSmallBody(ctx, 64 * 1024)).toString('latin1');
+      const fault = queryFault(raw, tokenParams);
+      if (fault) return fail(ctx, 400, 'BAD_REQUEST', `form field ${fault.name} ${fault.problem}`);
+      const form = new URLSearchParams(Buffer.from(raw, 'latin1').toString('utf8'));
       const grant = form.get('grant_type');
       if (grant !== 'password') {
         ctx.status = 400;

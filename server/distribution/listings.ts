@@ -3,7 +3,8 @@
 import type Koa from 'koa';
 import type { RegistryDeps } from '../registry/deps.js';
 import { listRepositories, listTags, referrers, type Page } from '../registry/listings.js';
-import { mediaTypes } from '../registry/mediaTypes.js';
+import { isMediaType, mediaTypes } from '../registry/mediaTypes.js';
+import { RegistryError } from '../registry/errors.js';
 import { pageSize, queryString, routeParam } from './params.js';
 
 function linkNext(ctx: Koa.Context, path: string, page: Page, n: number | undefined): void {
@@ -32,6 +33,9 @@ export async function catalog(ctx: Koa.Context, deps: RegistryDeps): Promise<voi
 // GET /v2/<name>/referrers/<digest>?artifactType=
 export async function referrersList(ctx: Koa.Context, deps: RegistryDeps): Promise<void> {
   const artifactType = queryString(ctx, 'artifactType');
+  if (artifactType !== undefined && !isMediaType(artifactType)) {
+    throw new RegistryError('UNSUPPORTED', `artifactType must be a media type (type/subtype), got ${JSON.stringify(artifactType.slice(0, 100))}`, { artifactType: artifactType.slice(0, 100) }, { status: 400 });
+  }
   const index = await referrers(deps, routeParam(ctx, 'name'), routeParam(ctx, 'digest'), artifactType);
   if (artifactType) ctx.set('OCI-Filters-Applied', 'artifactType');
   ctx.set('Content-Type', mediaTypes.ociIndex);

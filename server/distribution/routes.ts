@@ -4,7 +4,8 @@
 import compose from 'koa-compose';
 import type Koa from 'koa';
 import type { RegistryDeps } from '../registry/deps.js';
-import { RegistryError } from '../registry/errors.js';
+import { RegistryError, type ErrorCode } from '../registry/errors.js';
+import { queryFault } from '../lib/queryText.js';
 import type { AuthDeps } from '../auth/resolvers.js';
 import { authorize, mayAccess, type Need, type RepositoryAction } from '../auth/v2authorize.js';
 import { getBlob, removeBlob } from './blobs.js';
@@ -14,10 +15,14 @@ import { deleteUpload, getUpload, patchUpload, postUpload, putUpload } from './u
 
 type Handler = (ctx: Koa.Context, deps: RegistryDeps) => Promise<void>;
 
+/** The query parameters a route reads, each with the code a value that is not sane text gets. */
+type QueryParams = Partial<Record<string, ErrorCode>>;
+
 /** A method of a route: what the caller needs (checked before any body is read), and the handler. */
 interface Endpoint {
   need: Need;
   handler: Handler;
+  query?: QueryParams;
 }
 
 interface Route {
@@ -25,9 +30,15 @@ interface Route {
   methods: Partial<Record<string, Endpoint>>;
 }
 
-const pull = (handler: Handler): Endpoint => ({ need: { kind: 'repository', actions: ['pull'] }, handler });
-const push = (handler: Handler): Endpoint => ({ need: { kind: 'repository', actions: ['pull', 'push'] }, handler });
+const pull = (handler: Handler, query?: QueryParams): Endpoint => ({ need: { kind: 'repository', actions: ['pull'] }, handler, query });
+const push = (handler: Handler, query?: QueryParams): Endpoint => ({ need: { kind: 'repository', actions: ['pull', 'push'] }, handler, query });
 const remove = (handler: Handler): Endpoint => ({ need: { kind: 'repository', actions: ['delete'] }, handler });
+
+// The longest value any /v2 parameter needs is a repository name (255) or a media type.
+const maxQueryValueBytes = 1024;
+// Distribution's UNSUPPORTED also covers "an invalid set of parameters"; with 400 it is the
+// code for a parameter no more specific code describes.
+const artifactTypeInvalid: ErrorCode = 'UNSUPPORTED';
 
 // GET /v2/ — spec "Determining support": 200 means this is a v2 registry.
 const base: Handler = async (ctx) => {
@@ -38,21 +49,32 @@ const base: Handler = async (ctx) => {
 
 export const routes: Route[] = [
   { pattern: /^\/v2\/?$/, methods: { GET: { need: { kind: 'login' }, handler: base }, HEAD: { need: { kind: 'login' }, handler: base } } },
-  { pattern: /^\/v2\/_catalog$/, methods: { GET: { need: { kind: 'catalog' }, handler: catalog } } },
-  { pattern: /^\/v2\/(?<name>.+)\/tags\/list$/, methods: { GET: pull(tagsList) } },
+  { pattern: /^\/v2\/_catalog$/, methods: { GET: { need: { kind: 'catalog' }, handler: catalog, query: { n: 'PAGINATION_NUMBER_INVALID', last: 'NAME_INVALID' } } } },
+  { pattern: /^\/v2\/(?<name>.+)\/tags\/list$/, methods: { GET: pull(tagsList, { n: 'PAGINATION_NUMBER_INVALID', last: 'TAG_INVALID' }) } },
   {
     pattern: /^\/v2\/(?<name>.+)\/manifests\/(?<reference>[^/]+)$/,
     methods: { GET: pull(getManifestRoute), HEAD: pull(getManifestRoute), PUT: push(putManifestRoute), DELETE: remove(deleteManifestRoute) },
   },
-  { pattern: /^\/v2\/(?<name>.+)\/blobs\/uploads\/?$/, methods: { POST: push(postUpload) } },
+  { pattern: /^\/v2\/(?<name>.+)\/blobs\/uploads\/?$/, methods: { POST: push(postUpload, { digest: 'DIGEST_INVALID', mount: 'DIGEST_INVALID', from: 'NAME_INVALID' }) } },
   {
     // An upload session's status and cancellation belong to whoever may push there.
     pattern: /^\/v2\/(?<name>.+)\/blobs\/uploads\/(?<uuid>[^/]+)$/,
-    methods: { GET: push(getUpload), PATCH: push(patchUpload), PUT: push(putUpload), DELETE: push(deleteUpload) },
+    methods: { GET: push(getUpload), PATCH: push(patchUpload), PUT: push(putUpload, { digest: 'DIGEST_INVALID' }), DELETE: push(deleteUpload) },
   },
   { pattern: /^\/v2\/(?<name>.+)\/blobs\/(?<digest>[^/]+)$/, methods: { GET: pull(getBlob), HEAD: pull(getBlob), DELETE: remove(removeBlob) } },
-  { pattern: /^\/v2\/(?<name>.+)\/referrers\/(?<digest>[^/]+)$/, methods: { GET: pull(referrersList) } },
+  { pattern: /^\/v2\/(?<name>.+)\/referrers\/(?<digest>[^/]+)$/, methods: { GET: pull(referrersList, { artifactType: artifactTypeInvalid }) } },
 ];
+
+// After authorization (a caller who may not be here learns nothing about its parameters)
+// and before the handler reads any of them.
+function checkQuery(params: QueryParams): Koa.Middleware {
+  const only = new Set(Object.keys(params));
+  return (ctx, next) => {
+    const fault = queryFault(ctx.querystring, { only, maxBytes: maxQueryValueBytes });
+    if (fault) throw new RegistryError(params[fault.name] ?? 'UNSUPPORTED', `query parameter ${fault.name} ${fault.problem}`, { parameter: fault.name }, { status: 400 });
+    return next();
+  };
+}
 
 /** The /v2 dispatcher: matches a route, runs its middleware, then its handler. */
 export function distributionRouter(deps: RegistryDeps, auth: AuthDeps): Koa.Middleware {
@@ -63,6 +85,7 @@ export function distributionRouter(deps: RegistryDeps, auth: AuthDeps): Koa.Midd
         method,
         compose<Koa.Context>([
           authorize(auth, endpoint!.need),
+          checkQuery(endpoint!.query ?? {}),
           (ctx: Koa.Context) => {
             // Handlers that touch a second repository (a mount's source) ask through this.
             ctx.state.mayAccess = (repository: string, action: RepositoryAction) => mayAccess(auth, ctx, repository, action);

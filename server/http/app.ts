@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { ApiError, apiErrorBody } from '../api/errors.js';
 import { apiPrincipal } from '../api/auth.js';
+import { checkRequestText } from '../api/listing.js';
 import { healthRoute } from '../api/health.js';
 import { systemInfo } from '../api/systeminfo.js';
 import { projectRoutes } from '../api/projects.js';
@@ -96,6 +97,7 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   const api = new Router({ prefix: '/api/v2.0' });
   // Every route here is described in docs/openapi.yaml (a test holds the two together).
   api.use(apiPrincipal(deps.auth));
+  api.use(checkRequestText);
   api.get('/ping', ping);
   api.get('/health', healthRoute(deps.db, deps.store));
   api.get('/openapi.yaml', openApi);

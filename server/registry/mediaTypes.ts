@@ -23,3 +23,11 @@ export const schema1MediaTypes: ReadonlySet<string> = new Set([mediaTypes.docker
 
 /** The maximum manifest body Berth accepts (the distribution-spec suggests registries accept at least 4 MiB). */
 export const maxManifestBytes = 4 * 1024 * 1024;
+
+// RFC 6838 section 4.2: type "/" subtype, each a restricted-name of at most 127 characters.
+const mediaTypeShape = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
+
+/** Whether `value` is a media type without parameters (an artifactType filter, say). */
+export function isMediaType(value: string): boolean {
+  return mediaTypeShape.test(value);
+}

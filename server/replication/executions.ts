@@ -127,8 +127,10 @@ export async function stopExecutionFor(deps: ReplicationDeps, principal: Princip
 
 export async function listTasksFor(deps: ReplicationDeps, principal: Principal, executionId: string, filter: { status?: string; resource_type?: string }, paging: Paging) {
   requireAdmin(principal, admins);
-  const e = await execution(deps, executionId);
+  // NOTE: the filter is checked before the lookup, so a malformed request is a 400 whether
+  // or not the execution exists.
   if (filter.status !== undefined && !taskStatuses.includes(filter.status)) throw bad(`status is one of ${taskStatuses.join(', ')}`);
+  const e = await execution(deps, executionId);
   const { rows, total } = await listTasks(deps.db, e.id, { status: filter.status, resourceType: filter.resource_type }, paging.pageSize, paging.offset);
   return { items: rows.map(taskView), total };
 }

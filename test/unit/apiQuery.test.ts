@@ -40,7 +40,8 @@ describe('management API listing parameters', () => {
   it('pages with Harbor defaults and limits', () => {
     assert.deepEqual(parsePaging(undefined, undefined), { page: 1, pageSize: 10, offset: 0 });
     assert.deepEqual(parsePaging('3', '20'), { page: 3, pageSize: 20, offset: 40 });
-    for (const [p, s] of [['0', '10'], ['x', '10'], ['1', '101'], ['1', '-5']]) assert.equal(status(() => parsePaging(p, s)), '422 UNPROCESSABLE_ENTITY');
+    for (const [p, s] of [['0', '10'], ['1', '101'], ['1', '-5'], ['99999999999', '10']]) assert.equal(status(() => parsePaging(p, s)), '422 UNPROCESSABLE_ENTITY');
+    for (const [p, s] of [['x', '10'], ['1', '1.5'], ['1', '0x10'], ['1 ', '10']]) assert.equal(status(() => parsePaging(p, s)), '400 BAD_REQUEST');
   });
 
   it('links the neighbouring pages that have items', () => {
