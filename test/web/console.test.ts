@@ -252,7 +252,12 @@ describe('console in Chromium', function () {
     await filters.getByRole('button', { name: 'Filter' }).click();
     await page.waitForURL(/operation=create/);
     const rows = page.locator('table.audit tbody tr');
-    await rows.first().waitFor();
+    // NOTE: the unfiltered page stays on screen until the filtered one arrives, so wait for
+    // the rows to change rather than for the first row (seen once: a "delete" row read).
+    await page.waitForFunction(() => {
+      const shown = [...document.querySelectorAll('table.audit tbody tr')].map((tr) => tr.textContent ?? '');
+      return shown.length > 0 && shown.every((t) => t.includes('create') && t.includes('webshop'));
+    });
     const texts = await rows.allInnerTexts();
     assert.ok(texts.length >= 3, texts.join('\n'));
     for (const t of texts) {
