@@ -3,6 +3,7 @@
 // (a/b -> a%252Fb); the router decodes once, this decodes the second time.
 import type Koa from 'koa';
 import type { AuthDeps } from '../auth/resolvers.js';
+import type { BlobStore } from '../storage/blobStore.js';
 import {
   createArtifactTag,
   deleteArtifactTag,
@@ -37,7 +38,8 @@ function nameFilter(ctx: Koa.Context): string | undefined {
   return m[1];
 }
 
-export function repositoryRoutes(deps: AuthDeps) {
+export function repositoryRoutes(deps: AuthDeps, store: Pick<BlobStore, 'read'>) {
+  const artifacts = { db: deps.db, store };
   return {
     // GET /projects/{project_name}/repositories
     list: (async (ctx) => {
@@ -57,12 +59,12 @@ export function repositoryRoutes(deps: AuthDeps) {
     // GET /projects/{project_name}/repositories/{repository_name}/artifacts
     artifacts: (async (ctx) => {
       const paging = pagingOf(ctx);
-      const { items, total } = await listRepositoryArtifacts(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), paging);
+      const { items, total } = await listRepositoryArtifacts(artifacts, principal(ctx), ctx.params.project_name, repositoryName(ctx), paging);
       respondPage(ctx, items, total, paging);
     }) as Koa.Middleware,
     // GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}
     artifact: (async (ctx) => {
-      ctx.body = await getArtifact(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference);
+      ctx.body = await getArtifact(artifacts, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference);
     }) as Koa.Middleware,
     // GET …/artifacts/{reference}/tags
     tags: (async (ctx) => {

@@ -7,7 +7,8 @@ import { principal } from './auth.js';
 
 export const berthVersion = '0.1.0';
 
-export function systemInfo(deps: AuthDeps): Koa.Middleware {
+/** `storageProvider`: the blob store's driver name, Harbor's registry_storage_provider_name. */
+export function systemInfo(deps: AuthDeps, storageProvider: string): Koa.Middleware {
   return async (ctx) => {
     const base = {
       auth_mode: 'db_auth',
@@ -31,6 +32,8 @@ export function systemInfo(deps: AuthDeps): Koa.Middleware {
       read_only: false,
       notification_enable: false,
       with_chartmuseum: false,
+      // Harbor names the drivers as Distribution's configuration does.
+      registry_storage_provider_name: storageProvider === 'fs' ? 'filesystem' : storageProvider,
     };
   };
 }

@@ -121,13 +121,13 @@ export interface ArtifactRow {
   pull_time: Date | null;
   blobs_size: number;
   children_size: number;
-  tags: Array<{ name: string; push_time: string }> | null;
+  tags: Array<{ id: number; name: string; push_time: string; pull_time: string | null }> | null;
 }
 
 const artifactColumns = `m.id, m.digest, m.media_type, m.artifact_type, m.subject_digest, m.annotations, m.payload, m.created_at, m.pull_time,
   COALESCE((SELECT sum(b.size) FROM manifest_blobs mb JOIN blobs b ON b.digest = mb.digest WHERE mb.manifest_id = m.id), 0)::bigint AS blobs_size,
   COALESCE((SELECT sum(octet_length(c.payload)) FROM manifest_children mc JOIN manifests c ON c.repository_id = m.repository_id AND c.digest = mc.child_digest WHERE mc.parent_id = m.id), 0)::bigint AS children_size,
-  (SELECT json_agg(json_build_object('name', t.name, 'push_time', t.updated_at) ORDER BY t.name) FROM tags t WHERE t.manifest_id = m.id) AS tags`;
+  (SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'push_time', t.updated_at, 'pull_time', t.pull_time) ORDER BY t.name) FROM tags t WHERE t.manifest_id = m.id) AS tags`;
 
 /** One page of a repository's artifacts (manifests), newest first, and the total. */
 export async function listArtifacts(q: Queryer, repositoryId: number, limit: number, offset: number): Promise<{ rows: ArtifactRow[]; total: number }> {

@@ -138,9 +138,18 @@ export async function removeMember(q: Queryer, projectId: number, userId: number
   return res.rowCount > 0;
 }
 
+/** Gives a project without an owner to this user. */
+export async function adoptOwnerless(q: Queryer, name: string, ownerId: number): Promise<void> {
+  await q.query('UPDATE projects SET owner_id = $2 WHERE name = $1 AND owner_id IS NULL', [name, ownerId]);
+}
+
+/** How many repositories a project holds (Harbor's repo_count). */
+export async function countRepositoriesIn(q: Queryer, projectName: string): Promise<number> {
+  return (await q.query<{ n: number }>('SELECT count(*)::int AS n FROM repositories WHERE name LIKE $1', [projectRepositoriesPattern(projectName)])).rows[0].n;
+}
+
 export async function projectSummaryCounts(q: Queryer, projectId: number, projectName: string): Promise<{ repo_count: number; roles: Record<number, number> }> {
-  const prefix = projectRepositoriesPattern(projectName);
-  const repos = (await q.query<{ n: number }>('SELECT count(*)::int AS n FROM repositories WHERE name LIKE $1', [prefix])).rows[0].n;
+  const repos = await countRepositoriesIn(q, projectName);
   const { rows } = await q.query<{ role_id: number; n: number }>('SELECT role_id, count(*)::int AS n FROM project_members WHERE project_id = $1 GROUP BY role_id', [projectId]);
   return { repo_count: repos, roles: Object.fromEntries(rows.map((r) => [r.role_id, r.n])) };
 }

@@ -15,7 +15,7 @@ export async function getManifestRoute(ctx: Koa.Context, deps: RegistryDeps): Pr
   if (ctx.method === 'GET') {
     const tag = reference.includes(':') ? undefined : reference;
     recordLater({ operation: 'pull', resourceType: 'artifact', resource: artifactResource(name, m.digest, tag), projectName: projectOfRepository(name) });
-    deps.pulls?.note(name, m.digest);
+    deps.pulls?.note(name, m.digest, tag);
   }
   ctx.set('Content-Type', m.mediaType);
   ctx.set('Docker-Content-Digest', m.digest);

@@ -86,7 +86,7 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   const token = tokenRoute(deps.auth);
   const projects = projectRoutes(deps.auth);
   const users = userRoutes(deps.auth);
-  const repositories = repositoryRoutes(deps.auth);
+  const repositories = repositoryRoutes(deps.auth, deps.store);
   const robots = robotRoutes(deps.auth);
   const quotas = quotaRoutes(deps.auth);
   const audit = auditRoutes(deps.auth);
@@ -101,7 +101,7 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   api.get('/ping', ping);
   api.get('/health', healthRoute(deps.db, deps.store));
   api.get('/openapi.yaml', openApi);
-  api.get('/systeminfo', systemInfo(deps.auth));
+  api.get('/systeminfo', systemInfo(deps.auth, deps.store.name));
   api.get('/projects', projects.list);
   api.post('/projects', projects.create);
   api.get('/projects/:project_name_or_id', projects.get);

@@ -3,7 +3,8 @@
 // database-wide lock so several servers starting together create each thing once.
 import { ensureSigningKey } from '../auth/signingKeys.js';
 import type { Database } from '../db/database.js';
-import { findProjectByName, saveProject } from '../db/projects.js';
+import { adoptOwnerless, findProjectByName, saveProject } from '../db/projects.js';
+import { findUserByName } from '../db/users.js';
 import { ensureAdmin } from './identity.js';
 
 const bootstrapLockId = 0x6265727469;
@@ -12,7 +13,10 @@ const bootstrapLockId = 0x6265727469;
 export async function bootstrap(db: Database, adminPassword: string | undefined): Promise<string | undefined> {
   return db.withExclusiveLock(bootstrapLockId, async (q) => {
     const generated = await ensureAdmin(q, adminPassword);
-    if (!(await findProjectByName(q, 'library'))) await saveProject(q, { name: 'library', public: true, ownerId: null });
+    // The admin owns the built-in project, as in Harbor (older Berths left it without owner).
+    const admin = await findUserByName(q, 'admin');
+    if (!(await findProjectByName(q, 'library'))) await saveProject(q, { name: 'library', public: true, ownerId: admin?.id ?? null });
+    else if (admin) await adoptOwnerless(q, 'library', admin.id);
     await ensureSigningKey(q);
     return generated;
   });

@@ -5,6 +5,7 @@ import type { Filter, Paging, SortKey } from '../api/query.js';
 import { requireUser, type Principal } from '../auth/principal.js';
 import type { Database, Queryer } from '../db/database.js';
 import {
+  countRepositoriesIn,
   countProjectRepositories,
   findProjectAccess,
   listMembers,
@@ -62,31 +63,39 @@ export interface ProjectView {
   project_id: number;
   name: string;
   public: boolean;
-  owner_id: number | null;
-  owner_name: string | null;
+  /** 0 and "" once the owner's account is deleted (Harbor's fields are never null). */
+  owner_id: number;
+  owner_name: string;
   creation_time: string;
   update_time: string;
+  deleted: boolean;
+  /** Whether the caller may switch the project between public and private. */
+  togglable: boolean;
   metadata: { public: string };
-  current_user_role_id?: number;
-  /** In lists, as Harbor. */
-  repo_count?: number;
+  /** The caller's role in the project, 0 for none; and the same as Harbor's list. */
+  current_user_role_id: number;
+  current_user_role_ids: number[];
+  repo_count: number;
   /** Berth: the quota (bytes, -1 unlimited) and what the project's blobs take. */
   storage_limit: number;
   storage_used: number;
 }
 
-function view(row: ProjectRow, role?: number): ProjectView {
+function view(row: ProjectRow, role: number | undefined, togglable: boolean, repoCount: number): ProjectView {
   return {
     project_id: row.id,
     name: row.name,
     public: row.public,
-    owner_id: row.owner_id,
-    owner_name: row.owner_name,
+    owner_id: row.owner_id ?? 0,
+    owner_name: row.owner_name ?? '',
     creation_time: new Date(row.created_at).toISOString(),
     update_time: new Date(row.updated_at).toISOString(),
+    deleted: false,
+    togglable,
     metadata: { public: String(row.public) },
-    ...(role ? { current_user_role_id: role } : {}),
-    ...(row.repo_count !== undefined ? { repo_count: row.repo_count } : {}),
+    current_user_role_id: role ?? 0,
+    current_user_role_ids: role ? [role] : [],
+    repo_count: repoCount,
     storage_limit: row.storage_limit,
     storage_used: row.storage_used,
   };
@@ -128,7 +137,8 @@ export async function createProject(db: Database, principal: Principal, input: N
  * is not in is NOT_FOUND, so its existence is not disclosed.
  */
 export async function getProject(db: Database, principal: Principal, ref: string, byName: boolean): Promise<ProjectView> {
-  return (await visibleProject(db, principal, ref, byName)).project;
+  const { project } = await visibleProject(db, principal, ref, byName);
+  return { ...project, repo_count: await countRepositoriesIn(db, project.name) };
 }
 
 /** The project as getProject shows it, with the principal's access to it (one lookup of each). */
@@ -138,7 +148,9 @@ export async function visibleProject(db: Database, principal: Principal, ref: st
   if (!row) throw notFound;
   const d = await projectAccess(db, principal, row.name);
   if (!can(d.access, '', 'read')) throw notFound;
-  return { project: view(row, d.access.role ? roleIds[d.access.role] : undefined), access: d.access };
+  // NOTE: repo_count is counted only where a project is shown (getProject, the list), not
+  // for the many requests that only need to know the project is visible.
+  return { project: view(row, d.access.role ? roleIds[d.access.role] : undefined, can(d.access, '', 'update'), 0), access: d.access };
 }
 
 /** DELETE /projects/{p}: only when it holds no repositories. */
@@ -203,7 +215,7 @@ export async function listProjectsFor(db: Database, principal: Principal, query:
     limit: query.paging.pageSize,
     offset: query.paging.offset,
   });
-  return { items: rows.map((r) => view(r, r.role_id ?? undefined)), total };
+  return { items: rows.map((r) => view(r, r.role_id ?? undefined, sysadmin || r.role_id === roleIds.projectAdmin, r.repo_count ?? 0)), total };
 }
 
 /** PUT /projects/{p}: Harbor's body {metadata: {public: "true"|"false"}} (project admins). */
@@ -300,6 +312,8 @@ export async function projectSummary(db: Database, principal: Principal, ref: st
   const members = can(access, 'member', 'list');
   return {
     repo_count,
+    // Harbor's quota object, for those who may read the quota; -1 is no limit, as in /quotas.
+    ...(can(access, 'quota', 'read') ? { quota: { hard: { storage: project.storage_limit }, used: { storage: project.storage_used } } } : {}),
     // Member counts are for those who may see members (limited guests and outsiders may not).
     ...(members
       ? {

@@ -10,6 +10,8 @@ import { findRepository, listProjectRepositories, removeRepository, type Reposit
 import { removeTag, saveTag } from '../db/tags.js';
 import { queueReplicationEvent } from '../db/replicationExecutions.js';
 import { manifestKinds } from '../registry/mediaTypes.js';
+import { extraAttributes } from '../registry/artifactAttributes.js';
+import type { BlobStore } from '../storage/blobStore.js';
 import { isTag, isValidName, parseDigest } from '../registry/references.js';
 import { can, type Action, type Resource } from './permissions.js';
 import { releaseUnused } from './quotas.js';
@@ -19,6 +21,7 @@ export interface RepositoryView {
   id: number;
   name: string;
   project_id: number;
+  description: string;
   artifact_count: number;
   pull_count: number;
   creation_time: string;
@@ -30,6 +33,7 @@ function repositoryView(r: RepositoryRow, projectId: number): RepositoryView {
     id: r.id,
     name: r.name,
     project_id: projectId,
+    description: '',
     artifact_count: r.artifact_count,
     pull_count: r.pull_count,
     creation_time: new Date(r.created_at).toISOString(),
@@ -89,14 +93,33 @@ export interface ArtifactView {
   repository_name: string;
   size: number;
   push_time: string;
-  /** When a client last pulled it (null: never); written a few seconds after the pull. */
-  pull_time: string | null;
-  annotations: Record<string, string> | null;
-  tags: Array<{ name: string; push_time: string; repository_id: number; artifact_id: number; immutable: boolean }>;
+  /** When a client last pulled it (Harbor's zero time: never); written a few seconds after the pull. */
+  pull_time: string;
+  annotations: Record<string, string>;
+  /** Harbor's links to additions (build history, vulnerabilities): none yet. */
+  addition_links: Record<string, never>;
+  /** What the config says: an image's architecture, os, config, created and author. */
+  extra_attrs: Record<string, unknown>;
+  tags: TagView[];
   references: Array<{ child_digest: string; platform?: unknown }>;
 }
 
-function artifactView(a: ArtifactRow, projectId: number, repo: RepositoryRow): ArtifactView {
+export interface TagView {
+  id: number;
+  name: string;
+  repository_id: number;
+  artifact_id: number;
+  push_time: string;
+  /** The last pull by this tag's name, Harbor's zero time for never. */
+  pull_time: string;
+  immutable: boolean;
+}
+
+// Go's zero time, which Harbor sends for "never".
+export const neverTime = '0001-01-01T00:00:00.000Z';
+const timeOrNever = (t: Date | string | null) => (t ? new Date(t).toISOString() : neverTime);
+
+function artifactView(a: ArtifactRow, projectId: number, repo: RepositoryRow, extra: Record<string, unknown>): ArtifactView {
   const isIndex = manifestKinds[a.media_type] === 'index';
   let references: ArtifactView['references'] = [];
   let configType: string | undefined;
@@ -124,18 +147,39 @@ function artifactView(a: ArtifactRow, projectId: number, repo: RepositoryRow): A
     repository_name: repo.name,
     size: a.payload.length + Number(a.blobs_size) + Number(a.children_size),
     push_time: new Date(a.created_at).toISOString(),
-    pull_time: a.pull_time ? new Date(a.pull_time).toISOString() : null,
-    annotations: a.annotations,
-    tags: (a.tags ?? []).map((t) => ({ name: t.name, push_time: new Date(t.push_time).toISOString(), repository_id: repo.id, artifact_id: a.id, immutable: false })),
+    pull_time: timeOrNever(a.pull_time),
+    annotations: a.annotations ?? {},
+    addition_links: {},
+    extra_attrs: extra,
+    tags: (a.tags ?? []).map((t) => ({
+      id: t.id,
+      name: t.name,
+      repository_id: repo.id,
+      artifact_id: a.id,
+      push_time: new Date(t.push_time).toISOString(),
+      pull_time: timeOrNever(t.pull_time),
+      immutable: false,
+    })),
     references,
   };
 }
 
-export async function listRepositoryArtifacts(db: Database, principal: Principal, projectName: string, repositoryName: string, paging: Paging) {
-  const project = await inProject(db, principal, projectName, 'artifact', 'list');
-  const repo = await repositoryIn(db, project.name, repositoryName);
-  const { rows, total } = await listArtifacts(db, repo.id, paging.pageSize, paging.offset);
-  return { items: rows.map((a) => artifactView(a, project.project_id, repo)), total };
+/** What the artifact services read: the database, and config blobs for extra_attrs. */
+export interface ArtifactDeps {
+  db: Database;
+  store: Pick<BlobStore, 'read'>;
+}
+
+async function artifactViews(deps: ArtifactDeps, rows: ArtifactRow[], projectId: number, repo: RepositoryRow): Promise<ArtifactView[]> {
+  const extras = await Promise.all(rows.map((a) => extraAttributes(deps.store, a.payload)));
+  return rows.map((a, i) => artifactView(a, projectId, repo, extras[i]));
+}
+
+export async function listRepositoryArtifacts(deps: ArtifactDeps, principal: Principal, projectName: string, repositoryName: string, paging: Paging) {
+  const project = await inProject(deps.db, principal, projectName, 'artifact', 'list');
+  const repo = await repositoryIn(deps.db, project.name, repositoryName);
+  const { rows, total } = await listArtifacts(deps.db, repo.id, paging.pageSize, paging.offset);
+  return { items: await artifactViews(deps, rows, project.project_id, repo), total };
 }
 
 function parseArtifactRef(reference: string): { digest?: string; tag?: string } {
@@ -144,17 +188,19 @@ function parseArtifactRef(reference: string): { digest?: string; tag?: string } 
   throw new ApiError('BAD_REQUEST', `reference must be a tag or a digest: ${reference.slice(0, 200)}`);
 }
 
-export async function getArtifact(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string): Promise<ArtifactView> {
-  const project = await inProject(db, principal, projectName, 'artifact', 'read');
-  return artifactIn(db, project, repositoryName, reference);
+export async function getArtifact(deps: ArtifactDeps, principal: Principal, projectName: string, repositoryName: string, reference: string): Promise<ArtifactView> {
+  const project = await inProject(deps.db, principal, projectName, 'artifact', 'read');
+  const { row, repo } = await artifactIn(deps.db, project, repositoryName, reference);
+  return (await artifactViews(deps, [row], project.project_id, repo))[0];
 }
 
-async function artifactIn(db: Database, project: ProjectView, repositoryName: string, reference: string): Promise<ArtifactView> {
+async function artifactIn(db: Database, project: ProjectView, repositoryName: string, reference: string): Promise<{ row: ArtifactRow; repo: RepositoryRow; view: ArtifactView }> {
   const repo = await repositoryIn(db, project.name, repositoryName);
   const ref = parseArtifactRef(reference);
   const a = await findArtifact(db, repo.id, ref.digest, ref.tag);
   if (!a) throw new ApiError('NOT_FOUND', `artifact ${reference.slice(0, 200)} not found in ${repo.name}`);
-  return artifactView(a, project.project_id, repo);
+  // Tag operations need no config: their view leaves extra_attrs empty.
+  return { row: a, repo, view: artifactView(a, project.project_id, repo, {}) };
 }
 
 /** Deletes an artifact (its manifest and every tag on it), as DELETE /v2/…/manifests/<digest> does. */
@@ -175,13 +221,13 @@ export async function deleteArtifact(db: Database, principal: Principal, project
 /** GET …/artifacts/{reference}/tags */
 export async function listArtifactTags(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string) {
   const project = await inProject(db, principal, projectName, 'tag', 'list');
-  return (await artifactIn(db, project, repositoryName, reference)).tags;
+  return (await artifactIn(db, project, repositoryName, reference)).view.tags;
 }
 
 /** POST …/artifacts/{reference}/tags {name}: a new tag on this artifact (409 if the name is taken). */
 export async function createArtifactTag(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string, input: { name?: unknown }): Promise<void> {
   const project = await inProject(db, principal, projectName, 'tag', 'create');
-  const artifact = await artifactIn(db, project, repositoryName, reference);
+  const artifact = (await artifactIn(db, project, repositoryName, reference)).view;
   if (typeof input.name !== 'string' || !isTag(input.name)) throw new ApiError('BAD_REQUEST', 'name must be a valid tag ([a-zA-Z0-9_][a-zA-Z0-9._-]{0,127})');
   // Harbor refuses to move an existing tag through this endpoint; a push moves tags.
   if (await findArtifact(db, artifact.repository_id, undefined, input.name)) throw new ApiError('CONFLICT', `tag ${input.name} already exists in ${artifact.repository_name}`);
@@ -196,7 +242,7 @@ export async function createArtifactTag(db: Database, principal: Principal, proj
 /** DELETE …/artifacts/{reference}/tags/{tag_name}: removes the tag only; the artifact stays. */
 export async function deleteArtifactTag(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string, tag: string): Promise<void> {
   const project = await inProject(db, principal, projectName, 'tag', 'delete');
-  const artifact = await artifactIn(db, project, repositoryName, reference);
+  const artifact = (await artifactIn(db, project, repositoryName, reference)).view;
   const notFound = new ApiError('NOT_FOUND', `tag ${tag.slice(0, 200)} not found on ${reference.slice(0, 200)}`);
   if (!artifact.tags.some((t) => t.name === tag)) throw notFound;
   await db.tx(async (q) => {

@@ -43,6 +43,8 @@ export interface RobotView {
   description: string;
   level: 'system' | 'project';
   disable: boolean;
+  /** Harbor: false only for robots of its old v1 format; every Berth robot can be edited. */
+  editable: boolean;
   duration: number;
   expires_at: number;
   creation_time: string;
@@ -107,6 +109,7 @@ async function view(db: Database, r: RobotRow): Promise<RobotView> {
     description: r.description,
     level: r.level,
     disable: r.disabled,
+    editable: true,
     duration: r.duration_days,
     expires_at: r.expires_at ? Math.floor(new Date(r.expires_at).getTime() / 1000) : -1,
     creation_time: new Date(r.created_at).toISOString(),

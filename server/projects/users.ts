@@ -14,20 +14,26 @@ const usernameRe = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,254}$/;
 export interface UserView {
   user_id: number;
   username: string;
-  email: string | null;
-  realname: string | null;
+  email: string;
+  realname: string;
+  comment: string;
   sysadmin_flag: boolean;
+  /** Harbor: administrator through the directory's admin group; Berth has no directory yet. */
+  admin_role_in_auth: boolean;
   creation_time: string;
   update_time: string;
 }
 
+// Harbor's fields are strings, empty when unset.
 function view(u: UserRow): UserView {
   return {
     user_id: u.id,
     username: u.username,
-    email: u.email,
-    realname: u.realname,
+    email: u.email ?? '',
+    realname: u.realname ?? '',
+    comment: '',
     sysadmin_flag: u.sysadmin,
+    admin_role_in_auth: false,
     creation_time: new Date(u.created_at).toISOString(),
     update_time: new Date(u.updated_at).toISOString(),
   };

@@ -9,6 +9,7 @@ import type { Logger } from '../log/logger.js';
 export class PullStats {
   private repositories = new Map<string, number>();
   private artifacts = new Set<string>();
+  private tags = new Set<string>();
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -21,9 +22,11 @@ export class PullStats {
     this.timer.unref();
   }
 
-  note(repository: string, digest: string): void {
+  /** A pull of `digest` in `repository`, by `tag` when the client asked for one. */
+  note(repository: string, digest: string, tag?: string): void {
     this.repositories.set(repository, (this.repositories.get(repository) ?? 0) + 1);
     this.artifacts.add(`${repository}@${digest}`);
+    if (tag !== undefined) this.tags.add(`${repository}:${tag}`);
   }
 
   /** Writes what was gathered so far. */
@@ -31,10 +34,14 @@ export class PullStats {
     this.flushing = this.flushing.then(async () => {
       if (!this.repositories.size) return;
       const repositories = [...this.repositories];
-      const artifacts = [...this.artifacts].map((a): [string, string] => [a.slice(0, a.lastIndexOf('@')), a.slice(a.lastIndexOf('@') + 1)]);
+      // Neither a repository name nor a tag holds "@" or ":", so the last one splits them.
+      const split = (key: string, at: string): [string, string] => [key.slice(0, key.lastIndexOf(at)), key.slice(key.lastIndexOf(at) + 1)];
+      const artifacts = [...this.artifacts].map((a) => split(a, '@'));
+      const tags = [...this.tags].map((t) => split(t, ':'));
       this.repositories = new Map();
       this.artifacts = new Set();
-      await this.db.tx((q) => addPulls(q, repositories, artifacts, new Date())).catch((err) => {
+      this.tags = new Set();
+      await this.db.tx((q) => addPulls(q, repositories, artifacts, tags, new Date())).catch((err) => {
         // Counts are statistics: a failed batch is logged and dropped, never retried forever.
         this.log?.warn({ err }, 'pull statistics not written');
       });

@@ -21,14 +21,15 @@ import {
   type PolicyRow,
   type PolicyTrigger,
 } from '../db/replicationPolicies.js';
-import { registryView, type RegistryView, type ReplicationDeps } from './registries.js';
+import { localRegistryView, registryView, type RegistryView, type ReplicationDeps } from './registries.js';
 
 export interface PolicyView {
   id: number;
   name: string;
   description: string;
-  src_registry: RegistryView | null;
-  dest_registry: RegistryView | null;
+  /** One side is a remote registry, the other this Berth (id 0, "Local"). */
+  src_registry: RegistryView;
+  dest_registry: RegistryView;
   dest_namespace: string;
   dest_namespace_replace_count: number;
   trigger: PolicyTrigger;
@@ -62,7 +63,7 @@ async function views(q: Queryer, policies: PolicyRow[]): Promise<PolicyView[]> {
 }
 
 function view(p: PolicyRow, registries: Map<number, RegistryView>): PolicyView {
-  const registry = (id: number | null) => (id === null ? null : (registries.get(id) ?? null));
+  const registry = (id: number | null) => (id === null ? localRegistryView : registries.get(id)!);
   return {
     id: p.id,
     name: p.name,

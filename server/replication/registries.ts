@@ -52,6 +52,24 @@ export function registryView(r: RegistryRow): RegistryView {
   };
 }
 
+/**
+ * This Berth as the local side of a rule: Harbor fills src_registry of a push rule and
+ * dest_registry of a pull rule with id 0, "Local", and takes id 0 back as this registry.
+ */
+export const localRegistryView: RegistryView = Object.freeze({
+  id: 0,
+  name: 'Local',
+  description: '',
+  type: 'berth',
+  url: '',
+  insecure: false,
+  credential: Object.freeze({ type: '', access_key: '', access_secret: '' }),
+  status: 'healthy',
+  // Go's zero time, as Harbor sends for this entry.
+  creation_time: '0001-01-01T00:00:00.000Z',
+  update_time: '0001-01-01T00:00:00.000Z',
+});
+
 /** Harbor's create body: {name, type, url, description, insecure, credential: {type, access_key, access_secret}}. */
 export interface RegistryInput {
   name?: unknown;

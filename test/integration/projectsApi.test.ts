@@ -174,9 +174,12 @@ describe(`projects API (${testDbKind})`, () => {
     await addMember(r.url, 'summ', 'dev1', 2);
     await addMember(r.url, 'summ', 'lg1', 5);
     const full = await (await fetch(`${r.url}/api/v2.0/projects/summ/summary`, { headers: { Authorization: basic(admin) } })).json();
-    assert.deepEqual(full, { repo_count: 2, project_admin_count: 1, maintainer_count: 0, developer_count: 1, guest_count: 0, limited_guest_count: 1 });
+    const used = (await (await fetch(`${r.url}/api/v2.0/projects/summ`, { headers: { Authorization: basic(admin) } })).json()).storage_used;
+    assert.ok(used > 0);
+    const quota = { hard: { storage: -1 }, used: { storage: used } };
+    assert.deepEqual(full, { repo_count: 2, quota, project_admin_count: 1, maintainer_count: 0, developer_count: 1, guest_count: 0, limited_guest_count: 1 });
     const limited = await (await fetch(`${r.url}/api/v2.0/projects/summ/summary`, { headers: as('lg1') })).json();
-    assert.deepEqual(limited, { repo_count: 2 });
+    assert.deepEqual(limited, { repo_count: 2, quota });
     assert.equal((await fetch(`${r.url}/api/v2.0/projects/summ/summary`, { headers: as('owner1') })).status, 404);
   });
 });

@@ -58,9 +58,15 @@ describe(`repositories and artifacts API (${testDbKind})`, () => {
     await r.flushPulls();
     assert.equal(await repo(), 4);
     const artifacts = await (await fetch(`${r.url}/api/v2.0/projects/team/repositories/pulled/artifacts`, { headers: adminAuth })).json();
-    const byDigest = new Map(artifacts.map((a: { digest: string; pull_time: string | null }) => [a.digest, a.pull_time]));
-    assert.ok(Date.now() - Date.parse(byDigest.get(img.digest) as string) < 60_000);
-    assert.equal(byDigest.get(other.digest), null);
+    type Tagged = { digest: string; pull_time: string; tags: Array<{ id: number; name: string; pull_time: string }> };
+    const byDigest = new Map<string, Tagged>(artifacts.map((a: Tagged) => [a.digest, a]));
+    assert.ok(Date.now() - Date.parse(byDigest.get(img.digest)!.pull_time) < 60_000);
+    assert.equal(byDigest.get(other.digest)!.pull_time, '0001-01-01T00:00:00.000Z', "Harbor's zero time: never pulled");
+    // A tag's pull time is its own: v1 was pulled by name, v2 never.
+    const [v1] = byDigest.get(img.digest)!.tags;
+    assert.ok(Date.now() - Date.parse(v1.pull_time) < 60_000);
+    assert.equal(byDigest.get(other.digest)!.tags[0].pull_time, '0001-01-01T00:00:00.000Z');
+    assert.ok(Number.isInteger(v1.id) && v1.id > 0);
   });
 
   it('addresses a nested repository with its slash encoded twice, as Harbor clients do', async () => {

@@ -17,6 +17,14 @@ export function when(iso: string | null | undefined): string {
   return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
+// Harbor's (Go's) zero time, which the API sends for "never" (an artifact never pulled).
+const neverTime = '0001-01-01T00:00:00.000Z';
+
+/** A time the API may send as Harbor's zero time, shown as `never` then. */
+export function whenOr(iso: string, never: string): string {
+  return iso === neverTime ? never : when(iso);
+}
+
 export function shortDigest(digest: string): string {
   return digest.replace(/^sha256:/, '').slice(0, 12);
 }

@@ -13,11 +13,12 @@ export interface Project {
   project_id: number;
   name: string;
   public: boolean;
-  owner_name: string | null;
+  owner_name: string;
   creation_time: string;
   update_time: string;
-  current_user_role_id?: number;
-  repo_count?: number;
+  /** 0: the caller holds no role in it. */
+  current_user_role_id: number;
+  repo_count: number;
   storage_limit: number;
   storage_used: number;
 }
@@ -33,8 +34,10 @@ export interface Repository {
 }
 
 export interface Tag {
+  id: number;
   name: string;
   push_time: string;
+  pull_time: string;
 }
 
 export interface Artifact {
@@ -48,7 +51,8 @@ export interface Artifact {
   repository_name: string;
   size: number;
   push_time: string;
-  pull_time: string | null;
+  /** Harbor's zero time when never pulled. */
+  pull_time: string;
   tags: Tag[] | null;
   references: Array<{ child_digest: string; platform?: { architecture?: string; os?: string; variant?: string } }>;
 }
@@ -118,8 +122,9 @@ export interface Policy {
   id: number;
   name: string;
   description: string;
-  src_registry: RegistryEndpoint | null;
-  dest_registry: RegistryEndpoint | null;
+  /** One side is a remote registry, the other this Berth: id 0, "Local". */
+  src_registry: RegistryEndpoint;
+  dest_registry: RegistryEndpoint;
   dest_namespace: string;
   dest_namespace_replace_count: number;
   trigger: { type: 'manual' | 'scheduled' | 'event_based'; trigger_settings: { cron: string } };

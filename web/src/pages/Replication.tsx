@@ -9,6 +9,8 @@ import { Empty, ErrorNote, Loading, Modal, QueryView, DeleteDialog, PagedTable, 
 import { when } from '../format';
 
 const pageSize = 15;
+// The side of a rule that is this Berth, as the API writes it (Harbor's "Local").
+const localRegistryId = 0;
 
 export function Replication() {
   const { tab = 'rules' } = useParams();
@@ -253,7 +255,7 @@ function Rules() {
             {data.items.map((p) => (
               <tr key={p.id}>
                 <td>{p.name}</td>
-                <td data-label="Direction">{p.dest_registry ? `Push to ${p.dest_registry.name}` : `Pull from ${p.src_registry?.name}`}</td>
+                <td data-label="Direction">{p.dest_registry.id !== localRegistryId ? `Push to ${p.dest_registry.name}` : `Pull from ${p.src_registry.name}`}</td>
                 <td data-label="Trigger">
                   {p.trigger.type === 'scheduled' ? (
                     <>
@@ -331,8 +333,8 @@ function filterOf(p: Policy | undefined, type: PolicyFilter['type']): PolicyFilt
 function RuleForm({ stored, onClose, onSaved }: { stored?: Policy; onClose: () => void; onSaved: () => void }) {
   const registries = useQuery({ queryKey: ['registries', 'all'], queryFn: () => getPage<RegistryEndpoint>('/registries?page=1&page_size=100') });
   const [name, setName] = useState(stored?.name ?? '');
-  const [direction, setDirection] = useState<'push' | 'pull'>(stored?.src_registry ? 'pull' : 'push');
-  const [registry, setRegistry] = useState<number | ''>(stored?.dest_registry?.id ?? stored?.src_registry?.id ?? '');
+  const [direction, setDirection] = useState<'push' | 'pull'>(stored && stored.src_registry.id !== localRegistryId ? 'pull' : 'push');
+  const [registry, setRegistry] = useState<number | ''>(stored ? (stored.dest_registry.id || stored.src_registry.id) : '');
   const [nameFilter, setNameFilter] = useState(filterOf(stored, 'name')?.value ?? '');
   const [tagFilter, setTagFilter] = useState(filterOf(stored, 'tag')?.value ?? '');
   const [tagExcludes, setTagExcludes] = useState(filterOf(stored, 'tag')?.decoration === 'excludes');

@@ -6,7 +6,7 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { getPage, post } from '../api/client';
 import type { Artifact } from '../api/types';
 import { CopyButton, ErrorNote, QueryView, DeleteDialog, PagedTable, useErrorSlot } from '../components/ui';
-import { bytes, shortDigest, when } from '../format';
+import { bytes, shortDigest, when, whenOr } from '../format';
 
 const pageSize = 15;
 
@@ -104,7 +104,7 @@ export function RepositoryPage() {
                   </td>
                   <td data-label="Size">{bytes(a.size)}</td>
                   <td data-label="Pushed">{when(a.push_time)}</td>
-                  <td data-label="Pulled">{a.pull_time ? when(a.pull_time) : 'Never'}</td>
+                  <td data-label="Pulled">{whenOr(a.pull_time, 'Never')}</td>
                   <td>
                     <CopyButton text={`docker pull ${host}/${name}${ref}`} label="Copy pull command" />
                   </td>
