@@ -43,6 +43,8 @@ import { openQueue, planQueue, sendPlan, sendTasks, taskQueue, type PlanJob, typ
 import { remoteOf } from '../server/replication/registries.js';
 import type { SecretBox } from '../server/replication/secretBox.js';
 import { NamingError } from '../server/replication/selection.js';
+import { removeWorker, saveWorkerBeat } from '../server/db/replicationWorkers.js';
+import { localRegistryProblem, localUrlSetting } from './localRegistry.js';
 import type { AllowedNetworks } from '../server/replication/targets.js';
 
 export interface WorkerDeps {
@@ -105,6 +107,8 @@ export class ReplicationWorker {
   private readonly localTokens = new Map<string, { header: string; until: number }>();
   private stopping = false;
   private ticking = false;
+  /** Why this Berth's /v2 is not usable, as the last check found; undefined when it is. */
+  private localProblem: string | undefined;
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -115,6 +119,8 @@ export class ReplicationWorker {
 
   async start(): Promise<void> {
     const { log } = this.deps;
+    await this.checkLocal();
+    await this.beat();
     this.boss = await openQueue(this.deps.db, { worker: true, onError: (err) => log.warn({ err }, 'replication queue error') });
     const work = { batchSize: 1, pollingIntervalSeconds: this.settings.pollingIntervalSeconds };
     for (let i = 0; i < this.settings.concurrency; i++) {
@@ -130,7 +136,7 @@ export class ReplicationWorker {
     };
     every(this.settings.tickMs, () => this.tick());
     every(this.settings.sweepMs, () => this.sweep());
-    log.info({ worker: this.id, concurrency: this.settings.concurrency }, 'replication worker started');
+    log.info({ worker: this.id, concurrency: this.settings.concurrency, localUrl: this.deps.localUrl }, 'replication worker started');
   }
 
   /** Stops taking work; tasks being copied are handed back to the queue for another worker. */
@@ -141,6 +147,21 @@ export class ReplicationWorker {
     for (const c of this.running.values()) c.abort();
     await Promise.allSettled([...this.inFlight]);
     await this.boss?.stop({ graceful: true, wait: true, timeout: 10_000, close: false });
+    await removeWorker(this.deps.db, this.id).catch(() => undefined);
+  }
+
+  /** Whether this Berth's /v2 is usable; says so in one log line each time the answer changes. */
+  async checkLocal(): Promise<string | undefined> {
+    const problem = await localRegistryProblem((signal) => this.localClient(signal), this.deps.localUrl);
+    if (problem && problem !== this.localProblem) this.deps.log.error({ setting: localUrlSetting, localUrl: this.deps.localUrl }, `replication worker: ${problem}`);
+    else if (!problem && this.localProblem) this.deps.log.info({ localUrl: this.deps.localUrl }, 'replication worker reaches this Berth again');
+    this.localProblem = problem;
+    return problem;
+  }
+
+  /** The heartbeat /api/v2.0/health reads: alive now, and what the last check found. */
+  private async beat(): Promise<void> {
+    await saveWorkerBeat(this.deps.db, { id: this.id, local_url: this.deps.localUrl, reachable: !this.localProblem, problem: this.localProblem ?? null });
   }
 
   private async track<T>(p: Promise<T>): Promise<T> {
@@ -169,6 +190,9 @@ export class ReplicationWorker {
 
   /** Pushes and deletions become one event-based execution per rule that selects them. */
   async drainEvents(): Promise<void> {
+    // NOTE: while this Berth is out of reach the events wait in the outbox, where nothing is
+    // lost, rather than becoming executions that could only fail.
+    if (this.localProblem) return;
     const boss = this.boss!;
     const made = await this.deps.db.tx(async (q) => {
       const events = await takeEvents(q, 500);
@@ -228,6 +252,8 @@ export class ReplicationWorker {
 
   private async sweep(): Promise<void> {
     if (this.stopping) return;
+    await this.checkLocal();
+    await this.beat();
     const ids = await reclaimableTasks(this.deps.db, Math.max(60, 2 * this.settings.leaseSeconds));
     if (ids.length) {
       this.deps.log.info({ tasks: ids }, 'replication tasks queued again');
@@ -241,6 +267,8 @@ export class ReplicationWorker {
     const { db, log } = this.deps;
     const execution = await findExecution(db, executionId);
     if (!execution || execution.status !== 'InProgress' || execution.total > 0) return;
+    const unreachable = await this.checkLocal();
+    if (unreachable) return failExecution(db, executionId, unreachable);
     const policy = await findPolicy(db, execution.policy_id);
     if (!policy) return failExecution(db, executionId, 'the rule was deleted');
     try {
