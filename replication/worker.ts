@@ -76,6 +76,8 @@ export interface WorkerSettings {
   /** Retries of single requests within one attempt. */
   requestRetry: RetryPolicy;
   pollingIntervalSeconds: number;
+  /** How long after start an unreachable Berth is taken for one still starting (its port not bound yet). */
+  localGraceMs: number;
 }
 
 export const defaultWorkerSettings: WorkerSettings = {
@@ -90,6 +92,7 @@ export const defaultWorkerSettings: WorkerSettings = {
   retryMaxSeconds: 3600,
   requestRetry: { attempts: 5, baseDelayMs: 500, maxDelayMs: 30_000 },
   pollingIntervalSeconds: 2,
+  localGraceMs: 10_000,
 };
 
 /** The actor the worker's own pushes to this Berth appear as in the audit log. */
@@ -109,6 +112,7 @@ export class ReplicationWorker {
   private ticking = false;
   /** Why this Berth's /v2 is not usable, as the last check found; undefined when it is. */
   private localProblem: string | undefined;
+  private startedAt = Date.now();
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -119,6 +123,9 @@ export class ReplicationWorker {
 
   async start(): Promise<void> {
     const { log } = this.deps;
+    this.startedAt = Date.now();
+    // NOTE: the server this worker belongs to may be binding its port right now (the
+    // in-process worker starts beside it); the first verdict waits for the grace period.
     await this.checkLocal();
     await this.beat();
     this.boss = await openQueue(this.deps.db, { worker: true, onError: (err) => log.warn({ err }, 'replication queue error') });
@@ -150,13 +157,27 @@ export class ReplicationWorker {
     await removeWorker(this.deps.db, this.id).catch(() => undefined);
   }
 
-  /** Whether this Berth's /v2 is usable; says so in one log line each time the answer changes. */
+  /**
+   * Whether this Berth's /v2 is usable; says so in one log line each time the answer
+   * changes. Within the grace period after start a problem is returned but not yet taken
+   * as the verdict (neither logged nor reported).
+   */
   async checkLocal(): Promise<string | undefined> {
     const problem = await localRegistryProblem((signal) => this.localClient(signal), this.deps.localUrl);
+    if (problem && Date.now() - this.startedAt < this.settings.localGraceMs) return problem;
     if (problem && problem !== this.localProblem) this.deps.log.error({ setting: localUrlSetting, localUrl: this.deps.localUrl }, `replication worker: ${problem}`);
     else if (!problem && this.localProblem) this.deps.log.info({ localUrl: this.deps.localUrl }, 'replication worker reaches this Berth again');
     this.localProblem = problem;
     return problem;
+  }
+
+  /** The verdict on this Berth's /v2 for work about to start: waits out the grace period after start. */
+  private async localUsable(): Promise<string | undefined> {
+    for (;;) {
+      const problem = await this.checkLocal();
+      if (!problem || Date.now() - this.startedAt >= this.settings.localGraceMs || this.stopping) return problem;
+      await new Promise((res) => setTimeout(res, 500));
+    }
   }
 
   /** The heartbeat /api/v2.0/health reads: alive now, and what the last check found. */
@@ -267,7 +288,7 @@ export class ReplicationWorker {
     const { db, log } = this.deps;
     const execution = await findExecution(db, executionId);
     if (!execution || execution.status !== 'InProgress' || execution.total > 0) return;
-    const unreachable = await this.checkLocal();
+    const unreachable = await this.localUsable();
     if (unreachable) return failExecution(db, executionId, unreachable);
     const policy = await findPolicy(db, execution.policy_id);
     if (!policy) return failExecution(db, executionId, 'the rule was deleted');

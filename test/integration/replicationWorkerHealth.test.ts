@@ -4,6 +4,7 @@
 // /api/v2.0/health, which still answers 200 so load balancers keep serving.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { loadSigningKeys } from '../../server/auth/signingKeys.js';
@@ -42,7 +43,7 @@ describe(`replication worker that cannot reach its Berth (${testDbKind})`, funct
   };
 
   /** A worker in this process, with its log lines kept. */
-  async function worker(localUrl: string): Promise<{ worker: ReplicationWorker; lines: Array<{ level: number; msg: string; setting?: string }> }> {
+  async function worker(localUrl: string, localGraceMs = 0): Promise<{ worker: ReplicationWorker; lines: Array<{ level: number; msg: string; setting?: string }> }> {
     const lines: Array<{ level: number; msg: string; setting?: string }> = [];
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
@@ -53,7 +54,8 @@ describe(`replication worker that cannot reach its Berth (${testDbKind})`, funct
     const keys = await loadSigningKeys(r.db);
     const w = new ReplicationWorker(
       { db: r.db, box: secretBox(testSecretKey), allow: { loopback: true, private: false }, keys: () => keys, tokenService: 'berth', localUrl, log: pino({ level: 'info' }, sink) },
-      testWorkerSettings,
+      // No grace unless asked: this test's registries listen before any worker starts.
+      { ...testWorkerSettings, localGraceMs },
     );
     await w.start();
     workers.push(w);
@@ -121,6 +123,32 @@ describe(`replication worker that cannot reach its Berth (${testDbKind})`, funct
     });
   });
 
+  it('gives a server that is still starting its grace period: no complaint once it listens', async () => {
+    const port = await freePort();
+    const { worker: early, lines } = await worker(`http://127.0.0.1:${port}`, 3000);
+    // The "server" comes up a second later: a forwarder to the test registry on that port.
+    await new Promise((res) => setTimeout(res, 1000));
+    const target = new URL(r.url);
+    const sockets = new Set<net.Socket>();
+    const late = net.createServer((c) => {
+      const up = net.connect(Number(target.port), target.hostname);
+      sockets.add(c).add(up);
+      c.pipe(up).pipe(c);
+      c.on('error', () => up.destroy());
+      up.on('error', () => c.destroy());
+    });
+    await new Promise<void>((res) => late.listen(port, '127.0.0.1', () => res()));
+    try {
+      await new Promise((res) => setTimeout(res, 3500)); // past the grace, several sweeps
+      assert.deepEqual(lines.filter((l) => l.level >= 50), [], 'no complaint about a server that came up in time');
+      assert.equal((await early.checkLocal()), undefined);
+    } finally {
+      await early.stop();
+      for (const c of sockets) c.destroy();
+      await new Promise((res) => late.close(res));
+    }
+  });
+
   it('`npm run worker` without PORT or BERTH_REPLICATION_LOCAL_URL says which setting to give', async function () {
     if (testDbKind !== 'pg') this.skip(); // a worker process of its own needs PostgreSQL
     // Nothing of this Berth listens on 5000, the default PORT: the server is on its own port.
@@ -134,7 +162,8 @@ describe(`replication worker that cannot reach its Berth (${testDbKind})`, funct
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     try {
-      const line = await eventually('the complaint', async () => out.split('\n').find((l) => /BERTH_REPLICATION_LOCAL_URL/.test(l)), 20_000);
+      // After the grace a worker gives a server that is still starting (10 s).
+      const line = await eventually('the complaint', async () => out.split('\n').find((l) => /BERTH_REPLICATION_LOCAL_URL/.test(l)), 30_000);
       assert.equal(JSON.parse(line).level, 50, line);
       assert.match(line, /http:\/\/127\.0\.0\.1:5000/);
       await eventually('the worker in health', async () => {
