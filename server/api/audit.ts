@@ -6,7 +6,7 @@ import { requestAudit } from '../audit/context.js';
 import { auditStatusFor, auditFilterKeys, auditSortKeys, exportAuditLogs, listAuditLogs, purgeAuditLogFor, verifyAuditChainFor } from '../audit/service.js';
 import { byName, jsonBody, principal } from './auth.js';
 import { ApiError } from './errors.js';
-import { listParams, queryParam } from './listing.js';
+import { harborQ, listParams, queryParam } from './listing.js';
 import { parseQuery, pageLinks } from './query.js';
 
 function cursorOf(ctx: Koa.Context): number | undefined {
@@ -42,7 +42,7 @@ export function auditRoutes(deps: AuthDeps) {
     export: (async (ctx) => {
       const format = queryParam(ctx, 'format') ?? 'jsonl';
       if (format !== 'jsonl' && format !== 'csv') throw new ApiError('BAD_REQUEST', 'format must be jsonl or csv');
-      const stream = await exportAuditLogs(deps.db, principal(ctx), parseQuery(queryParam(ctx, 'q'), auditFilterKeys), format);
+      const stream = await exportAuditLogs(deps.db, principal(ctx), parseQuery(harborQ(ctx), auditFilterKeys), format);
       ctx.type = format === 'csv' ? 'text/csv; charset=utf-8' : 'application/jsonl; charset=utf-8';
       ctx.set('Content-Disposition', `attachment; filename="audit-log.${format}"`);
       ctx.body = stream;

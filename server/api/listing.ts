@@ -21,9 +21,24 @@ function param(ctx: Koa.Context, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/**
+ * `q`, decoded once more, as Harbor does (url.QueryUnescape of the parameter): clients that
+ * encode the filter twice (name%253D~x) and once (name%3D~x) both mean name=~x. A value
+ * that does not decode again (a literal "%") is taken as it came.
+ */
+export function harborQ(ctx: Koa.Context): string | undefined {
+  const q = param(ctx, 'q');
+  if (q === undefined || !q.includes('%')) return q;
+  try {
+    return decodeURIComponent(q);
+  } catch {
+    return q;
+  }
+}
+
 export function listParams(ctx: Koa.Context, filterKeys: readonly string[], sortKeys: readonly string[]): { filters: Map<string, Filter>; sort: SortKey[]; paging: Paging } {
   return {
-    filters: parseQuery(param(ctx, 'q'), filterKeys),
+    filters: parseQuery(harborQ(ctx), filterKeys),
     sort: parseSort(param(ctx, 'sort'), sortKeys),
     paging: parsePaging(param(ctx, 'page'), param(ctx, 'page_size')),
   };

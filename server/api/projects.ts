@@ -9,23 +9,42 @@ import {
   deleteProject,
   getProject,
   listProjectMembers,
+  getProjectMember,
   listProjectsFor,
+  projectNameTaken,
   projectSummary,
   projectFilterKeys,
   projectSortKeys,
   updateProject,
 } from '../projects/projects.js';
 import { byName, jsonBody, principal } from './auth.js';
-import { listParams, queryParam, respondPage } from './listing.js';
+import { ApiError } from './errors.js';
+import { listParams, pagingOf, queryParam, respondPage } from './listing.js';
 import { respondCreated, respondDone } from './respond.js';
 
 export function projectRoutes(deps: AuthDeps) {
   return {
-    // GET /projects?q=name=~x,public=true&sort=-creation_time&page=&page_size=
+    // GET /projects?q=name=~x,public=true&sort=-creation_time&page=&page_size=&name=&public=&owner=
     list: (async (ctx) => {
       const query = listParams(ctx, projectFilterKeys, projectSortKeys);
-      const { items, total } = await listProjectsFor(deps.db, principal(ctx), query);
+      // Harbor's own parameters win over the same keys in q: name is a substring, public a boolean.
+      const name = queryParam(ctx, 'name');
+      if (name) query.filters.set('name', { kind: 'fuzzy', value: name });
+      const pub = queryParam(ctx, 'public');
+      if (pub !== undefined) {
+        if (pub !== 'true' && pub !== 'false' && pub !== '1' && pub !== '0') throw new ApiError('BAD_REQUEST', 'public must be true or false');
+        query.filters.set('public', { kind: 'exact', value: String(pub === 'true' || pub === '1') });
+      }
+      const owner = queryParam(ctx, 'owner');
+      const { items, total } = await listProjectsFor(deps.db, principal(ctx), { ...query, ...(owner ? { owner } : {}) });
       respondPage(ctx, items, total, query.paging);
+    }) as Koa.Middleware,
+    // HEAD /projects?project_name= — 200 when a project has that name, 404 when none has.
+    head: (async (ctx) => {
+      const taken = await projectNameTaken(deps.db, principal(ctx), queryParam(ctx, 'project_name'));
+      if (!taken) throw new ApiError('NOT_FOUND', 'no project has that name');
+      ctx.status = 200;
+      ctx.body = '';
     }) as Koa.Middleware,
     // PUT /projects/{project_name_or_id} — {metadata: {public: "true"|"false"}}
     update: (async (ctx) => {
@@ -36,9 +55,15 @@ export function projectRoutes(deps: AuthDeps) {
     summary: (async (ctx) => {
       ctx.body = await projectSummary(deps.db, principal(ctx), ctx.params.project_name_or_id, byName(ctx));
     }) as Koa.Middleware,
-    // GET /projects/{project_name_or_id}/members?entityname=
+    // GET /projects/{project_name_or_id}/members?entityname=&page=&page_size=
     listMembers: (async (ctx) => {
-      ctx.body = await listProjectMembers(deps.db, principal(ctx), ctx.params.project_name_or_id, byName(ctx), queryParam(ctx, 'entityname'));
+      const paging = pagingOf(ctx);
+      const { items, total } = await listProjectMembers(deps.db, principal(ctx), ctx.params.project_name_or_id, byName(ctx), queryParam(ctx, 'entityname'), paging);
+      respondPage(ctx, items, total, paging);
+    }) as Koa.Middleware,
+    // GET /projects/{project_name_or_id}/members/{mid}
+    getMember: (async (ctx) => {
+      ctx.body = await getProjectMember(deps.db, principal(ctx), ctx.params.project_name_or_id, byName(ctx), ctx.params.mid);
     }) as Koa.Middleware,
     // PUT /projects/{project_name_or_id}/members/{mid} — {role_id}
     updateMember: (async (ctx) => {

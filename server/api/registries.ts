@@ -3,7 +3,7 @@ import type Koa from 'koa';
 import type { AuthDeps } from '../auth/resolvers.js';
 import { requireUser } from '../auth/principal.js';
 import { adapterInfos, registryTypes } from '../replication/adapters.js';
-import { createRegistry, deleteRegistry, editRegistry, getRegistry, listRegistriesFor, pingRegistry, type ReplicationDeps } from '../replication/registries.js';
+import { createRegistry, deleteRegistry, editRegistry, getRegistry, getRegistryInfo, listRegistriesFor, pingRegistry, type ReplicationDeps } from '../replication/registries.js';
 import { jsonBody, principal } from './auth.js';
 import { ApiError } from './errors.js';
 import { nameAndPaging, respondPage } from './listing.js';
@@ -31,6 +31,10 @@ export function registryRoutes(auth: AuthDeps) {
     }) as Koa.Middleware,
     get: (async (ctx) => {
       ctx.body = await getRegistry(deps(), principal(ctx), ctx.params.id);
+    }) as Koa.Middleware,
+    // GET /registries/{id}/info
+    info: (async (ctx) => {
+      ctx.body = await getRegistryInfo(deps(), principal(ctx), ctx.params.id);
     }) as Koa.Middleware,
     update: (async (ctx) => {
       await editRegistry(deps(), principal(ctx), ctx.params.id, await jsonBody(ctx));

@@ -14,10 +14,13 @@ import {
   getRepository,
   listRepositories,
   listRepositoryArtifacts,
+  listAllRepositories,
+  updateRepository,
+  copyArtifactInto,
 } from '../projects/repositories.js';
 import { ApiError } from './errors.js';
 import { jsonBody, principal } from './auth.js';
-import { pagingOf, queryParam, respondPage } from './listing.js';
+import { harborQ, pagingOf, queryParam, respondPage } from './listing.js';
 import { respondCreated, respondDone } from './respond.js';
 
 function repositoryName(ctx: Koa.Context): string {
@@ -31,15 +34,16 @@ function repositoryName(ctx: Koa.Context): string {
 
 function nameFilter(ctx: Koa.Context): string | undefined {
   // Harbor: q=name=~x (contains) or q=name=x.
-  const q = queryParam(ctx, 'q');
+  const q = harborQ(ctx);
   if (!q) return undefined;
   const m = /^name=~?(.+)$/.exec(q);
   if (!m) throw new ApiError('BAD_REQUEST', 'repositories can be filtered by name only (q=name=~x)');
   return m[1];
 }
 
-export function repositoryRoutes(deps: AuthDeps, store: Pick<BlobStore, 'read'>) {
+export function repositoryRoutes(deps: AuthDeps, store: BlobStore) {
   const artifacts = { db: deps.db, store };
+  const registry = { db: deps.db, store };
   return {
     // GET /projects/{project_name}/repositories
     list: (async (ctx) => {
@@ -50,6 +54,17 @@ export function repositoryRoutes(deps: AuthDeps, store: Pick<BlobStore, 'read'>)
     // GET /projects/{project_name}/repositories/{repository_name}
     get: (async (ctx) => {
       ctx.body = await getRepository(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx));
+    }) as Koa.Middleware,
+    // GET /repositories?q=name=~x&page=&page_size= — across every project the caller may see
+    listAll: (async (ctx) => {
+      const paging = pagingOf(ctx);
+      const { items, total } = await listAllRepositories(deps.db, principal(ctx), nameFilter(ctx), paging);
+      respondPage(ctx, items, total, paging);
+    }) as Koa.Middleware,
+    // PUT /projects/{project_name}/repositories/{repository_name} — {description}
+    update: (async (ctx) => {
+      await updateRepository(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), await jsonBody(ctx));
+      respondDone(ctx);
     }) as Koa.Middleware,
     // DELETE /projects/{project_name}/repositories/{repository_name}
     remove: (async (ctx) => {
@@ -62,18 +77,25 @@ export function repositoryRoutes(deps: AuthDeps, store: Pick<BlobStore, 'read'>)
       const { items, total } = await listRepositoryArtifacts(artifacts, principal(ctx), ctx.params.project_name, repositoryName(ctx), paging);
       respondPage(ctx, items, total, paging);
     }) as Koa.Middleware,
+    // POST /projects/{project_name}/repositories/{repository_name}/artifacts?from=<repo>:<tag>|@<digest> — 201
+    copyArtifact: (async (ctx) => {
+      const { digest } = await copyArtifactInto(registry, principal(ctx), ctx.params.project_name, repositoryName(ctx), queryParam(ctx, 'from'));
+      respondCreated(ctx, `${ctx.path}/${digest}`);
+    }) as Koa.Middleware,
     // GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}
     artifact: (async (ctx) => {
       ctx.body = await getArtifact(artifacts, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference);
     }) as Koa.Middleware,
     // GET …/artifacts/{reference}/tags
     tags: (async (ctx) => {
-      ctx.body = await listArtifactTags(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference);
+      const paging = pagingOf(ctx);
+      const { items, total } = await listArtifactTags(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference, paging);
+      respondPage(ctx, items, total, paging);
     }) as Koa.Middleware,
-    // POST …/artifacts/{reference}/tags — {name}; 201
+    // POST …/artifacts/{reference}/tags — {name}; 201 with the new tag's Location, as Harbor.
     addTag: (async (ctx) => {
-      await createArtifactTag(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference, await jsonBody(ctx));
-      respondCreated(ctx);
+      const tag = await createArtifactTag(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference, await jsonBody(ctx));
+      respondCreated(ctx, `${ctx.path}/${encodeURIComponent(tag)}`);
     }) as Koa.Middleware,
     // DELETE …/artifacts/{reference}/tags/{tag_name}
     removeTag: (async (ctx) => {

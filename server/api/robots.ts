@@ -1,10 +1,9 @@
 // /api/v2.0/robots (Harbor v2 shapes).
 import type Koa from 'koa';
 import type { AuthDeps } from '../auth/resolvers.js';
-import { createRobot, deleteRobot, editRobot, getRobot, listRobotsFor, refreshRobotSecret } from '../projects/robots.js';
+import { createRobot, deleteRobot, editRobot, getRobot, listRobotsFor, refreshRobotSecret, robotFilterKeys } from '../projects/robots.js';
 import { jsonBody, principal } from './auth.js';
-import { ApiError } from './errors.js';
-import { pagingOf, queryParam, respondPage } from './listing.js';
+import { listParams, respondPage } from './listing.js';
 import { respondDone } from './respond.js';
 
 export function robotRoutes(deps: AuthDeps) {
@@ -16,13 +15,10 @@ export function robotRoutes(deps: AuthDeps) {
       ctx.set('Location', `/api/v2.0/robots/${created.id}`);
       ctx.body = created;
     }) as Koa.Middleware,
-    // GET /robots[?q=ProjectID=<id>]
+    // GET /robots[?q=ProjectID=<id>,Level=system|project,name=~x]
     list: (async (ctx) => {
-      const q = queryParam(ctx, 'q');
-      const m = q ? /^(?:Level=project,)?ProjectID=(\d{1,15})(?:,Level=project)?$/.exec(q) : null;
-      if (q && !m) throw new ApiError('BAD_REQUEST', 'robots can be filtered by q=ProjectID=<id> only');
-      const paging = pagingOf(ctx);
-      const { items, total } = await listRobotsFor(deps.db, principal(ctx), m ? Number(m[1]) : undefined, paging);
+      const { filters, paging } = listParams(ctx, robotFilterKeys, []);
+      const { items, total } = await listRobotsFor(deps.db, principal(ctx), filters, paging);
       respondPage(ctx, items, total, paging);
     }) as Koa.Middleware,
     // GET /robots/{robot_id}

@@ -4,6 +4,8 @@ import type Koa from 'koa';
 import type { AuthDeps } from '../auth/resolvers.js';
 import { realmOf } from '../auth/v2authorize.js';
 import { principal } from './auth.js';
+import { requireAdmin } from '../auth/principal.js';
+import type { BlobStore } from '../storage/blobStore.js';
 
 export const berthVersion = '0.1.0';
 
@@ -35,5 +37,13 @@ export function systemInfo(deps: AuthDeps, storageProvider: string): Koa.Middlew
       // Harbor names the drivers as Distribution's configuration does.
       registry_storage_provider_name: storageProvider === 'fs' ? 'filesystem' : storageProvider,
     };
+  };
+}
+
+/** GET /systeminfo/volumes (administrators): the blob volume's size and free space; none for a bucket. */
+export function systemVolumes(store: Pick<BlobStore, 'capacity'>): Koa.Middleware {
+  return async (ctx) => {
+    requireAdmin(principal(ctx), 'only system administrators see the volumes');
+    ctx.body = { storage: store.capacity ? [await store.capacity()] : [] };
   };
 }

@@ -1,10 +1,12 @@
 // /api/v2.0/users (Harbor v2 shapes).
 import type Koa from 'koa';
 import type { AuthDeps } from '../auth/resolvers.js';
-import { changePassword, createUser, currentUser, deleteUser, listUsersFor, setSysadmin } from '../projects/users.js';
+import { changePassword, createUser, currentUser, deleteUser, getUserFor, listUsersFor, searchUsers, setSysadmin, updateUserProfile } from '../projects/users.js';
+import { currentPermissions } from '../projects/userPermissions.js';
 import { jsonBody, principal } from './auth.js';
 import { pagingOf, queryParam, respondPage } from './listing.js';
 import { respondCreated, respondDone } from './respond.js';
+import { ApiError } from './errors.js';
 
 export function userRoutes(deps: AuthDeps) {
   return {
@@ -37,6 +39,27 @@ export function userRoutes(deps: AuthDeps) {
     // GET /users/current
     current: (async (ctx) => {
       ctx.body = await currentUser(deps.db, principal(ctx));
+    }) as Koa.Middleware,
+    // GET /users/current/permissions?scope=/project/{id}&relative=true
+    permissions: (async (ctx) => {
+      const relative = queryParam(ctx, 'relative');
+      if (relative !== undefined && relative !== 'true' && relative !== 'false') throw new ApiError('BAD_REQUEST', 'relative must be true or false');
+      ctx.body = await currentPermissions(deps.db, principal(ctx), queryParam(ctx, 'scope'), relative === 'true');
+    }) as Koa.Middleware,
+    // GET /users/search?username=&page=&page_size=
+    search: (async (ctx) => {
+      const paging = pagingOf(ctx);
+      const { items, total } = await searchUsers(deps.db, principal(ctx), queryParam(ctx, 'username'), paging);
+      respondPage(ctx, items, total, paging);
+    }) as Koa.Middleware,
+    // GET /users/{user_id}
+    get: (async (ctx) => {
+      ctx.body = await getUserFor(deps.db, principal(ctx), ctx.params.user_id);
+    }) as Koa.Middleware,
+    // PUT /users/{user_id} — {email, realname, comment}
+    update: (async (ctx) => {
+      await updateUserProfile(deps.db, principal(ctx), ctx.params.user_id, await jsonBody(ctx));
+      respondDone(ctx);
     }) as Koa.Middleware,
   };
 }

@@ -80,6 +80,8 @@ export interface ProjectListFilter {
   nameExact?: string;
   nameContains?: string;
   public?: boolean;
+  /** The owner's user name, exactly. */
+  ownerName?: string;
   orderBy: Array<{ column: 'name' | 'created_at'; descending: boolean }>;
   limit: number;
   offset: number;
@@ -93,6 +95,7 @@ export async function listProjects(q: Queryer, f: ProjectListFilter): Promise<{ 
   if (f.nameExact !== undefined) where.push(`p.name = $${params.push(f.nameExact)}`);
   if (f.nameContains !== undefined) where.push(`strpos(p.name, $${params.push(f.nameContains)}) > 0`);
   if (f.public !== undefined) where.push(`p.public = $${params.push(f.public)}`);
+  if (f.ownerName !== undefined) where.push(`u.username = $${params.push(f.ownerName)}`);
   const from = `FROM projects p LEFT JOIN users u ON u.id = p.owner_id LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = $1
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
   // Column names come from a closed union, never from the request.
@@ -119,13 +122,21 @@ export interface MemberRow {
   role_id: number;
 }
 
-export async function listMembers(q: Queryer, projectId: number, nameContains?: string): Promise<MemberRow[]> {
+/** One page of a project's members (by user name), and how many match in all. */
+export async function listMembers(q: Queryer, projectId: number, nameContains: string | undefined, limit: number, offset: number): Promise<{ rows: MemberRow[]; total: number }> {
+  const from = `FROM project_members m JOIN users u ON u.id = m.user_id WHERE m.project_id = $1 AND ($2::text IS NULL OR strpos(u.username, $2) > 0)`;
+  const params = [projectId, nameContains ?? null];
+  const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n ${from}`, params)).rows[0].n;
+  const { rows } = await q.query<MemberRow>(`SELECT m.user_id, u.username, m.role_id ${from} ORDER BY u.username LIMIT $3 OFFSET $4`, [...params, limit, offset]);
+  return { rows, total };
+}
+
+export async function findMember(q: Queryer, projectId: number, userId: number): Promise<MemberRow | undefined> {
   const { rows } = await q.query<MemberRow>(
-    `SELECT m.user_id, u.username, m.role_id FROM project_members m JOIN users u ON u.id = m.user_id
-      WHERE m.project_id = $1 AND ($2::text IS NULL OR strpos(u.username, $2) > 0) ORDER BY u.username`,
-    [projectId, nameContains ?? null],
+    'SELECT m.user_id, u.username, m.role_id FROM project_members m JOIN users u ON u.id = m.user_id WHERE m.project_id = $1 AND m.user_id = $2',
+    [projectId, userId],
   );
-  return rows;
+  return rows[0];
 }
 
 export async function updateMemberRole(q: Queryer, projectId: number, userId: number, roleId: number): Promise<boolean> {

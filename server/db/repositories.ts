@@ -28,13 +28,14 @@ export async function listRepositoryNames(q: Queryer, last: string | undefined, 
 export interface RepositoryRow {
   id: number;
   name: string;
+  description: string;
   created_at: Date;
   updated_at: Date | null;
   artifact_count: number;
   pull_count: number;
 }
 
-const repositoryColumns = `r.id, r.name, r.created_at, r.pull_count,
+const repositoryColumns = `r.id, r.name, r.description, r.created_at, r.pull_count,
   (SELECT max(m.created_at) FROM manifests m WHERE m.repository_id = r.id) AS updated_at,
   (SELECT count(*)::int FROM manifests m WHERE m.repository_id = r.id) AS artifact_count`;
 
@@ -54,6 +55,34 @@ export async function listProjectRepositories(
     [prefix, nameContains ?? null, limit, offset],
   );
   return { rows, total };
+}
+
+/**
+ * One page of every repository whose project the user may see (public ones and their own;
+ * every one for `visibleTo` undefined), by name, with each one's project id, and the total.
+ */
+export async function listVisibleRepositories(
+  q: Queryer,
+  visibleTo: number | null | undefined,
+  nameContains: string | undefined,
+  limit: number,
+  offset: number,
+): Promise<{ rows: Array<RepositoryRow & { project_id: number }>; total: number }> {
+  const from = `FROM repositories r JOIN projects p ON starts_with(r.name, p.name || '/')
+    LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = $1
+    WHERE ($2::boolean OR p.public OR m.role_id IS NOT NULL) AND ($3::text IS NULL OR strpos(r.name, $3) > 0)`;
+  const params = [visibleTo ?? null, visibleTo === undefined, nameContains ?? null];
+  const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n ${from}`, params)).rows[0].n;
+  const { rows } = await q.query<RepositoryRow & { project_id: number }>(`SELECT ${repositoryColumns}, p.id AS project_id ${from} ORDER BY r.name LIMIT $4 OFFSET $5`, [
+    ...params,
+    limit,
+    offset,
+  ]);
+  return { rows, total };
+}
+
+export async function updateRepositoryDescription(q: Queryer, id: number, description: string): Promise<void> {
+  await q.query('UPDATE repositories SET description = $2 WHERE id = $1', [id, description]);
 }
 
 export async function findRepository(q: Queryer, name: string): Promise<RepositoryRow | undefined> {

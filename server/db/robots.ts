@@ -79,9 +79,19 @@ export async function removeRobot(q: Queryer, id: number): Promise<boolean> {
   return res.rowCount > 0;
 }
 
-export async function listRobots(q: Queryer, projectId: number | undefined, limit: number, offset: number): Promise<{ rows: RobotRow[]; total: number }> {
-  const where = '($1::bigint IS NULL OR project_id = $1)';
-  const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM robots WHERE ${where}`, [projectId ?? null])).rows[0].n;
-  const { rows } = await q.query<RobotRow>(`SELECT ${columns} FROM robots WHERE ${where} ORDER BY id LIMIT $2 OFFSET $3`, [projectId ?? null, limit, offset]);
+export interface RobotFilter {
+  projectId?: number;
+  level?: 'system' | 'project';
+  nameExact?: string;
+  nameContains?: string;
+}
+
+/** One page of robots matching every given filter, and the total. Every value is a parameter. */
+export async function listRobots(q: Queryer, f: RobotFilter, limit: number, offset: number): Promise<{ rows: RobotRow[]; total: number }> {
+  const where = `($1::bigint IS NULL OR project_id = $1) AND ($2::text IS NULL OR level = $2)
+    AND ($3::text IS NULL OR name = $3) AND ($4::text IS NULL OR strpos(name, $4) > 0)`;
+  const params = [f.projectId ?? null, f.level ?? null, f.nameExact ?? null, f.nameContains ?? null];
+  const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM robots WHERE ${where}`, params)).rows[0].n;
+  const { rows } = await q.query<RobotRow>(`SELECT ${columns} FROM robots WHERE ${where} ORDER BY id LIMIT $5 OFFSET $6`, [...params, limit, offset]);
   return { rows, total };
 }

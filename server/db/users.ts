@@ -5,13 +5,14 @@ export interface UserRow {
   username: string;
   email: string | null;
   realname: string | null;
+  comment: string;
   password_hash: string;
   sysadmin: boolean;
   created_at: Date;
   updated_at: Date;
 }
 
-const columns = 'id, username, email, realname, password_hash, sysadmin, created_at, updated_at';
+const columns = 'id, username, email, realname, comment, password_hash, sysadmin, created_at, updated_at';
 
 export async function findUserByName(q: Queryer, username: string): Promise<UserRow | undefined> {
   const { rows } = await q.query<UserRow>(`SELECT ${columns} FROM users WHERE username = $1`, [username]);
@@ -64,6 +65,15 @@ export async function removeFailures(q: Queryer, key: string): Promise<void> {
 
 export async function listUsers(q: Queryer, usernameContains: string | undefined, limit: number, offset: number): Promise<{ rows: UserRow[]; total: number }> {
   return pageWhereContains<UserRow>(q, { table: 'users', columns, column: 'username' }, usernameContains, limit, offset);
+}
+
+/** Changes the profile fields given; the others stay. */
+export async function updateProfile(q: Queryer, id: number, p: { email?: string; realname?: string; comment?: string }): Promise<boolean> {
+  const res = await q.query(
+    `UPDATE users SET email = COALESCE($2, email), realname = COALESCE($3, realname), comment = COALESCE($4, comment), updated_at = now() WHERE id = $1`,
+    [id, p.email ?? null, p.realname ?? null, p.comment ?? null],
+  );
+  return res.rowCount > 0;
 }
 
 export async function updatePasswordHash(q: Queryer, id: number, passwordHash: string): Promise<void> {

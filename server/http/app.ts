@@ -5,7 +5,7 @@ import { ApiError, apiErrorBody } from '../api/errors.js';
 import { apiPrincipal } from '../api/auth.js';
 import { checkRequestText } from '../api/listing.js';
 import { healthRoute } from '../api/health.js';
-import { systemInfo } from '../api/systeminfo.js';
+import { systemInfo, systemVolumes } from '../api/systeminfo.js';
 import { projectRoutes } from '../api/projects.js';
 import { userRoutes } from '../api/users.js';
 import { repositoryRoutes } from '../api/repositories.js';
@@ -102,6 +102,9 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   api.get('/health', healthRoute(deps.db, deps.store));
   api.get('/openapi.yaml', openApi);
   api.get('/systeminfo', systemInfo(deps.auth, deps.store.name));
+  api.get('/systeminfo/volumes', systemVolumes(deps.store));
+  // NOTE: before the GET, which would otherwise answer HEAD too.
+  api.head('/projects', projects.head);
   api.get('/projects', projects.list);
   api.post('/projects', projects.create);
   api.get('/projects/:project_name_or_id', projects.get);
@@ -110,12 +113,16 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   api.get('/projects/:project_name_or_id/summary', projects.summary);
   api.get('/projects/:project_name_or_id/members', projects.listMembers);
   api.post('/projects/:project_name_or_id/members', projects.addMember);
+  api.get('/projects/:project_name_or_id/members/:mid', projects.getMember);
   api.put('/projects/:project_name_or_id/members/:mid', projects.updateMember);
   api.delete('/projects/:project_name_or_id/members/:mid', projects.removeMember);
   api.get('/projects/:project_name/repositories', repositories.list);
   api.get('/projects/:project_name/repositories/:repository_name', repositories.get);
+  api.put('/projects/:project_name/repositories/:repository_name', repositories.update);
   api.delete('/projects/:project_name/repositories/:repository_name', repositories.remove);
+  api.get('/repositories', repositories.listAll);
   api.get('/projects/:project_name/repositories/:repository_name/artifacts', repositories.artifacts);
+  api.post('/projects/:project_name/repositories/:repository_name/artifacts', repositories.copyArtifact);
   api.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference', repositories.artifact);
   api.delete('/projects/:project_name/repositories/:repository_name/artifacts/:reference', repositories.removeArtifact);
   api.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags', repositories.tags);
@@ -134,6 +141,7 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   api.post('/registries', registries.create);
   api.post('/registries/ping', registries.ping);
   api.get('/registries/:id', registries.get);
+  api.get('/registries/:id/info', registries.info);
   api.put('/registries/:id', registries.update);
   api.delete('/registries/:id', registries.remove);
   api.get('/replication/adapters', registries.adapters);
@@ -157,7 +165,12 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   api.delete('/robots/:robot_id', robots.remove);
   api.get('/users', users.list);
   api.post('/users', users.create);
+  // NOTE: the fixed paths before /users/:user_id, which would take them as ids.
   api.get('/users/current', users.current);
+  api.get('/users/current/permissions', users.permissions);
+  api.get('/users/search', users.search);
+  api.get('/users/:user_id', users.get);
+  api.put('/users/:user_id', users.update);
   api.put('/users/:user_id/password', users.password);
   api.put('/users/:user_id/sysadmin', users.sysadmin);
   api.delete('/users/:user_id', users.remove);

@@ -127,6 +127,11 @@ for (const [resource, action, holders, isPublic] of matrix) {
   if (isPublic) publicSet.add(key(resource, action));
 }
 
+/** Every (resource, action) pair of a project, in the table's order. */
+export function projectPairs(): Array<{ resource: Resource; action: Action }> {
+  return matrix.map(([resource, action]) => ({ resource, action }));
+}
+
 /** Every (resource, action) pair a role holds, for listings and robot-permission checks. */
 export function rolePermissions(role: RoleName): Array<{ resource: Resource; action: Action }> {
   return matrix.filter(([, , holders]) => holders.includes(role)).map(([resource, action]) => ({ resource, action }));

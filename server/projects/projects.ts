@@ -6,6 +6,8 @@ import { requireUser, type Principal } from '../auth/principal.js';
 import type { Database, Queryer } from '../db/database.js';
 import {
   countRepositoriesIn,
+  findMember,
+  type MemberRow,
   countProjectRepositories,
   findProjectAccess,
   listMembers,
@@ -193,6 +195,8 @@ export interface ProjectQuery {
   filters: Map<string, Filter>;
   sort: SortKey[];
   paging: Paging;
+  /** Harbor's owner parameter: the owner's user name. */
+  owner?: string;
 }
 
 /** Keys GET /projects may filter and sort by. */
@@ -211,11 +215,19 @@ export async function listProjectsFor(db: Database, principal: Principal, query:
     nameExact: name?.kind === 'exact' ? String(name.value) : undefined,
     nameContains: name?.kind === 'fuzzy' ? name.value : undefined,
     public: pub?.kind === 'exact' ? pub.value === 'true' : undefined,
+    ownerName: query.owner,
     orderBy: query.sort.map((s) => ({ column: s.key === 'name' ? 'name' : 'created_at', descending: s.descending })),
     limit: query.paging.pageSize,
     offset: query.paging.offset,
   });
   return { items: rows.map((r) => view(r, r.role_id ?? undefined, sysadmin || r.role_id === roleIds.projectAdmin, r.repo_count ?? 0)), total };
+}
+
+/** HEAD /projects?project_name=: whether the name is taken (by any project, as creating it would find). */
+export async function projectNameTaken(db: Database, principal: Principal, name: string | undefined): Promise<boolean> {
+  requireUser(principal);
+  if (!name) throw new ApiError('BAD_REQUEST', 'project_name is required');
+  return (await findProjectByName(db, name)) !== undefined;
 }
 
 /** PUT /projects/{p}: Harbor's body {metadata: {public: "true"|"false"}} (project admins). */
@@ -252,18 +264,31 @@ async function memberProject(db: Database, principal: Principal, ref: string, by
 
 const harborRoleNames: Record<number, string> = { 1: 'projectAdmin', 2: 'developer', 3: 'guest', 4: 'maintainer', 5: 'limitedGuest' };
 
-/** GET /projects/{p}/members (entityname filters by substring). Member ids are user ids. */
-export async function listProjectMembers(db: Database, principal: Principal, ref: string, byName: boolean, entityName?: string): Promise<MemberView[]> {
-  const project = await memberProject(db, principal, ref, byName, 'list');
-  return (await listMembers(db, project.project_id, entityName)).map((m) => ({
+function memberView(m: MemberRow, projectId: number): MemberView {
+  return {
     id: m.user_id,
-    project_id: project.project_id,
+    project_id: projectId,
     entity_name: m.username,
-    entity_type: 'u' as const,
+    entity_type: 'u',
     entity_id: m.user_id,
     role_id: m.role_id,
     role_name: harborRoleNames[m.role_id],
-  }));
+  };
+}
+
+/** GET /projects/{p}/members (entityname filters by substring). Member ids are user ids. */
+export async function listProjectMembers(db: Database, principal: Principal, ref: string, byName: boolean, entityName: string | undefined, paging: Paging): Promise<{ items: MemberView[]; total: number }> {
+  const project = await memberProject(db, principal, ref, byName, 'list');
+  const { rows, total } = await listMembers(db, project.project_id, entityName, paging.pageSize, paging.offset);
+  return { items: rows.map((m) => memberView(m, project.project_id)), total };
+}
+
+/** GET /projects/{p}/members/{mid}. */
+export async function getProjectMember(db: Database, principal: Principal, ref: string, byName: boolean, memberId: string): Promise<MemberView> {
+  const project = await memberProject(db, principal, ref, byName, 'read');
+  const m = /^\d{1,15}$/.test(memberId) ? await findMember(db, project.project_id, Number(memberId)) : undefined;
+  if (!m) throw new ApiError('NOT_FOUND', `member ${memberId.slice(0, 50)} not found in ${project.name}`);
+  return memberView(m, project.project_id);
 }
 
 /** PUT /projects/{p}/members/{mid} {role_id}. */

@@ -1,16 +1,19 @@
 // The repositories and artifacts of a project, as Harbor's API shows them, with the
 // permission checks of the project the repository belongs to.
 import { ApiError } from '../api/errors.js';
-import { artifactResource, recordAudit, type AuditEvent } from '../audit/record.js';
+import { artifactResource, projectOfRepository, recordAudit, type AuditEvent } from '../audit/record.js';
 import type { Paging } from '../api/query.js';
 import type { Principal } from '../auth/principal.js';
 import type { Database } from '../db/database.js';
 import { findArtifact, listArtifacts, removeManifest, type ArtifactRow } from '../db/manifests.js';
-import { findRepository, listProjectRepositories, removeRepository, type RepositoryRow } from '../db/repositories.js';
+import { findRepository, listProjectRepositories, listVisibleRepositories, removeRepository, updateRepositoryDescription, type RepositoryRow } from '../db/repositories.js';
 import { removeTag, saveTag } from '../db/tags.js';
 import { queueReplicationEvent } from '../db/replicationExecutions.js';
 import { manifestKinds } from '../registry/mediaTypes.js';
 import { extraAttributes } from '../registry/artifactAttributes.js';
+import { copyArtifact } from '../registry/copyArtifact.js';
+import type { RegistryDeps } from '../registry/deps.js';
+import { RegistryError } from '../registry/errors.js';
 import type { BlobStore } from '../storage/blobStore.js';
 import { isTag, isValidName, parseDigest } from '../registry/references.js';
 import { can, type Action, type Resource } from './permissions.js';
@@ -33,7 +36,7 @@ function repositoryView(r: RepositoryRow, projectId: number): RepositoryView {
     id: r.id,
     name: r.name,
     project_id: projectId,
-    description: '',
+    description: r.description,
     artifact_count: r.artifact_count,
     pull_count: r.pull_count,
     creation_time: new Date(r.created_at).toISOString(),
@@ -66,6 +69,60 @@ export async function listRepositories(db: Database, principal: Principal, proje
 export async function getRepository(db: Database, principal: Principal, projectName: string, repositoryName: string): Promise<RepositoryView> {
   const project = await inProject(db, principal, projectName, 'repository', 'list');
   return repositoryView(await repositoryIn(db, project.name, repositoryName), project.project_id);
+}
+
+/** GET /repositories: every repository the caller may see, across projects (Harbor's listAllRepositories). */
+export async function listAllRepositories(db: Database, principal: Principal, nameContains: string | undefined, paging: Paging) {
+  const sysadmin = principal.kind === 'user' && principal.sysadmin;
+  if (principal.kind === 'robot') throw new ApiError('FORBIDDEN', 'robot accounts list the repositories of their projects');
+  const visibleTo = sysadmin ? undefined : principal.kind === 'user' ? principal.id : null;
+  const { rows, total } = await listVisibleRepositories(db, visibleTo, nameContains, paging.pageSize, paging.offset);
+  return { items: rows.map((r) => repositoryView(r, r.project_id)), total };
+}
+
+// How a registry service's refusal reads on the management API.
+function asApiError(err: unknown): unknown {
+  if (!(err instanceof RegistryError)) return err;
+  const code = ({ MANIFEST_UNKNOWN: 'NOT_FOUND', NAME_UNKNOWN: 'NOT_FOUND', BLOB_UNKNOWN: 'NOT_FOUND', DENIED: 'FORBIDDEN', UNAUTHORIZED: 'UNAUTHORIZED' } as const)[
+    err.code as string
+  ];
+  return err.status >= 500 ? err : new ApiError(code ?? 'BAD_REQUEST', err.message);
+}
+
+/**
+ * POST …/repositories/{r}/artifacts?from=<project>/<repository>:<tag>|@<digest> (Harbor's
+ * CopyArtifact): needs artifact read on the source and artifact create on the target.
+ */
+export async function copyArtifactInto(deps: RegistryDeps, principal: Principal, projectName: string, repositoryName: string, from: string | undefined): Promise<{ repository: string; digest: string }> {
+  const m = from ? /^(?<repo>[^:@]+)(?::(?<tag>[^:@]+)|@(?<digest>[^@]+))$/.exec(from) : null;
+  if (!m?.groups) throw new ApiError('BAD_REQUEST', 'from is <project>/<repository>:<tag> or <project>/<repository>@<digest>');
+  const source = m.groups.repo;
+  const reference = m.groups.tag ?? m.groups.digest;
+  const sourceProject = projectOfRepository(source);
+  if (!isValidName(source) || !sourceProject || !(m.groups.tag ? isTag(reference) : parseDigest(reference))) {
+    throw new ApiError('BAD_REQUEST', `from names no artifact: ${from!.slice(0, 300)}`);
+  }
+  const target = await inProject(deps.db, principal, projectName, 'artifact', 'create');
+  await inProject(deps.db, principal, sourceProject, 'artifact', 'read');
+  const repository = `${target.name}/${repositoryName}`;
+  if (!isValidName(repository)) throw new ApiError('BAD_REQUEST', `invalid repository name ${repository.slice(0, 300)}`);
+  try {
+    return { repository, digest: await copyArtifact(deps, source, reference, repository) };
+  } catch (err) {
+    throw asApiError(err);
+  }
+}
+
+/** PUT /projects/{p}/repositories/{r} {description}: those who may update the repository. */
+export async function updateRepository(db: Database, principal: Principal, projectName: string, repositoryName: string, input: { description?: unknown }): Promise<void> {
+  const project = await inProject(db, principal, projectName, 'repository', 'update');
+  const repo = await repositoryIn(db, project.name, repositoryName);
+  if (typeof input.description !== 'string' || input.description.length > 65_536) throw new ApiError('BAD_REQUEST', 'description must be a string of at most 65536 characters');
+  const description = input.description;
+  await db.tx(async (q) => {
+    await updateRepositoryDescription(q, repo.id, description);
+    await recordAudit(q, { operation: 'update', resourceType: 'repository', resource: `${repo.name} description`, projectName: project.name, projectId: project.project_id });
+  });
 }
 
 /** Deletes a repository with its artifacts and tags (project admins and maintainers). */
@@ -218,14 +275,16 @@ export async function deleteArtifact(db: Database, principal: Principal, project
   });
 }
 
-/** GET …/artifacts/{reference}/tags */
-export async function listArtifactTags(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string) {
+/** GET …/artifacts/{reference}/tags: one page of the artifact's tags by name, with the total. */
+export async function listArtifactTags(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string, paging: Paging) {
   const project = await inProject(db, principal, projectName, 'tag', 'list');
-  return (await artifactIn(db, project, repositoryName, reference)).view.tags;
+  // An artifact's tags are already read with it, in name order; a page is a slice of them.
+  const tags = (await artifactIn(db, project, repositoryName, reference)).view.tags;
+  return { items: tags.slice(paging.offset, paging.offset + paging.pageSize), total: tags.length };
 }
 
 /** POST …/artifacts/{reference}/tags {name}: a new tag on this artifact (409 if the name is taken). */
-export async function createArtifactTag(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string, input: { name?: unknown }): Promise<void> {
+export async function createArtifactTag(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string, input: { name?: unknown }): Promise<string> {
   const project = await inProject(db, principal, projectName, 'tag', 'create');
   const artifact = (await artifactIn(db, project, repositoryName, reference)).view;
   if (typeof input.name !== 'string' || !isTag(input.name)) throw new ApiError('BAD_REQUEST', 'name must be a valid tag ([a-zA-Z0-9_][a-zA-Z0-9._-]{0,127})');
@@ -237,6 +296,7 @@ export async function createArtifactTag(db: Database, principal: Principal, proj
     await queueReplicationEvent(q, { operation: 'push', repository: artifact.repository_name, reference: tag, digest: artifact.digest, artifact_type: artifact.artifact_type ?? null });
     await recordAudit(q, tagEvent('create', project, artifact, tag));
   });
+  return tag;
 }
 
 /** DELETE …/artifacts/{reference}/tags/{tag_name}: removes the tag only; the artifact stays. */

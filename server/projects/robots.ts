@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '../api/errors.js';
 import { recordAudit, type AuditEvent } from '../audit/record.js';
-import type { Paging } from '../api/query.js';
+import type { Filter, Paging } from '../api/query.js';
 import { requireUser, type Principal } from '../auth/principal.js';
 import type { Database } from '../db/database.js';
 import { findProjectById, findProjectByName } from '../db/projects.js';
@@ -17,6 +17,7 @@ import {
   saveRobot,
   updateRobot,
   updateRobotSecret,
+  type RobotFilter,
   type RobotGrant,
   type RobotRow,
 } from '../db/robots.js';
@@ -57,6 +58,10 @@ function newSecret(): string {
   return `${randomBytes(24).toString('base64url').slice(0, 29)}Aa1`;
 }
 
+// Harbor names the project itself "project" in robot permissions (project:read, update,
+// delete); the permission table names it ''.
+const harborProjectResource = 'project';
+
 function parseGrants(permissions: unknown): RobotGrant[] {
   if (!Array.isArray(permissions) || !permissions.length) throw new ApiError('BAD_REQUEST', 'permissions must list at least one {kind, namespace, access}');
   const grants: RobotGrant[] = [];
@@ -65,12 +70,13 @@ function parseGrants(permissions: unknown): RobotGrant[] {
       throw new ApiError('BAD_REQUEST', 'each permission needs kind "project", a namespace (project name or "*") and a non-empty access list');
     }
     for (const a of p.access as Array<Record<string, unknown>>) {
-      const key = `${String(a?.resource)}:${String(a?.action)}`;
-      if (typeof a?.resource !== 'string' || typeof a?.action !== 'string' || !grantable.has(key)) {
-        throw new ApiError('BAD_REQUEST', `unknown permission ${key.slice(0, 100)}`);
+      const resource = a?.resource === harborProjectResource ? '' : a?.resource;
+      const key = `${String(resource)}:${String(a?.action)}`;
+      if (typeof resource !== 'string' || typeof a?.action !== 'string' || !grantable.has(key)) {
+        throw new ApiError('BAD_REQUEST', `unknown permission ${String(a?.resource).slice(0, 50)}:${String(a?.action).slice(0, 50)}`);
       }
       if (a.effect !== undefined && a.effect !== 'allow') throw new ApiError('BAD_REQUEST', 'only effect "allow" is supported');
-      grants.push({ namespace: p.namespace, resource: a.resource, action: a.action });
+      grants.push({ namespace: p.namespace, resource, action: a.action });
     }
   }
   return grants;
@@ -101,7 +107,7 @@ async function view(db: Database, r: RobotRow): Promise<RobotView> {
   const byNamespace = new Map<string, RobotView['permissions'][number]>();
   for (const g of grants) {
     if (!byNamespace.has(g.namespace)) byNamespace.set(g.namespace, { kind: 'project', namespace: g.namespace, access: [] });
-    byNamespace.get(g.namespace)!.access.push({ resource: g.resource, action: g.action, effect: 'allow' });
+    byNamespace.get(g.namespace)!.access.push({ resource: g.resource || harborProjectResource, action: g.action, effect: 'allow' });
   }
   return {
     id: r.id,
@@ -175,16 +181,37 @@ export async function getRobot(db: Database, principal: Principal, id: string): 
 }
 
 /** GET /robots: everything for administrators; a project's robots with q=ProjectID=<id>. */
-export async function listRobotsFor(db: Database, principal: Principal, projectId: number | undefined, paging: Paging): Promise<{ items: RobotView[]; total: number }> {
+/** Keys GET /robots may filter by, as Harbor names them. */
+export const robotFilterKeys = ['ProjectID', 'Level', 'name'] as const;
+
+/** GET /robots?q=ProjectID=<id>,Level=project|system,name=~x: a project's robots for those who may list them, any for administrators. */
+export async function listRobotsFor(db: Database, principal: Principal, filters: Map<string, Filter>, paging: Paging): Promise<{ items: RobotView[]; total: number }> {
   const actor = requireUser(principal);
-  if (projectId === undefined) {
+  const f: RobotFilter = {};
+  const project = filters.get('ProjectID');
+  if (project) {
+    if (project.kind !== 'exact' || !/^\d{1,15}$/.test(String(project.value))) throw new ApiError('BAD_REQUEST', 'ProjectID filters by a project id: q=ProjectID=<id>');
+    f.projectId = Number(project.value);
+  }
+  const level = filters.get('Level');
+  if (level) {
+    if (level.kind !== 'exact' || (level.value !== 'system' && level.value !== 'project')) throw new ApiError('BAD_REQUEST', 'Level is system or project');
+    f.level = level.value;
+  }
+  const name = filters.get('name');
+  if (name) {
+    if (name.kind !== 'exact' && name.kind !== 'fuzzy') throw new ApiError('BAD_REQUEST', 'name filters by name=x or name=~x');
+    if (name.kind === 'exact') f.nameExact = String(name.value);
+    else f.nameContains = name.value;
+  }
+  if (f.projectId === undefined) {
     if (!actor.sysadmin) throw new ApiError('FORBIDDEN', 'list a project\'s robots with q=ProjectID=<id>');
   } else {
-    const project = await findProjectById(db, projectId);
-    const d = project ? await projectAccess(db, actor, project.name) : undefined;
+    const row = await findProjectById(db, f.projectId);
+    const d = row ? await projectAccess(db, actor, row.name) : undefined;
     if (!d || !can(d.access, 'robot', 'list')) throw new ApiError('FORBIDDEN', 'listing these robots is not allowed for you');
   }
-  const { rows, total } = await listRobots(db, projectId, paging.pageSize, paging.offset);
+  const { rows, total } = await listRobots(db, f, paging.pageSize, paging.offset);
   return { items: await Promise.all(rows.map((r) => view(db, r))), total };
 }
 

@@ -4,7 +4,7 @@ import { requireAdmin, requireUser, type Principal } from '../auth/principal.js'
 import type { Database } from '../db/database.js';
 import bcrypt from 'bcrypt';
 import type { Paging } from '../api/query.js';
-import { findUserById, listUsers, removeUser, saveUser, updatePasswordHash, updateSysadmin, type UserRow } from '../db/users.js';
+import { findUserById, listUsers, removeUser, saveUser, updatePasswordHash, updateProfile, updateSysadmin, type UserRow } from '../db/users.js';
 import { removeUserSessions } from '../db/sessions.js';
 import { recordAudit } from '../audit/record.js';
 import { checkPasswordPolicy, hashPassword } from './identity.js';
@@ -31,7 +31,7 @@ function view(u: UserRow): UserView {
     username: u.username,
     email: u.email ?? '',
     realname: u.realname ?? '',
-    comment: '',
+    comment: u.comment,
     sysadmin_flag: u.sysadmin,
     admin_role_in_auth: false,
     creation_time: new Date(u.created_at).toISOString(),
@@ -70,6 +70,47 @@ export async function currentUser(db: Database, principal: Principal): Promise<U
   const row = await findUserById(db, requireUser(principal).id);
   if (!row) throw new ApiError('UNAUTHORIZED', 'log in first');
   return view(row);
+}
+
+/** GET /users/{id}: administrators see anyone, others themselves. */
+export async function getUserFor(db: Database, principal: Principal, userId: string): Promise<UserView> {
+  const actor = requireUser(principal);
+  const target = /^\d{1,15}$/.test(userId) ? await findUserById(db, Number(userId)) : undefined;
+  if (!target || (target.id !== actor.id && !actor.sysadmin)) throw new ApiError(actor.sysadmin ? 'NOT_FOUND' : 'FORBIDDEN', `user ${userId.slice(0, 50)} is not yours to read`);
+  return view(target);
+}
+
+export interface ProfileInput {
+  email?: unknown;
+  realname?: unknown;
+  comment?: unknown;
+}
+
+/** PUT /users/{id} {email, realname, comment}: users edit their own profile, administrators anyone's. */
+export async function updateUserProfile(db: Database, principal: Principal, userId: string, input: ProfileInput): Promise<void> {
+  const actor = requireUser(principal);
+  const target = /^\d{1,15}$/.test(userId) ? await findUserById(db, Number(userId)) : undefined;
+  if (!target || (target.id !== actor.id && !actor.sysadmin)) throw new ApiError(actor.sysadmin ? 'NOT_FOUND' : 'FORBIDDEN', `user ${userId.slice(0, 50)} is not yours to edit`);
+  const fields: { email?: string; realname?: string; comment?: string } = {};
+  for (const [k, limit] of [['email', 255], ['realname', 255], ['comment', 1024]] as const) {
+    const v = input[k];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string' || v.length > limit) throw new ApiError('BAD_REQUEST', `${k} must be a string of at most ${limit} characters`);
+    fields[k] = v;
+  }
+  if (fields.email !== undefined && fields.email !== '' && !/^[^\s@]+@[^\s@]+$/.test(fields.email)) throw new ApiError('BAD_REQUEST', 'email must be an address (name@host)');
+  await db.tx(async (q) => {
+    await updateProfile(q, target.id, fields);
+    await recordAudit(q, { operation: 'update', resourceType: 'user', resource: `${target.username} profile` });
+  });
+}
+
+/** GET /users/search?username=: any signed-in user finds others by name (ids and names only), as Harbor. */
+export async function searchUsers(db: Database, principal: Principal, usernameContains: string | undefined, paging: Paging): Promise<{ items: Array<{ user_id: number; username: string }>; total: number }> {
+  requireUser(principal);
+  if (!usernameContains) throw new ApiError('BAD_REQUEST', 'username is required');
+  const { rows, total } = await listUsers(db, usernameContains, paging.pageSize, paging.offset);
+  return { items: rows.map((u) => ({ user_id: u.id, username: u.username })), total };
 }
 
 /** GET /users (administrators): `username` filters by substring. */

@@ -8,7 +8,7 @@ import { recordAudit } from '../audit/record.js';
 import type { Database } from '../db/database.js';
 import { findRegistry, listRegistries, removeRegistry, saveRegistry, setRegistryStatus, updateRegistry, type RegistryFields, type RegistryRow } from '../db/registries.js';
 import { countPoliciesUsing } from '../db/replicationPolicies.js';
-import { isRegistryType, registryTypes } from './adapters.js';
+import { adapterInfos, isRegistryType, registryTypes, type RegistryType } from './adapters.js';
 import { pingRemote, RemoteError, type RemoteRegistry } from './remote.js';
 import type { SecretBox } from './secretBox.js';
 import type { QueueHandle } from './queue.js';
@@ -144,6 +144,14 @@ export async function createRegistry(deps: ReplicationDeps, principal: Principal
 export async function getRegistry(deps: ReplicationDeps, principal: Principal, id: string): Promise<RegistryView> {
   requireAdmin(principal, 'only system administrators manage registries');
   return registryView(await stored(deps, id));
+}
+
+/** GET /registries/{id}/info: what rules with this registry can use (Harbor's RegistryInfo). */
+export async function getRegistryInfo(deps: ReplicationDeps, principal: Principal, id: string) {
+  requireAdmin(principal, 'only system administrators manage registries');
+  const row = await stored(deps, id);
+  const { type, description, supported_resource_filters, supported_triggers } = adapterInfos()[row.type as RegistryType];
+  return { type, description, supported_resource_filters, supported_triggers };
 }
 
 export async function listRegistriesFor(deps: ReplicationDeps, principal: Principal, nameContains: string | undefined, paging: Paging) {

@@ -68,6 +68,8 @@ export interface BlobStore {
   list(prefix: string): AsyncIterable<string>;
   /** Throws when the store cannot be used (health check). */
   check(): Promise<void>;
+  /** Bytes in all and free where the store keeps its objects, when it can tell (a volume can; a bucket cannot). */
+  capacity?(): Promise<{ total: number; free: number }>;
   /** A URL a client may fetch the object from directly, valid for a while (S3 pre-signed). */
   redirectUrl?(key: string, expiresInSeconds: number): Promise<string>;
   /** Present when the store assembles objects from parts (S3); upload sessions then write into them. */

@@ -208,6 +208,13 @@ describe(`Harbor's response schemas (${testDbKind})`, function () {
     listUsers: [['GET', '/users']],
     getCurrentUserInfo: [['GET', '/users/current']],
     getPing: [['GET', '/ping']],
+    getProjectMember: [['GET', `/projects/shape/members/${ids.members}`]],
+    listAllRepositories: [['GET', '/repositories']],
+    getRegistryInfo: [['GET', `/registries/${ids.registry}/info`]],
+    getVolumes: [['GET', '/systeminfo/volumes']],
+    getCurrentUserPermissions: [['GET', '/users/current/permissions?scope=/project/1&relative=true'], ['GET', '/users/current/permissions?scope=/project/1']],
+    searchUsers: [['GET', '/users/search?username=shap']],
+    getUser: [['GET', '/users/1']],
   });
 
   it(`reads Harbor's schemas from ${harbor.source.repository} ${harbor.source.path} at ${harbor.source.commit.slice(0, 12)}`, () => {

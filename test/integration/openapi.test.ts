@@ -28,7 +28,8 @@ describe(`management API description (${testDbKind})`, () => {
     // The console's login lives outside /api/v2.0, as in Harbor; its paths carry their own server.
     for (const layer of [...app.apiRouter.stack, ...app.consoleRouter.stack]) {
       const p = String(layer.path).replace(/^\/api\/v2\.0/, '').replace(/:(\w+)/g, '{$1}');
-      for (const m of layer.methods.filter((x) => x !== 'HEAD')) registered.add(`${m.toLowerCase()} ${p}`);
+      // Koa's router answers HEAD with every GET; a HEAD of its own is an operation.
+      for (const m of layer.methods.filter((x) => x !== 'HEAD' || !layer.methods.includes('GET'))) registered.add(`${m.toLowerCase()} ${p}`);
     }
     const described = new Set<string>();
     const ids = new Set<string>();

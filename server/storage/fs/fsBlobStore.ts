@@ -132,6 +132,13 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  async capacity(): Promise<{ total: number; free: number }> {
+    await fs.mkdir(this.root, { recursive: true });
+    const st = await fs.statfs(this.root);
+    // bavail, not bfree: what this (unprivileged) process may still write.
+    return { total: st.blocks * st.bsize, free: st.bavail * st.bsize };
+  }
+
   async check(): Promise<void> {
     await fs.mkdir(this.root, { recursive: true });
     const probe = path.join(this.root, `.health-${process.pid}`);

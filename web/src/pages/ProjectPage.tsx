@@ -81,10 +81,17 @@ function Repositories({ project }: { project: Project }) {
   );
 }
 
+const membersPageSize = 25;
+
 function Members({ project }: { project: Project }) {
   const client = useQueryClient();
+  const [page, setPage] = useState(1);
   const key = ['members', project.name];
-  const query = useQuery({ queryKey: key, queryFn: () => getJson<Member[]>(`/projects/${encodeURIComponent(project.name)}/members`) });
+  const query = useQuery({
+    queryKey: [...key, page],
+    queryFn: () => getPage<Member>(`/projects/${encodeURIComponent(project.name)}/members?page=${page}&page_size=${membersPageSize}`),
+    placeholderData: keepPreviousData,
+  });
   const [username, setUsername] = useState('');
   const [role, setRole] = useState(2);
   const { error, setError, run } = useErrorSlot();
@@ -132,21 +139,11 @@ function Members({ project }: { project: Project }) {
         </form>
       )}
       {error !== undefined && <ErrorNote error={error} />}
-      {query.data.length === 0 ? (
+      {query.data.items.length === 0 ? (
         <Empty>No members.</Empty>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">User</th>
-              <th scope="col">Role</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {query.data.map((m) => (
+        <PagedTable columns={['User', 'Role', '']} page={page} pageSize={membersPageSize} total={query.data.total} onPage={setPage}>
+            {query.data.items.map((m) => (
               <tr key={m.id}>
                 <td>{m.entity_name}</td>
                 <td>
@@ -178,8 +175,7 @@ function Members({ project }: { project: Project }) {
                 </td>
               </tr>
             ))}
-          </tbody>
-        </table>
+        </PagedTable>
       )}
       {removing && (
         <DeleteDialog
