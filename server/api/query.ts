@@ -54,7 +54,7 @@ function parsePattern(value: string): Filter {
   }
 }
 
-/** Parses `q` (already URL-decoded once by the router) into filters on the allowed keys. */
+/** Parses `q` (as harborQ in listing.ts reads it, decoded twice) into filters on the allowed keys. */
 export function parseQuery(q: string | undefined, allowedKeys: readonly string[]): Map<string, Filter> {
   const filters = new Map<string, Filter>();
   if (!q) return filters;

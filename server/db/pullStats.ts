@@ -10,22 +10,18 @@ export async function addPulls(q: Queryer, repositories: Array<[string, number]>
       [repositories.map((r) => r[0]), repositories.map((r) => r[1])],
     );
   }
-  if (artifacts.length) {
-    await q.query(
-      `UPDATE manifests m SET pull_time = greatest(coalesce(m.pull_time, $3), $3)
-         FROM (SELECT unnest($1::text[]) AS name, unnest($2::text[]) AS digest) v
-         JOIN repositories r ON r.name = v.name
-        WHERE m.repository_id = r.id AND m.digest = v.digest`,
-      [artifacts.map((a) => a[0]), artifacts.map((a) => a[1]), at],
-    );
-  }
-  if (tags.length) {
-    await q.query(
-      `UPDATE tags t SET pull_time = greatest(coalesce(t.pull_time, $3), $3)
-         FROM (SELECT unnest($1::text[]) AS name, unnest($2::text[]) AS tag) v
-         JOIN repositories r ON r.name = v.name
-        WHERE t.repository_id = r.id AND t.name = v.tag`,
-      [tags.map((t) => t[0]), tags.map((t) => t[1]), at],
-    );
-  }
+  await stampPulled(q, 'manifests', 'digest', artifacts, at);
+  await stampPulled(q, 'tags', 'name', tags, at);
+}
+
+/** Sets pull_time on the rows of `table` named by (repository, key) pairs. Table and column come from the code above, never a request. */
+async function stampPulled(q: Queryer, table: 'manifests' | 'tags', key: 'digest' | 'name', pairs: Array<[string, string]>, at: Date): Promise<void> {
+  if (!pairs.length) return;
+  await q.query(
+    `UPDATE ${table} x SET pull_time = greatest(coalesce(x.pull_time, $3), $3)
+       FROM (SELECT unnest($1::text[]) AS repository, unnest($2::text[]) AS key) v
+       JOIN repositories r ON r.name = v.repository
+      WHERE x.repository_id = r.id AND x.${key} = v.key`,
+    [pairs.map((p) => p[0]), pairs.map((p) => p[1]), at],
+  );
 }

@@ -85,7 +85,8 @@ export function distributionRouter(deps: RegistryDeps, auth: AuthDeps): Koa.Midd
         method,
         compose<Koa.Context>([
           authorize(auth, endpoint!.need),
-          checkQuery(endpoint!.query ?? {}),
+          // Routes that read no parameter (manifest and blob GETs, the hot path) skip the check.
+          ...(endpoint!.query ? [checkQuery(endpoint!.query)] : []),
           (ctx: Koa.Context) => {
             // Handlers that touch a second repository (a mount's source) ask through this.
             ctx.state.mayAccess = (repository: string, action: RepositoryAction) => mayAccess(auth, ctx, repository, action);

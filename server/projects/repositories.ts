@@ -15,6 +15,7 @@ import { copyArtifact } from '../registry/copyArtifact.js';
 import type { RegistryDeps } from '../registry/deps.js';
 import { RegistryError } from '../registry/errors.js';
 import type { BlobStore } from '../storage/blobStore.js';
+import { neverTime } from '../lib/times.js';
 import { isTag, isValidName, parseDigest } from '../registry/references.js';
 import { can, type Action, type Resource } from './permissions.js';
 import { releaseUnused } from './quotas.js';
@@ -172,8 +173,6 @@ export interface TagView {
   immutable: boolean;
 }
 
-// Go's zero time, which Harbor sends for "never".
-export const neverTime = '0001-01-01T00:00:00.000Z';
 const timeOrNever = (t: Date | string | null) => (t ? new Date(t).toISOString() : neverTime);
 
 function artifactView(a: ArtifactRow, projectId: number, repo: RepositoryRow, extra: Record<string, unknown>): ArtifactView {
@@ -251,13 +250,18 @@ export async function getArtifact(deps: ArtifactDeps, principal: Principal, proj
   return (await artifactViews(deps, [row], project.project_id, repo))[0];
 }
 
-async function artifactIn(db: Database, project: ProjectView, repositoryName: string, reference: string): Promise<{ row: ArtifactRow; repo: RepositoryRow; view: ArtifactView }> {
+async function artifactIn(db: Database, project: ProjectView, repositoryName: string, reference: string): Promise<{ row: ArtifactRow; repo: RepositoryRow }> {
   const repo = await repositoryIn(db, project.name, repositoryName);
   const ref = parseArtifactRef(reference);
   const a = await findArtifact(db, repo.id, ref.digest, ref.tag);
   if (!a) throw new ApiError('NOT_FOUND', `artifact ${reference.slice(0, 200)} not found in ${repo.name}`);
-  // Tag operations need no config: their view leaves extra_attrs empty.
-  return { row: a, repo, view: artifactView(a, project.project_id, repo, {}) };
+  return { row: a, repo };
+}
+
+/** The artifact as the tag operations need it: its tags and ids, no config read (extra_attrs stay empty). */
+async function taggedArtifact(db: Database, project: ProjectView, repositoryName: string, reference: string): Promise<ArtifactView> {
+  const { row, repo } = await artifactIn(db, project, repositoryName, reference);
+  return artifactView(row, project.project_id, repo, {});
 }
 
 /** Deletes an artifact (its manifest and every tag on it), as DELETE /v2/…/manifests/<digest> does. */
@@ -279,14 +283,14 @@ export async function deleteArtifact(db: Database, principal: Principal, project
 export async function listArtifactTags(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string, paging: Paging) {
   const project = await inProject(db, principal, projectName, 'tag', 'list');
   // An artifact's tags are already read with it, in name order; a page is a slice of them.
-  const tags = (await artifactIn(db, project, repositoryName, reference)).view.tags;
+  const tags = (await taggedArtifact(db, project, repositoryName, reference)).tags;
   return { items: tags.slice(paging.offset, paging.offset + paging.pageSize), total: tags.length };
 }
 
 /** POST …/artifacts/{reference}/tags {name}: a new tag on this artifact (409 if the name is taken). */
 export async function createArtifactTag(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string, input: { name?: unknown }): Promise<string> {
   const project = await inProject(db, principal, projectName, 'tag', 'create');
-  const artifact = (await artifactIn(db, project, repositoryName, reference)).view;
+  const artifact = await taggedArtifact(db, project, repositoryName, reference);
   if (typeof input.name !== 'string' || !isTag(input.name)) throw new ApiError('BAD_REQUEST', 'name must be a valid tag ([a-zA-Z0-9_][a-zA-Z0-9._-]{0,127})');
   // Harbor refuses to move an existing tag through this endpoint; a push moves tags.
   if (await findArtifact(db, artifact.repository_id, undefined, input.name)) throw new ApiError('CONFLICT', `tag ${input.name} already exists in ${artifact.repository_name}`);
@@ -302,7 +306,7 @@ export async function createArtifactTag(db: Database, principal: Principal, proj
 /** DELETE …/artifacts/{reference}/tags/{tag_name}: removes the tag only; the artifact stays. */
 export async function deleteArtifactTag(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string, tag: string): Promise<void> {
   const project = await inProject(db, principal, projectName, 'tag', 'delete');
-  const artifact = (await artifactIn(db, project, repositoryName, reference)).view;
+  const artifact = await taggedArtifact(db, project, repositoryName, reference);
   const notFound = new ApiError('NOT_FOUND', `tag ${tag.slice(0, 200)} not found on ${reference.slice(0, 200)}`);
   if (!artifact.tags.some((t) => t.name === tag)) throw notFound;
   await db.tx(async (q) => {

@@ -11,6 +11,7 @@ import { countPoliciesUsing } from '../db/replicationPolicies.js';
 import { adapterInfos, isRegistryType, registryTypes, type RegistryType } from './adapters.js';
 import { pingRemote, RemoteError, type RemoteRegistry } from './remote.js';
 import type { SecretBox } from './secretBox.js';
+import { neverTime } from '../lib/times.js';
 import type { QueueHandle } from './queue.js';
 import { checkTargetUrl, TargetRefused, type AllowedNetworks } from './targets.js';
 
@@ -65,9 +66,8 @@ export const localRegistryView: RegistryView = Object.freeze({
   insecure: false,
   credential: Object.freeze({ type: '', access_key: '', access_secret: '' }),
   status: 'healthy',
-  // Go's zero time, as Harbor sends for this entry.
-  creation_time: '0001-01-01T00:00:00.000Z',
-  update_time: '0001-01-01T00:00:00.000Z',
+  creation_time: neverTime,
+  update_time: neverTime,
 });
 
 /** Harbor's create body: {name, type, url, description, insecure, credential: {type, access_key, access_secret}}. */

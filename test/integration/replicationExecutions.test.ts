@@ -5,11 +5,11 @@
 // and the API's refusals.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import type { ReplicationWorker } from '../../replication/worker.js';
 import { claimTask } from '../../server/db/replicationExecutions.js';
 import { admin, basic, createProject, createUser } from '../helpers/api.js';
 import { freePort } from '../helpers/berthProcess.js';
+import { forwarder } from '../helpers/forwarder.js';
 import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, startTestWorker, type TestRegistry } from '../helpers/inProcess.js';
 import { asBody, pushBlob, pushImage, sha256, v2fetch } from '../helpers/v2client.js';
@@ -28,27 +28,6 @@ async function pushImageWithLayer(base: string, repo: string, tag: string, size:
 }
 
 const json = (user = admin) => ({ Authorization: basic(user), 'Content-Type': 'application/json' });
-
-/** A plain TCP forwarder to `target` on `port`, for a destination that comes up late. */
-async function forwarder(port: number, target: string): Promise<{ close(): Promise<void> }> {
-  const t = new URL(target);
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((c) => {
-    const up = net.connect(Number(t.port), t.hostname);
-    sockets.add(c).add(up);
-    c.pipe(up).pipe(c);
-    c.on('error', () => up.destroy());
-    up.on('error', () => c.destroy());
-  });
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
-  return {
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
-}
 
 describe(`replication executions (${testDbKind})`, function () {
   this.timeout(120_000);

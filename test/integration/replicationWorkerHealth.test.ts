@@ -4,7 +4,6 @@
 // /api/v2.0/health, which still answers 200 so load balancers keep serving.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { loadSigningKeys } from '../../server/auth/signingKeys.js';
@@ -12,6 +11,7 @@ import { secretBox } from '../../server/replication/secretBox.js';
 import { ReplicationWorker } from '../../replication/worker.js';
 import { admin, basic, createProject } from '../helpers/api.js';
 import { freePort, repoRoot } from '../helpers/berthProcess.js';
+import { forwarder } from '../helpers/forwarder.js';
 import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, testSecretKey, testWorkerSettings, type TestRegistry } from '../helpers/inProcess.js';
 import { pushImage, v2fetch } from '../helpers/v2client.js';
@@ -128,24 +128,14 @@ describe(`replication worker that cannot reach its Berth (${testDbKind})`, funct
     const { worker: early, lines } = await worker(`http://127.0.0.1:${port}`, 3000);
     // The "server" comes up a second later: a forwarder to the test registry on that port.
     await new Promise((res) => setTimeout(res, 1000));
-    const target = new URL(r.url);
-    const sockets = new Set<net.Socket>();
-    const late = net.createServer((c) => {
-      const up = net.connect(Number(target.port), target.hostname);
-      sockets.add(c).add(up);
-      c.pipe(up).pipe(c);
-      c.on('error', () => up.destroy());
-      up.on('error', () => c.destroy());
-    });
-    await new Promise<void>((res) => late.listen(port, '127.0.0.1', () => res()));
+    const late = await forwarder(port, r.url);
     try {
       await new Promise((res) => setTimeout(res, 3500)); // past the grace, several sweeps
       assert.deepEqual(lines.filter((l) => l.level >= 50), [], 'no complaint about a server that came up in time');
       assert.equal((await early.checkLocal()), undefined);
     } finally {
       await early.stop();
-      for (const c of sockets) c.destroy();
-      await new Promise((res) => late.close(res));
+      await late.close();
     }
   });
 
