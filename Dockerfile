@@ -5,8 +5,9 @@
 #
 # Two stages: "build" compiles TypeScript with the dev dependencies; "runtime" holds only
 # the production dependencies, the compiled dist/ and the SQL migrations, and runs as an
-# unprivileged user. With no DATABASE_URL the container runs on embedded PGlite under
-# /var/lib/berth (one process); see docker-compose.yml for Berth with PostgreSQL.
+# unprivileged user. With no DATABASE_URL the container runs its own PostgreSQL (the
+# embedded-postgres binaries) under /var/lib/berth; see docker-compose.yml for Berth with
+# a PostgreSQL service.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /src

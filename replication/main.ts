@@ -2,6 +2,7 @@
 // (DATABASE_URL, BERTH_SECRET_KEY, ...); any number may run against one database.
 import { ConfigError, loadConfig } from '../server/config/config.js';
 import { openDatabase } from '../server/db/database.js';
+import { databaseUrlFor } from '../server/db/embeddedPostgres.js';
 import { migrate } from '../server/db/migrate.js';
 import { createLogger } from '../server/log/logger.js';
 import { startWorker } from './start.js';
@@ -18,12 +19,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel).child({ component: 'replication-worker' });
-  if (!config.databaseUrl) {
-    // PGlite is one process: the server runs the worker itself (BERTH_REPLICATION_WORKER).
-    process.stderr.write('berth worker: needs DATABASE_URL; on the embedded database the server runs the worker in-process\n');
-    process.exit(2);
-  }
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.replicationConcurrency + 4 });
+  // Without DATABASE_URL the worker joins the embedded cluster of the Berth that runs on
+  // the same BERTH_DATA_DIR (or starts it, when none runs).
+  const poolSize = config.replicationConcurrency + 4;
+  const { url, embedded } = await databaseUrlFor({ ...config, maxConnections: poolSize + 10 }, log, true);
+  const db = openDatabase({ databaseUrl: url, poolSize });
   await migrate(db);
   const worker = await startWorker(config, db, log);
   let stopping = false;
@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'replication worker stopping');
     await worker.stop();
     await db.close();
+    await embedded?.stop();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,11 +1,12 @@
-// Process entry: read settings, migrate, then serve — in this process (embedded PGlite or
-// BERTH_WORKERS=1) or in BERTH_WORKERS cluster workers sharing one port. The primary also
-// runs the periodic purge of abandoned uploads and expired console sessions.
+// Process entry: read settings, start the embedded PostgreSQL when no DATABASE_URL is set,
+// migrate, then serve — in this process (BERTH_WORKERS=1) or in BERTH_WORKERS cluster
+// workers sharing one port. The primary also runs the periodic purge of abandoned uploads
+// and expired console sessions, and stops the embedded database last.
 import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { openDatabase, type Database } from './db/database.js';
+import { databaseUrlFor } from './db/embeddedPostgres.js';
 import { migrate } from './db/migrate.js';
-import { serve } from './http/serve.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { bootstrap } from './projects/bootstrap.js';
 import { purgeUploads } from './registry/uploads.js';
@@ -14,7 +15,6 @@ import { purgeAuditLog } from './audit/service.js';
 import { AuditForwarder, parseSyslogUrl } from './audit/forwarder.js';
 import type { BlobStore } from './storage/blobStore.js';
 import { createBlobStore } from './storage/index.js';
-import { startWorker } from '../replication/start.js';
 import { serveClusterMetrics } from './http/metrics.js';
 
 function readConfig(): Config {
@@ -56,14 +56,17 @@ function scheduleAuditPurge(config: Config, db: Database, log: Logger): NodeJS.T
 }
 
 async function primary(config: Config, log: Logger): Promise<void> {
-  const store = createBlobStore(config);
+  const store = await createBlobStore(config);
   await store.check();
   // The primary serves itself only with one worker process; the replication worker needs a
   // connection per task plus its heartbeats and queue polling.
   const poolSize = (config.workers === 1 ? config.dbPoolSize : 2) + (config.replicationWorker ? config.replicationConcurrency + 2 : 0);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize });
+  // Every pool together, plus pg-boss's and a few for an operator's psql.
+  const maxConnections = Math.max(20, poolSize + config.workers * config.dbPoolSize + 10);
+  const { url: databaseUrl, embedded } = await databaseUrlFor({ ...config, maxConnections }, log);
+  const db = openDatabase({ databaseUrl, poolSize });
   const applied = await migrate(db);
-  log.info({ applied, database: db.kind, storage: store.name, workers: config.workers }, 'migrations applied');
+  log.info({ applied, database: embedded ? 'embedded' : 'external', storage: store.name, workers: config.workers }, 'migrations applied');
   const generated = await bootstrap(db, config.adminPassword);
   if (generated) {
     // Shown once, on the console of the first start; it is stored only as a bcrypt hash.
@@ -77,15 +80,19 @@ async function primary(config: Config, log: Logger): Promise<void> {
   let stopping = false;
   let stopServer: () => Promise<void> = async () => undefined;
   if (config.workers === 1) {
+    // The HTTP stack is loaded where it serves: a primary with workers only supervises.
+    const { serve } = await import('./http/serve.js');
     const running = await serve(config, db, store, log);
     stopServer = running.close;
   } else {
     if (config.metrics) serveClusterMetrics();
-    for (let i = 0; i < config.workers; i++) cluster.fork();
+    // Workers learn the embedded cluster's URL from the primary.
+    const workerEnv = { DATABASE_URL: databaseUrl };
+    for (let i = 0; i < config.workers; i++) cluster.fork(workerEnv);
     cluster.on('exit', (worker, code, signal) => {
       if (stopping) return;
       log.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another');
-      cluster.fork();
+      cluster.fork(workerEnv);
     });
     stopServer = async () => {
       const workers = Object.values(cluster.workers ?? {});
@@ -102,8 +109,9 @@ async function primary(config: Config, log: Logger): Promise<void> {
     };
   }
   log.info({ port: config.port, host: config.host }, 'berth listening');
-  // On embedded PGlite this is the only place a worker can run (one process owns the database).
-  const replication = config.replicationWorker ? await startWorker(config, db, log.child({ component: 'replication-worker' })) : undefined;
+  const replication = config.replicationWorker
+    ? await (await import('../replication/start.js')).startWorker(config, db, log.child({ component: 'replication-worker' }))
+    : undefined;
 
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -115,6 +123,7 @@ async function primary(config: Config, log: Logger): Promise<void> {
     await stopServer();
     await forwarder?.close();
     await db.close();
+    await embedded?.stop();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -122,8 +131,10 @@ async function primary(config: Config, log: Logger): Promise<void> {
 }
 
 async function worker(config: Config, log: Logger): Promise<void> {
-  const store = createBlobStore(config);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
+  const store = await createBlobStore(config);
+  const { serve } = await import('./http/serve.js');
+  // The primary forks workers with DATABASE_URL set (its own or the embedded cluster's).
+  const db = openDatabase({ databaseUrl: config.databaseUrl!, poolSize: config.dbPoolSize });
   const running = await serve(config, db, store, log);
   let stopping = false;
   process.on('SIGTERM', async () => {

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 
 export interface BenchOptions {
-  database: 'pg' | 'pglite';
+  database: 'pg' | 'embedded';
   workers: number;
   totalMiB: number;
   concurrency: number;
@@ -19,9 +19,9 @@ export interface BenchOptions {
 }
 
 export const usage = `usage: npm run bench -- [options]
-  --db pg|pglite        Berth's database (default pg, or $BENCH_DB): a fresh PostgreSQL database
-                        on 127.0.0.1:5432, or embedded PGlite (always one worker)
-  --workers N           BERTH_WORKERS with PostgreSQL (default 2)
+  --db pg|embedded      Berth's database (default pg, or $BENCH_DB): a fresh PostgreSQL database
+                        on 127.0.0.1:5432, or Berth's embedded PostgreSQL (no DATABASE_URL)
+  --workers N           BERTH_WORKERS (default 2)
   --total-mib N         MiB of blobs pushed to each registry (default 512)
   --concurrency N       blob pushes/pulls in flight (default 4)
   --pull-rounds N       times each blob is pulled (default 2)
@@ -73,7 +73,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   }
   const only = oneOf('only', values.only, ['berth', 'distribution'] as const);
   return {
-    database: oneOf('db', values.db ?? env.BENCH_DB, ['pg', 'pglite'] as const) ?? 'pg',
+    database: oneOf('db', values.db ?? env.BENCH_DB, ['pg', 'embedded'] as const) ?? 'pg',
     workers: int('workers', values.workers, 2, 1, 64),
     totalMiB: int('total-mib', values['total-mib'], 512, 1, 8192),
     concurrency: int('concurrency', values.concurrency, 4, 1, 64),

@@ -13,6 +13,11 @@ export interface ProcessPeak {
 export interface TreeMemoryPeak {
   /** Largest sum of VmRSS over the tree in one sample. Shared pages count once per process. */
   peakTotalBytes: number;
+  /**
+   * Largest sum of PSS (proportional set size: each shared page split among the processes
+   * mapping it) in one sample: what the tree really takes, shared buffers counted once.
+   */
+  peakPssTotalBytes: number;
   /** Largest single process, over all processes ever seen in the tree. */
   peakProcessBytes: number;
   /** Most processes seen in the tree in one sample. */
@@ -89,6 +94,16 @@ export async function processesMatching(pattern: RegExp): Promise<number[]> {
   return found;
 }
 
+/** PSS in bytes from /proc/<pid>/smaps_rollup (Linux 4.14+), or undefined. */
+export async function readPss(pid: number): Promise<number | undefined> {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(await readFile(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** VmRSS and VmHWM in bytes, or undefined if the process is gone (or is a zombie). */
 export async function readRss(pid: number): Promise<{ rss: number; hwm: number } | undefined> {
   let text: string;
@@ -115,6 +130,7 @@ const TREE_RESCAN_MS = 1000;
 export class TreeMemorySampler {
   private readonly peaks = new Map<number, ProcessPeak>();
   private peakTotal = 0;
+  private peakPssTotal = 0;
   private maxProcesses = 0;
   private samples = 0;
   private running = false;
@@ -145,6 +161,7 @@ export class TreeMemorySampler {
     // well under one, so the tree is only re-walked every second or when a process left.
     if (Date.now() - this.treeReadAt >= TREE_RESCAN_MS) await this.rescan();
     let total = 0;
+    let pssTotal = 0;
     let counted = 0;
     for (const p of this.tree) {
       const mem = await readRss(p.pid);
@@ -154,6 +171,7 @@ export class TreeMemorySampler {
       }
       counted++;
       total += mem.rss;
+      pssTotal += (await readPss(p.pid)) ?? mem.rss;
       const prev = this.peaks.get(p.pid);
       const peak = Math.max(mem.rss, mem.hwm, prev?.peakRssBytes ?? 0);
       this.peaks.set(p.pid, { pid: p.pid, comm: p.comm, peakRssBytes: peak });
@@ -161,6 +179,7 @@ export class TreeMemorySampler {
     if (counted === 0) return;
     this.samples++;
     this.peakTotal = Math.max(this.peakTotal, total);
+    this.peakPssTotal = Math.max(this.peakPssTotal, pssTotal);
     this.maxProcesses = Math.max(this.maxProcesses, counted);
   }
 
@@ -168,6 +187,7 @@ export class TreeMemorySampler {
     const processes = [...this.peaks.values()].sort((a, b) => b.peakRssBytes - a.peakRssBytes);
     return {
       peakTotalBytes: this.peakTotal,
+      peakPssTotalBytes: this.peakPssTotal,
       peakProcessBytes: processes[0]?.peakRssBytes ?? 0,
       maxProcesses: this.maxProcesses,
       samples: this.samples,

@@ -121,10 +121,10 @@ function s3rverVersion(): string {
   return (JSON.parse(readFileSync(path.join(repoRoot, 'node_modules/s3rver/package.json'), 'utf8')) as { version: string }).version;
 }
 
-export async function startBerthForBench(database: 'pg' | 'pglite', workers: number, auditLog = true, storage: 'fs' | 's3' = 'fs'): Promise<Registry> {
+export async function startBerthForBench(database: 'pg' | 'embedded', workers: number, auditLog = true, storage: 'fs' | 's3' = 'fs'): Promise<Registry> {
   // On S3 the blobs go to a fresh bucket on s3rver (a child of this process, as in the tests).
   const env = { BERTH_AUDIT_LOG: String(auditLog), ...(storage === 's3' ? await s3Env() : { BERTH_STORAGE: 'fs' }) };
-  const berth = await startBerth(database === 'pg' ? { database, workers, env } : { database, env });
+  const berth = await startBerth({ database, workers, env });
   // Auth is on, as in production: the bench's repositories live in a private project and
   // every request carries a bearer token from /service/token (docker's flow), so each
   // /v2 request pays for token verification. Distribution runs without auth.
@@ -138,7 +138,7 @@ export async function startBerthForBench(database: 'pg' | 'pglite', workers: num
   const settings =
     database === 'pg'
       ? `PostgreSQL ${await postgresVersion()} on 127.0.0.1, BERTH_WORKERS=${workers}`
-      : 'embedded PGlite, BERTH_WORKERS=1 (PGlite allows only one)';
+      : `embedded PostgreSQL (its binaries from npm, a Unix socket under BERTH_DATA_DIR; its processes are in Berth's tree), BERTH_WORKERS=${workers}`;
   const store =
     storage === 's3'
       ? `S3 blob store (s3rver ${s3rverVersion()} on 127.0.0.1, its files on the same disk; 10 MiB multipart parts)`

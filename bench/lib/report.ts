@@ -61,6 +61,7 @@ const rows: Row[] = [
   { label: 'Manifest GET errors (non-2xx, socket)', value: (r) => r.manifest.errors, digits: 0 },
   { label: 'Peak RSS, largest process, MiB', value: (r) => r.memory.peakProcessBytes / MiB, digits: 0, higherIsBetter: false },
   { label: 'Peak RSS, whole process tree, MiB', value: (r) => r.memory.peakTotalBytes / MiB, digits: 0, higherIsBetter: false },
+  { label: 'Peak PSS, whole process tree, MiB', value: (r) => r.memory.peakPssTotalBytes / MiB, digits: 0, higherIsBetter: false },
   { label: 'Processes in tree', value: (r) => r.memory.maxProcesses, digits: 0 },
   { label: 'Registry CPU per GiB pushed, s', value: (r) => r.cpu.pushSPerGiB, digits: 2, higherIsBetter: false },
   { label: 'Registry CPU per GiB pulled, s', value: (r) => r.cpu.pullSPerGiB, digits: 2, higherIsBetter: false },

@@ -1,7 +1,7 @@
 // The audit log's hash chain: each row's hash is SHA-256 over the previous row's hash and
 // a canonical encoding of the row's fields. The encoding is a JSON array in a fixed order,
 // so it never depends on key order, and times are ISO strings in milliseconds, which
-// both PostgreSQL and PGlite store and return exactly.
+// PostgreSQL stores and returns exactly.
 import { hash } from 'node:crypto';
 
 export const genesisHash = '0'.repeat(64);

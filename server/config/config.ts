@@ -38,8 +38,13 @@ export const settings = {
   DATABASE_URL: {
     schema: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
     default: undefined,
-    help: 'PostgreSQL connection URL; unset means embedded PGlite under BERTH_DATA_DIR',
+    help: 'PostgreSQL connection URL; unset means a private PostgreSQL that Berth runs under BERTH_DATA_DIR/postgres',
     secret: true,
+  },
+  BERTH_EMBEDDED_DB_USER: {
+    schema: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a user name'),
+    default: 'berth',
+    help: 'OS user of the embedded PostgreSQL when Berth runs as root (created if missing; PostgreSQL refuses to run as root)',
   },
   BERTH_DB_POOL_SIZE: { schema: intFrom(1, 500), default: '20', help: 'PostgreSQL connections per worker process' },
   BERTH_STORAGE: { schema: z.enum(['fs', 's3']), default: 'fs', help: 'blob store driver: fs (BERTH_STORAGE_DIR) or s3 (BERTH_S3_*)' },
@@ -53,7 +58,7 @@ export const settings = {
   BERTH_WORKERS: {
     schema: intFrom(1, 256),
     default: undefined,
-    help: 'worker processes behind the port (default: number of CPUs; always 1 on embedded PGlite)',
+    help: 'worker processes behind the port (default: number of CPUs)',
   },
   BERTH_UPLOAD_MAX_AGE: { schema: duration(60_000), default: '24h', help: 'upload sessions idle longer than this are purged' },
   BERTH_UPLOAD_PURGE_INTERVAL: { schema: duration(1000), default: '1h', help: 'how often abandoned uploads are looked for' },
@@ -140,6 +145,7 @@ export interface Config {
   dataDir: string;
   databaseUrl?: string;
   dbPoolSize: number;
+  embeddedDbUser: string;
   storage: 'fs' | 's3';
   storageDir: string;
   s3?: { bucket: string; endpoint?: string; region: string; forcePathStyle: boolean; prefix: string; redirect: boolean };
@@ -235,17 +241,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const dataDir = path.resolve(value('BERTH_DATA_DIR')!);
   const databaseUrl = value('DATABASE_URL');
-  const workers = databaseUrl ? (value('BERTH_WORKERS') ?? availableParallelism()) : 1;
-  if (!databaseUrl && (value('BERTH_WORKERS') ?? 1) > 1) {
-    // PGlite is one session in one process; see ARCHITECTURE.md.
-    throw new ConfigError('BERTH_WORKERS: more than one worker needs DATABASE_URL (embedded PGlite serves one process)');
-  }
+  const workers = value('BERTH_WORKERS') ?? availableParallelism();
   return {
     port: value('PORT')!,
     host: value('BERTH_HOST')!,
     dataDir,
     databaseUrl,
     dbPoolSize: value('BERTH_DB_POOL_SIZE')!,
+    embeddedDbUser: value('BERTH_EMBEDDED_DB_USER')!,
     storage: value('BERTH_STORAGE')!,
     storageDir: path.resolve(value('BERTH_STORAGE_DIR') ?? path.join(dataDir, 'blobs')),
     s3: s3Settings(value('BERTH_STORAGE')!, value('BERTH_S3_BUCKET'), {

@@ -1,7 +1,5 @@
-// One database interface over PostgreSQL (pg.Pool) and embedded PGlite, so services and
-// the SQL modules in server/db/ never know which one runs. Services own transactions
-// through tx(); SQL modules take a Queryer as their first argument.
-import { mkdirSync } from 'node:fs';
+// The database interface over PostgreSQL (pg.Pool): services own transactions through
+// tx(); SQL modules take a Queryer as their first argument.
 import pg from 'pg';
 
 export interface QueryResult<T> {
@@ -16,7 +14,6 @@ export interface Queryer {
 }
 
 export interface Database extends Queryer {
-  readonly kind: 'postgres' | 'pglite';
   tx<T>(fn: (q: Queryer) => Promise<T>): Promise<T>;
   /** Runs fn holding a database-wide exclusive lock (migrations from several servers at once). */
   withExclusiveLock<T>(lockId: number, fn: (q: Queryer) => Promise<T>): Promise<T>;
@@ -57,13 +54,14 @@ function pgQueryer(client: pg.Pool | pg.PoolClient): Queryer {
   };
 }
 
-export function openPostgres(url: string, poolSize: number): Database {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000 });
+/** The database Berth runs on: DATABASE_URL's, or the embedded cluster's (embeddedPostgres.ts). */
+export function openDatabase(opts: { databaseUrl: string; poolSize: number }): Database {
+  const poolSize = opts.poolSize;
+  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: poolSize, idleTimeoutMillis: 30_000 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   const base = pgQueryer(pool);
   return {
-    kind: 'postgres',
     ...base,
     async tx(fn) {
       const client = await pool.connect();
@@ -100,61 +98,6 @@ export function openPostgres(url: string, poolSize: number): Database {
     poolUse: () => ({ used: pool.totalCount - pool.idleCount, total: poolSize }),
     close: () => pool.end(),
   };
-}
-
-export async function openPglite(dataDir: string): Promise<Database> {
-  mkdirSync(dataDir, { recursive: true });
-  const { PGlite } = await import('@electric-sql/pglite');
-  // NOTE: PGlite is one session: its query/exec/transaction calls queue behind one mutex,
-  // so concurrent requests never interleave inside a transaction.
-  const db = new PGlite(dataDir);
-  await db.waitReady;
-  type PgliteLike = { query: typeof db.query; exec: typeof db.exec };
-  const wrap = (q: PgliteLike): Queryer => ({
-    async query<T>(sql: string, params: unknown[] = []) {
-      const res = await q.query<T>(sql, params);
-      return { rows: res.rows.map(normalizeRow) as T[], rowCount: res.affectedRows ?? res.rows.length };
-    },
-    async exec(sql: string) {
-      await q.exec(sql);
-    },
-  });
-  const base = wrap(db);
-  return {
-    kind: 'pglite',
-    ...base,
-    tx: (fn) => db.transaction((t) => fn(wrap(t))),
-    // One process owns a PGlite directory, so the exclusive lock is the process itself.
-    withExclusiveLock: (_lockId, fn) => fn(base),
-    async executeSql(text, values) {
-      try {
-        if (values?.length) return { rows: (await db.query(text, values)).rows.map(normalizeRow) };
-        return { rows: (await db.exec(text)).flatMap((r) => r.rows.map(normalizeRow)) };
-      } catch (err) {
-        // The one session must not stay inside a script's failed transaction.
-        await db.exec('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    },
-    poolUse: () => ({ used: 0, total: 1 }),
-    close: () => db.close(),
-  };
-}
-
-// PGlite returns int8 as bigint and bytea as Uint8Array; make rows look like pg's.
-function normalizeRow(row: unknown): unknown {
-  const r = row as Record<string, unknown>;
-  for (const k of Object.keys(r)) {
-    const v = r[k];
-    if (typeof v === 'bigint') r[k] = Number(v);
-    else if (v instanceof Uint8Array && !Buffer.isBuffer(v)) r[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  }
-  return r;
-}
-
-export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; poolSize: number }): Promise<Database> {
-  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize);
-  return openPglite(`${opts.dataDir}/pglite`);
 }
 
 /** A LIKE pattern matching the repositories of a project (`<project>/…`), wildcards escaped. */

@@ -1,5 +1,5 @@
-// The replication queue: pg-boss 10 on Berth's own database (PostgreSQL, or PGlite through
-// Database.executeSql). Jobs carry only ids; the rows in replication_executions and
+// The replication queue: pg-boss 10 on Berth's own database (through Database.executeSql,
+// so it shares Berth's pool). Jobs carry only ids; the rows in replication_executions and
 // replication_tasks are the truth, and a task runs only for whoever claims its row, so a
 // job delivered twice is harmless. See docs/design/0011.
 import PgBoss from 'pg-boss';

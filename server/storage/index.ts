@@ -1,13 +1,14 @@
-// Blob store drivers by name. An unknown name fails at start listing the known ones.
+// Blob store drivers by name. An unknown name fails at start listing the known ones. The
+// S3 driver (and the AWS SDK, some 15 MiB of resident code per process) is loaded only
+// when it is the one chosen.
 import type { Config } from '../config/config.js';
 import type { BlobStore } from './blobStore.js';
 import { FsBlobStore } from './fs/fsBlobStore.js';
-import { S3Client } from '@aws-sdk/client-s3';
-import { S3BlobStore } from './s3/s3BlobStore.js';
 
-const drivers: Record<string, (config: Config) => BlobStore> = {
-  fs: (config) => new FsBlobStore(config.storageDir),
-  s3: (config) => {
+const drivers: Record<string, (config: Config) => Promise<BlobStore>> = {
+  fs: async (config) => new FsBlobStore(config.storageDir),
+  s3: async (config) => {
+    const [{ S3Client }, { S3BlobStore }] = await Promise.all([import('@aws-sdk/client-s3'), import('./s3/s3BlobStore.js')]);
     const s = config.s3!;
     // Credentials and retries come from the SDK's defaults (the AWS chain, 3 attempts).
     // Checksums only where an operation requires them: the SDK's default CRC32 on every
@@ -26,7 +27,7 @@ const drivers: Record<string, (config: Config) => BlobStore> = {
   },
 };
 
-export function createBlobStore(config: Config): BlobStore {
+export async function createBlobStore(config: Config): Promise<BlobStore> {
   const make = drivers[config.storage];
   if (!make) throw new Error(`BERTH_STORAGE=${config.storage}: unknown driver; known: ${Object.keys(drivers).join(', ')}`);
   return make(config);

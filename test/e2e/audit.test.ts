@@ -7,7 +7,6 @@ import dgram from 'node:dgram';
 import path from 'node:path';
 import { addMember, admin, basic, createProject, createUser } from '../helpers/api.js';
 import { startBerth, type BerthProcess } from '../helpers/berthProcess.js';
-import { testDbKind } from '../helpers/database.js';
 import { credsFlag } from './support/auth.js';
 import { containersEnv, skopeoRunner } from './support/containersTools.js';
 import { makeLayers } from './support/content.js';
@@ -27,7 +26,7 @@ interface Row {
   client_address: string | null;
 }
 
-describe(`e2e: audit log (${testDbKind})`, function () {
+describe(`e2e: audit log`, function () {
   let first: BerthProcess | undefined;
   let second: BerthProcess | undefined;
   let dir: string | undefined;
@@ -69,7 +68,7 @@ describe(`e2e: audit log (${testDbKind})`, function () {
     // Straight away: the pull's row may still be queued in a worker; SIGTERM must write it.
     await first.stop();
 
-    second = await startBerth({ env, dataDir: first.dataDir, ...(first.databaseUrl ? { database: { url: first.databaseUrl } } : { database: 'pglite' as const }) });
+    second = await startBerth({ env, dataDir: first.dataDir, database: { url: first.databaseUrl! } });
     const res = await fetch(`${second.url}/api/v2.0/audit-logs?page_size=100&q=username=auditor`, { headers: { Authorization: basic(admin) } });
     const rows = (await res.json()) as Row[];
     const artifact = `e2e/audit-img:v1@${image.manifestDigest}`;

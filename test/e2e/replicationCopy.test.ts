@@ -12,12 +12,11 @@ import { RegistryClient } from '../../server/replication/client.js';
 import { copyArtifact } from '../../server/replication/copy.js';
 import { admin, basic, createProject } from '../helpers/api.js';
 import { startBerth, type BerthProcess } from '../helpers/berthProcess.js';
-import { testDbKind } from '../helpers/database.js';
 import { asBody, getBytes, pushImage, sha256, v2fetch } from '../helpers/v2client.js';
 import { dumpLogsOnFailure } from './support/diagnostics.js';
 import { startRegistry, type TargetRegistry } from './support/registry.js';
 
-describe(`e2e: replication copy with CNCF Distribution (${testDbKind})`, function () {
+describe(`e2e: replication copy with CNCF Distribution`, function () {
   let berth: BerthProcess | undefined;
   let distribution: TargetRegistry | undefined;
   const allow = { loopback: true, private: false };

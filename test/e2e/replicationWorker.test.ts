@@ -10,7 +10,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { admin, basic, createProject } from '../helpers/api.js';
 import { repoRoot, startBerth, type BerthProcess } from '../helpers/berthProcess.js';
-import { testDbKind } from '../helpers/database.js';
 import { asBody, pushBlob, pushImage, v2fetch } from '../helpers/v2client.js';
 import { dumpLogsOnFailure } from './support/diagnostics.js';
 import { startRegistry, type TargetRegistry } from './support/registry.js';
@@ -59,7 +58,7 @@ async function pushLargeLayer(base: string, repo: string, size: number): Promise
   return digest;
 }
 
-describe(`e2e: replication rules and workers (${testDbKind})`, function () {
+describe(`e2e: replication rules and workers`, function () {
   this.timeout(300_000);
   const key = randomBytes(32).toString('base64');
   let a: BerthProcess | undefined;
@@ -104,7 +103,6 @@ describe(`e2e: replication rules and workers (${testDbKind})`, function () {
   });
 
   it('finishes a copy whose worker process was killed (SIGKILL) in the middle of a large layer', async function () {
-    if (testDbKind !== 'pg') this.skip(); // separate worker processes need PostgreSQL
     const b = await startBerth({ env: { BERTH_REPLICATION_WORKER: 'false' } });
     // A's own worker is off: only the worker processes below copy.
     const src = await startBerth({ env: { BERTH_REPLICATION_ALLOW: 'loopback', BERTH_SECRET_KEY: key, BERTH_REPLICATION_WORKER: 'false' } });

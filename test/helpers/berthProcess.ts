@@ -1,14 +1,13 @@
 // Starts the built server (dist/server/main.js) as a real child process, the way an
 // operator runs it. Used by e2e tests, restart tests and the benchmark.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { admin } from './api.js';
-import { copyPgliteTemplate, createTestDatabase, testDbKind, type TestDatabase } from './database.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -24,8 +23,8 @@ export async function freePort(): Promise<number> {
 }
 
 export interface BerthProcessOptions {
-  /** 'pg' (a fresh database), 'pglite' (embedded), or an existing DATABASE_URL. Default: BERTH_TEST_DB. */
-  database?: 'pg' | 'pglite' | { url: string };
+  /** 'pg' (a fresh database, the default), 'embedded' (no DATABASE_URL), or an existing DATABASE_URL. */
+  database?: 'pg' | 'embedded' | { url: string };
   /** Reuse a data directory (e.g. to restart on the same data). */
   dataDir?: string;
   port?: number;
@@ -51,7 +50,7 @@ export interface BerthProcess {
 }
 
 export async function startBerth(opts: BerthProcessOptions = {}): Promise<BerthProcess> {
-  const kind = opts.database ?? testDbKind;
+  const kind = opts.database ?? 'pg';
   let db: TestDatabase | undefined;
   let databaseUrl: string | undefined;
   if (kind === 'pg') {
@@ -62,7 +61,6 @@ export async function startBerth(opts: BerthProcessOptions = {}): Promise<BerthP
   }
   const ownDataDir = !opts.dataDir;
   const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'berth-data-')));
-  if (kind === 'pglite' && !existsSync(path.join(dataDir, 'pglite'))) await copyPgliteTemplate(path.join(dataDir, 'pglite'));
   const port = opts.port ?? (await freePort());
   // BERTH_TEST_STORAGE=s3: every Berth the tests start keeps its blobs in its own bucket.
   const storage = process.env.BERTH_TEST_STORAGE === 's3' && !opts.env?.BERTH_STORAGE ? await (await import('./s3.js')).s3Env() : {};
@@ -74,7 +72,8 @@ export async function startBerth(opts: BerthProcessOptions = {}): Promise<BerthP
     BERTH_DATA_DIR: dataDir,
     BERTH_LOG_LEVEL: 'warn',
     BERTH_ADMIN_PASSWORD: admin.password,
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl, BERTH_WORKERS: String(opts.workers ?? 2) } : {}),
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    BERTH_WORKERS: String(opts.workers ?? 2),
     ...storage,
     ...opts.env,
   };

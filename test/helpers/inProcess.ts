@@ -1,5 +1,5 @@
-// An in-process Berth on a random port: real database (a fresh PostgreSQL database, or
-// PGlite in a temp directory, per BERTH_TEST_DB), real filesystem blob store, the real app.
+// An in-process Berth on a random port: real database (a fresh PostgreSQL database), real
+// filesystem blob store, the real app.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -22,12 +22,12 @@ import { ReplicationWorker, type WorkerSettings } from '../../replication/worker
 export const testSecretKey = randomBytes(32);
 import { bootstrap } from '../../server/projects/bootstrap.js';
 import { admin } from './api.js';
-import { copyPgliteTemplate, createTestDatabase, testDbKind, type TestDatabase } from './database.js';
+import { createTestDatabase } from './database.js';
 
 export interface TestRegistry {
   url: string;
-  /** The PostgreSQL database's URL (undefined on PGlite). */
-  databaseUrl?: string;
+  /** The PostgreSQL database's URL. */
+  databaseUrl: string;
   db: Database;
   store: BlobStore;
   dir: string;
@@ -40,19 +40,17 @@ export interface TestRegistry {
   close(): Promise<void>;
 }
 
-export async function openTestDatabase(): Promise<{ db: Database; dir: string; url?: string; dispose(): Promise<void> }> {
+export async function openTestDatabase(): Promise<{ db: Database; dir: string; url: string; dispose(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-it-'));
-  let pgDb: TestDatabase | undefined;
-  if (testDbKind === 'pg') pgDb = await createTestDatabase();
-  else await copyPgliteTemplate(path.join(dir, 'pglite'));
-  const db = await openDatabase({ databaseUrl: pgDb?.url, dataDir: dir, poolSize: 10 });
+  const pgDb = await createTestDatabase();
+  const db = openDatabase({ databaseUrl: pgDb.url, poolSize: 10 });
   return {
     db,
     dir,
-    url: pgDb?.url,
+    url: pgDb.url,
     async dispose() {
       await db.close();
-      await pgDb?.drop();
+      await pgDb.drop();
       await rm(dir, { recursive: true, force: true });
     },
   };

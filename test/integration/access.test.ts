@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { can, roleIds, type RoleName } from '../../server/projects/permissions.js';
 import { addMember, admin, basic, createProject, createUser } from '../helpers/api.js';
-import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
 import { pushImage, randomBlob, asBody } from '../helpers/v2client.js';
 
@@ -25,7 +24,7 @@ async function token(r: TestRegistry, user: { username: string; password: string
   return fetch(`${r.url}/service/token?${q}`, { headers: user ? { Authorization: basic(user) } : {} });
 }
 
-describe(`access control (${testDbKind})`, function () {
+describe(`access control`, function () {
   this.timeout(120_000);
   let r: TestRegistry;
   before(async () => {

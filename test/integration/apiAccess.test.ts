@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { can, roleIds, type Action, type Resource, type RoleName } from '../../server/projects/permissions.js';
 import { addMember, basic, createProject, createUser } from '../helpers/api.js';
-import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
 import { pushImage } from '../helpers/v2client.js';
 
@@ -54,7 +53,7 @@ const cases: Case[] = [
   { what: 'delete a repository', resource: 'repository', action: 'delete', send: (r, c, n) => fetch(`${r.url}/api/v2.0/projects/apiproj/repositories/del-${n}`, { method: 'DELETE', headers: json(c) }) },
 ];
 
-describe(`management API access by role (${testDbKind})`, function () {
+describe(`management API access by role`, function () {
   this.timeout(120_000);
   let r: TestRegistry;
   const callers: Caller[] = [...roles, 'outsider'];

@@ -12,7 +12,6 @@ import { createApp } from '../../server/http/app.js';
 import { createLogger } from '../../server/log/logger.js';
 import { addMember, admin, basic, createProject, createUser } from '../helpers/api.js';
 import { repoRoot } from '../helpers/berthProcess.js';
-import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, testAuthDeps, type TestRegistry } from '../helpers/inProcess.js';
 import { pushBlob, pushImage, v2fetch } from '../helpers/v2client.js';
 
@@ -28,7 +27,7 @@ function tally(rows: Row[]): Record<string, number> {
   return t;
 }
 
-describe(`audit log (${testDbKind})`, function () {
+describe(`audit log`, function () {
   this.timeout(60_000);
   let r: TestRegistry;
   let projectId: number;
@@ -337,7 +336,7 @@ describe(`audit log (${testDbKind})`, function () {
   });
 });
 
-describe(`audit log retention (${testDbKind})`, function () {
+describe(`audit log retention`, function () {
   this.timeout(60_000);
   let r: TestRegistry;
   before(async () => (r = await startTestRegistry()));

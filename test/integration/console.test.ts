@@ -8,10 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../server/http/app.js';
 import { createLogger } from '../../server/log/logger.js';
-import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, testAuthDeps, type TestRegistry } from '../helpers/inProcess.js';
 
-describe(`console serving (${testDbKind})`, function () {
+describe(`console serving`, function () {
   this.timeout(30_000);
   let r: TestRegistry;
   let dir: string;

@@ -7,7 +7,6 @@ import { createApp } from '../../server/http/app.js';
 import { createLogger } from '../../server/log/logger.js';
 import { hashSessionId } from '../../server/auth/sessions.js';
 import { admin, basic, createUser } from '../helpers/api.js';
-import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, testAuthDeps, type TestRegistry } from '../helpers/inProcess.js';
 
 const password = 'Passw0rd-Test';
@@ -19,7 +18,7 @@ interface Session {
   setCookie: string;
 }
 
-describe(`console session login (${testDbKind})`, function () {
+describe(`console session login`, function () {
   this.timeout(60_000);
   let r: TestRegistry;
   // A second node on the same database, reached at an https external URL (TLS in front).

@@ -3,7 +3,6 @@
 // permission list, total counts, Location headers, and the operations they call.
 import assert from 'node:assert/strict';
 import { addMember, admin, basic, createProject, createUser } from '../helpers/api.js';
-import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
 import { getBytes, pushImage } from '../helpers/v2client.js';
 
@@ -29,7 +28,7 @@ const harborProjectPermissions = [
   'quota:read',
 ];
 
-describe(`Harbor client behaviours (${testDbKind})`, () => {
+describe(`Harbor client behaviours`, () => {
   let r: TestRegistry;
   let projectId: number;
   const call = (method: string, path: string, body?: unknown, as: { username: string; password: string } | null = admin) =>

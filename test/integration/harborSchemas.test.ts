@@ -9,7 +9,6 @@ import yaml from 'js-yaml';
 import type { ReplicationWorker } from '../../replication/worker.js';
 import { openApiFile } from '../../server/api/meta.js';
 import { addMember, admin, basic, createProject, createUser } from '../helpers/api.js';
-import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, startTestWorker, type TestRegistry } from '../helpers/inProcess.js';
 import { asBody, pushImage, sha256, v2fetch } from '../helpers/v2client.js';
 
@@ -120,7 +119,7 @@ function missingProperties(definition: string, value: unknown): string[] {
   return props.filter((p) => !(p in (value as object)) && !absent[definition]?.[p]);
 }
 
-describe(`Harbor's response schemas (${testDbKind})`, function () {
+describe(`Harbor's response schemas`, function () {
   this.timeout(60_000);
   let r: TestRegistry;
   let worker: ReplicationWorker;

@@ -3,7 +3,6 @@
 // tasks by status, and the process's own figures.
 import assert from 'node:assert/strict';
 import { createProject } from '../helpers/api.js';
-import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
 import { pushImage, v2fetch } from '../helpers/v2client.js';
 
@@ -12,7 +11,7 @@ function value(text: string, series: string): number {
   return line ? Number(line.slice(series.length + 1)) : NaN;
 }
 
-describe(`metrics (${testDbKind})`, function () {
+describe(`metrics`, function () {
   this.timeout(30_000);
   let r: TestRegistry;
   before(async () => {

@@ -3,10 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadMigrations, migrate, migrationsDir } from '../../server/db/migrate.js';
-import { testDbKind } from '../helpers/database.js';
 import { openTestDatabase } from '../helpers/inProcess.js';
 
-describe(`migrations (${testDbKind})`, () => {
+describe(`migrations`, () => {
   it('apply each numbered file once, recorded in schema_migrations', async () => {
     const t = await openTestDatabase();
     try {

@@ -7,12 +7,11 @@ import { openApiFile } from '../../server/api/meta.js';
 import { createApp } from '../../server/http/app.js';
 import { createLogger } from '../../server/log/logger.js';
 import { admin, basic } from '../helpers/api.js';
-import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, testAuthDeps, type TestRegistry } from '../helpers/inProcess.js';
 
 type Spec = { paths: Record<string, Record<string, { operationId?: string }>> };
 
-describe(`management API description (${testDbKind})`, () => {
+describe(`management API description`, () => {
   let r: TestRegistry;
   before(async () => (r = await startTestRegistry()));
   after(async () => r?.close());

@@ -6,26 +6,26 @@ import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { repoRoot, startBerth, type BerthProcess } from '../helpers/berthProcess.js';
 import { asBody, getBytes, pushImage, randomBlob, v2fetch } from '../helpers/v2client.js';
 import { admin, basic, createProject } from '../helpers/api.js';
 import { s3Env } from '../helpers/s3.js';
 
-describe(`server process (${testDbKind})`, function () {
+describe(`server process`, function () {
   this.timeout(180_000);
-  let db: TestDatabase | undefined;
+  let db: TestDatabase;
   let dataDir: string;
   const running: BerthProcess[] = [];
-  const database = () => (db ? { url: db.url } : ('pglite' as const));
+  const database = () => ({ url: db.url });
 
   beforeEach(async () => {
-    db = testDbKind === 'pg' ? await createTestDatabase() : undefined;
+    db = await createTestDatabase();
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'berth-proc-'));
   });
   afterEach(async () => {
     for (const p of running.splice(0)) await p.kill();
-    await db?.drop();
+    await db.drop();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -85,18 +85,15 @@ describe(`server process (${testDbKind})`, function () {
   }
 
   it('serves one upload from two servers sharing the database and blob directory', async function () {
-    if (testDbKind !== 'pg') this.skip(); // PGlite is one process by design; see ARCHITECTURE.md
     await twoServers(await launch({ BERTH_WORKERS: '2' }), await launch({ BERTH_WORKERS: '2' }));
   });
 
   it('serves one upload from two servers sharing the database and an S3 bucket', async function () {
-    if (testDbKind !== 'pg') this.skip();
     const s3 = await s3Env();
     await twoServers(await launch({ BERTH_WORKERS: '2', ...s3 }), await launch({ BERTH_WORKERS: '2', ...s3 }));
   });
 
   it('answers /metrics for the whole cluster, whichever worker takes the scrape', async function () {
-    if (testDbKind !== 'pg') this.skip(); // one process on PGlite
     const berth = await launch({ BERTH_WORKERS: '2' });
     // New connections each time, so the requests spread over both workers.
     const get = (p: string) =>

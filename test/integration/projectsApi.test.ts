@@ -1,14 +1,13 @@
 // The Harbor-compatible project, member and user endpoints that exist so far.
 import assert from 'node:assert/strict';
 import { addMember, admin, basic, createProject, createUser } from '../helpers/api.js';
-import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
 import { pushImage } from '../helpers/v2client.js';
 
 const password = 'Passw0rd-Test';
 const as = (username: string) => ({ Authorization: basic({ username, password }), 'Content-Type': 'application/json' });
 
-describe(`projects API (${testDbKind})`, () => {
+describe(`projects API`, () => {
   let r: TestRegistry;
   before(async () => {
     r = await startTestRegistry();

@@ -2,13 +2,12 @@
 // manifest is pushed, atomically under concurrency, exact after deletes.
 import assert from 'node:assert/strict';
 import { admin, basic } from '../helpers/api.js';
-import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
 import { asBody, randomBlob, v2fetch } from '../helpers/v2client.js';
 
 const auth = { Authorization: basic(admin), 'Content-Type': 'application/json' };
 
-describe(`quotas (${testDbKind})`, function () {
+describe(`quotas`, function () {
   this.timeout(60_000);
   let r: TestRegistry;
   before(async () => (r = await startTestRegistry()));

@@ -7,13 +7,12 @@ import { createApp } from '../../server/http/app.js';
 import { createLogger } from '../../server/log/logger.js';
 import { secretBox } from '../../server/replication/secretBox.js';
 import { admin, basic, createUser } from '../helpers/api.js';
-import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, testAuthDeps, testSecretKey, type TestRegistry } from '../helpers/inProcess.js';
 
 const password = 'Passw0rd-Test';
 const json = (user = admin) => ({ Authorization: basic(user), 'Content-Type': 'application/json' });
 
-describe(`registries for replication (${testDbKind})`, function () {
+describe(`registries for replication`, function () {
   this.timeout(60_000);
   let a: TestRegistry;
   let b: TestRegistry;

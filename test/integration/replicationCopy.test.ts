@@ -8,7 +8,6 @@ import { Transform } from 'node:stream';
 import { RegistryClient } from '../../server/replication/client.js';
 import { copyArtifact } from '../../server/replication/copy.js';
 import { addMember, createProject, createUser } from '../helpers/api.js';
-import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
 import { asBody, getBytes, pushImage, sha256, v2fetch } from '../helpers/v2client.js';
 
@@ -62,7 +61,7 @@ async function startProxy(target: string, intercept: (req: http.IncomingMessage)
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, close: () => new Promise<void>((done) => { server.closeAllConnections(); server.close(() => done()); }) };
 }
 
-describe(`replication copy engine (${testDbKind})`, function () {
+describe(`replication copy engine`, function () {
   this.timeout(60_000);
   let a: TestRegistry;
   let b: TestRegistry;

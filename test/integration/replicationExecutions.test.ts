@@ -10,7 +10,6 @@ import { claimTask } from '../../server/db/replicationExecutions.js';
 import { admin, basic, createProject, createUser } from '../helpers/api.js';
 import { freePort } from '../helpers/berthProcess.js';
 import { forwarder } from '../helpers/forwarder.js';
-import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, startTestWorker, type TestRegistry } from '../helpers/inProcess.js';
 import { asBody, pushBlob, pushImage, sha256, v2fetch } from '../helpers/v2client.js';
 
@@ -29,7 +28,7 @@ async function pushImageWithLayer(base: string, repo: string, tag: string, size:
 
 const json = (user = admin) => ({ Authorization: basic(user), 'Content-Type': 'application/json' });
 
-describe(`replication executions (${testDbKind})`, function () {
+describe(`replication executions`, function () {
   this.timeout(120_000);
   let a: TestRegistry;
   let b: TestRegistry;

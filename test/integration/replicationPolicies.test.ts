@@ -4,12 +4,11 @@
 import assert from 'node:assert/strict';
 import { Cron } from 'croner';
 import { admin, basic, createUser } from '../helpers/api.js';
-import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
 
 const json = (user = admin) => ({ Authorization: basic(user), 'Content-Type': 'application/json' });
 
-describe(`replication rules (${testDbKind})`, function () {
+describe(`replication rules`, function () {
   this.timeout(60_000);
   let r: TestRegistry;
   let remote: number;

@@ -12,13 +12,12 @@ import { ReplicationWorker } from '../../replication/worker.js';
 import { admin, basic, createProject } from '../helpers/api.js';
 import { freePort, repoRoot } from '../helpers/berthProcess.js';
 import { forwarder } from '../helpers/forwarder.js';
-import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, testSecretKey, testWorkerSettings, type TestRegistry } from '../helpers/inProcess.js';
 import { pushImage, v2fetch } from '../helpers/v2client.js';
 
 type Health = { status: string; components: Array<{ name: string; status: string; error?: string }> };
 
-describe(`replication worker that cannot reach its Berth (${testDbKind})`, function () {
+describe(`replication worker that cannot reach its Berth`, function () {
   this.timeout(60_000);
   let r: TestRegistry;
   let dest: TestRegistry;
@@ -140,7 +139,6 @@ describe(`replication worker that cannot reach its Berth (${testDbKind})`, funct
   });
 
   it('`npm run worker` without PORT or BERTH_REPLICATION_LOCAL_URL says which setting to give', async function () {
-    if (testDbKind !== 'pg') this.skip(); // a worker process of its own needs PostgreSQL
     // Nothing of this Berth listens on 5000, the default PORT: the server is on its own port.
     assert.notEqual(new URL(r.url).port, '5000');
     const child = spawn(process.execPath, ['dist/replication/main.js'], {

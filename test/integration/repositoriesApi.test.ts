@@ -1,7 +1,6 @@
 // Harbor's repository and artifact endpoints over what was pushed through /v2.
 import assert from 'node:assert/strict';
 import { addMember, admin, basic, createProject, createUser } from '../helpers/api.js';
-import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
 import { asBody, pushImage, sha256, v2fetch } from '../helpers/v2client.js';
 
@@ -9,7 +8,7 @@ const password = 'Passw0rd-Test';
 const as = (username: string) => ({ Authorization: basic({ username, password }) });
 const adminAuth = { Authorization: basic(admin) };
 
-describe(`repositories and artifacts API (${testDbKind})`, () => {
+describe(`repositories and artifacts API`, () => {
   let r: TestRegistry;
   let image: { digest: string; body: Buffer };
   let indexDigest: string;

@@ -2,7 +2,6 @@
 // token flow, disabled, expired, refreshed and deleted.
 import assert from 'node:assert/strict';
 import { addMember, admin, basic, createProject, createUser } from '../helpers/api.js';
-import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
 import { asBody, randomBlob } from '../helpers/v2client.js';
 
@@ -15,7 +14,7 @@ function projectRobot(name: string, project: string, actions: string[], extra: R
   return { name, level: 'project', duration: -1, permissions: [{ kind: 'project', namespace: project, access: actions.map((a) => ({ resource: 'repository', action: a })) }], ...extra };
 }
 
-describe(`robot accounts (${testDbKind})`, function () {
+describe(`robot accounts`, function () {
   this.timeout(60_000);
   let r: TestRegistry;
   const create = (as: { username: string; password: string }, body: unknown) => fetch(`${r.url}/api/v2.0/robots`, { method: 'POST', headers: json(as), body: JSON.stringify(body) });

@@ -12,14 +12,13 @@ import { s3Client, s3rverDirectory, testBucket } from '../helpers/s3.js';
 import { purgeUploads } from '../../server/registry/uploads.js';
 import { S3BlobStore } from '../../server/storage/s3/s3BlobStore.js';
 import { createProject } from '../helpers/api.js';
-import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, testAuthDeps, type TestRegistry } from '../helpers/inProcess.js';
 import { asBody, getBytes, pushBlob, pushImage, randomBlob, v2fetch } from '../helpers/v2client.js';
 import { createApp } from '../../server/http/app.js';
 import { createLogger } from '../../server/log/logger.js';
 import http from 'node:http';
 
-describe(`registry on S3 (${testDbKind})`, function () {
+describe(`registry on S3`, function () {
   this.timeout(60_000);
   let client: S3Client;
   let r: TestRegistry;

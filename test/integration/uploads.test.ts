@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { purgeUploads } from '../../server/registry/uploads.js';
-import { testDbKind } from '../helpers/database.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
 import { asBody, getBytes, randomBlob, sha256, v2fetch } from '../helpers/v2client.js';
 import { createProject } from '../helpers/api.js';
@@ -30,7 +29,7 @@ async function files(dir: string): Promise<string[]> {
   }
 }
 
-describe(`upload sessions (${testDbKind})`, function () {
+describe(`upload sessions`, function () {
   let r: TestRegistry;
   before(async () => {
     r = await startTestRegistry();

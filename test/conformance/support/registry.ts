@@ -24,7 +24,7 @@ let baseUrl: string | undefined;
 let credentials: Credentials | undefined;
 let auth: RegistryAuth | undefined;
 
-// The suite runs twice in CI (pg and pglite) and may target a shared registry: every
+// The suite runs twice in CI (filesystem and S3) and may target a shared registry: every
 // repository name carries this run's id, so runs never see each other's content.
 export const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 
@@ -60,7 +60,9 @@ before(async function () {
   if (external) {
     baseUrl = external.replace(/\/+$/, '');
   } else {
-    berth = await startBerth();
+    // On the filesystem tier, the embedded default as `npm start` runs it (no DATABASE_URL);
+    // on S3, a fresh database on the machine's PostgreSQL.
+    berth = await startBerth({ database: process.env.BERTH_TEST_STORAGE === 's3' ? 'pg' : 'embedded' });
     baseUrl = berth.url;
     credentials = admin;
     // The server runs detached in its own process group; if mocha dies before the after
