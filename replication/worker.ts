@@ -137,7 +137,9 @@ export class ReplicationWorker {
     const planWork = { ...work, pollingIntervalSeconds: Math.min(0.5, work.pollingIntervalSeconds) };
     this.workerIds.push(await this.boss.work<PlanJob>(planQueue, planWork, ([job]) => this.track(this.plan(job.data.executionId))));
     const every = (ms: number, fn: () => Promise<void>) => {
-      const t = setInterval(() => void fn().catch((err) => log.warn({ err }, 'replication worker step failed')), ms);
+      // Tracked, so stop() waits for a step in progress: a sweep's heartbeat landing after
+      // stop() removed this worker's row would bring it back into /api/v2.0/health.
+      const t = setInterval(() => void this.track(fn()).catch((err) => log.warn({ err }, 'replication worker step failed')), ms);
       t.unref();
       this.timers.push(t);
     };

@@ -1,6 +1,7 @@
 // Starts the built server (dist/server/main.js) as a real child process, the way an
 // operator runs it. Used by e2e tests, restart tests and the benchmark.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -11,15 +12,61 @@ import { createTestDatabase, type TestDatabase } from './database.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/**
+ * A port free right now, picked at random below Linux's ephemeral range (32768 and up), so
+ * the kernel never hands it to another process's bind(0) or connect() before the caller
+ * binds it; test files running side by side pick independently and rarely meet.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
+  for (;;) {
+    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(candidate, '127.0.0.1', () => srv.close(() => resolve(true)));
     });
-  });
+    if (free) return candidate;
+  }
+}
+
+/** Whether a process in the tree of `root` holds the listening socket of `port` (Linux /proc). */
+function listensOn(root: number, port: number): boolean {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[1]?.endsWith(hex) && f[3] === '0A') inodes.add(f[9]);
+    }
+  }
+  const parent = (pid: number) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      return 0;
+    }
+  };
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${e}/fd`);
+    } catch {
+      continue;
+    }
+    const holds = fds.some((fd) => {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${e}/fd/${fd}`));
+        return m !== null && inodes.has(m[1]);
+      } catch {
+        return false;
+      }
+    });
+    if (!holds) continue;
+    for (let pid = Number(e); pid > 1; pid = parent(pid)) if (pid === root) return true;
+  }
+  return false;
 }
 
 export interface BerthProcessOptions {
@@ -30,6 +77,8 @@ export interface BerthProcessOptions {
   port?: number;
   workers?: number;
   env?: Record<string, string>;
+  /** Options for node itself, before the script (e.g. --cpu-prof for the profiling bench). */
+  nodeArgs?: string[];
 }
 
 export interface BerthProcess {
@@ -50,6 +99,20 @@ export interface BerthProcess {
 }
 
 export async function startBerth(opts: BerthProcessOptions = {}): Promise<BerthProcess> {
+  // A port picked free can still be taken by a Berth of a test file running alongside
+  // before this one binds it; then the health check below would reach the other Berth.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startBerthOnce(opts);
+    } catch (err) {
+      if (!(err instanceof PortTaken) || opts.port !== undefined || attempt === 3) throw err;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startBerthOnce(opts: BerthProcessOptions): Promise<BerthProcess> {
   const kind = opts.database ?? 'pg';
   let db: TestDatabase | undefined;
   let databaseUrl: string | undefined;
@@ -77,7 +140,7 @@ export async function startBerth(opts: BerthProcessOptions = {}): Promise<BerthP
     ...storage,
     ...opts.env,
   };
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/server/main.js')], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.join(repoRoot, 'dist/server/main.js')], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // own process group, so kill() reaches the cluster workers too
@@ -93,8 +156,16 @@ export async function startBerth(opts: BerthProcessOptions = {}): Promise<BerthP
     if (child.exitCode !== null) throw new Error(`berth exited with ${child.exitCode} before listening:\n${out}`);
     try {
       const res = await fetch(`${url}/api/v2.0/health`);
-      if (res.status === 200) break;
-    } catch {
+      if (res.status === 200) {
+        if (listensOn(child.pid!, port)) break;
+        process.kill(-child.pid!, 'SIGKILL');
+        await exited;
+        await db?.drop();
+        if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
+        throw new PortTaken(`port ${port} answers, but not from this Berth:\n${out}`);
+      }
+    } catch (err) {
+      if (err instanceof PortTaken) throw err;
       /* not listening yet */
     }
     if (Date.now() > deadline) {
