@@ -10,11 +10,11 @@ import { hasWrk, stopLoad } from './lib/load.js';
 import { measureRegistry } from './lib/measure.js';
 import { parseOptions, usage, type BenchOptions } from './lib/options.js';
 import { startBerthForBench, startDistribution, type Registry } from './lib/registries.js';
-import { auditTable, resultsSection, writeResults, type RegistryResult, type Workload } from './lib/report.js';
+import { auditTable, medianResult, resultsSection, writeResults, type RegistryResult, type Workload } from './lib/report.js';
 
 const README = path.join(path.dirname(fileURLToPath(import.meta.url)), 'README.md');
 // Generous: a healthy run takes about a minute per registry (each also has its own budget).
-const RUN_BUDGET_MS = 15 * 60_000;
+const RUN_BUDGET_MS_PER_RUN = 15 * 60_000;
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
@@ -57,7 +57,8 @@ async function main(): Promise<number> {
     console.error(`${(err as Error).message}\n${usage}`);
     return 2;
   }
-  setTimeout(() => void abort(`run exceeded ${RUN_BUDGET_MS / 60_000} minutes`), RUN_BUDGET_MS).unref();
+  const budget = RUN_BUDGET_MS_PER_RUN * o.runs;
+  setTimeout(() => void abort(`run exceeded ${budget / 60_000} minutes`), budget).unref();
   process.on('SIGINT', () => void abort('interrupted'));
   process.on('SIGTERM', () => void abort('terminated'));
 
@@ -70,14 +71,26 @@ async function main(): Promise<number> {
 
   const onFs = o.only !== 'distribution' && o.storage !== 's3';
   const onS3 = o.only !== 'distribution' && o.storage !== 'fs';
-  const distribution = o.only === 'berth' ? undefined : await benchOne('Distribution', startDistribution, run);
-  const berth = onFs ? await benchOne('Berth', () => startBerthForBench(o.database, o.workers), run) : undefined;
-  // The same Berth with the audit log off, to show what recording costs (issue 4's budget).
-  const berthAuditOff = onFs ? await benchOne('Berth (audit off)', () => startBerthForBench(o.database, o.workers, false), run) : undefined;
-  // And with its blobs in S3 (s3rver), for the scale-out deployment's figures.
-  const berthS3 = onS3 ? await benchOne('Berth (S3)', () => startBerthForBench(o.database, o.workers, true, 's3'), run) : undefined;
+  const runs: Record<'distribution' | 'berth' | 'berthAuditOff' | 'berthS3', RegistryResult[]> = { distribution: [], berth: [], berthAuditOff: [], berthS3: [] };
+  let incomplete = false;
+  const keep = (list: RegistryResult[], r: RegistryResult | undefined) => (r ? list.push(r) : (incomplete = true));
+  // Whole runs one after another, so drift (page cache, CPU clock) touches every registry alike.
+  for (let i = 1; i <= o.runs && !aborting; i++) {
+    if (o.runs > 1) log(`run ${i} of ${o.runs}`);
+    if (o.only !== 'berth') keep(runs.distribution, await benchOne('Distribution', startDistribution, run));
+    if (onFs) keep(runs.berth, await benchOne('Berth', () => startBerthForBench(o.database, o.workers), run));
+    // The same Berth with the audit log off, to show what recording costs (issue 4's budget).
+    if (onFs) keep(runs.berthAuditOff, await benchOne('Berth (audit off)', () => startBerthForBench(o.database, o.workers, false), run));
+    // And with its blobs in S3 (s3rver), for the scale-out deployment's figures.
+    if (onS3) keep(runs.berthS3, await benchOne('Berth (S3)', () => startBerthForBench(o.database, o.workers, true, 's3'), run));
+  }
   agent.destroy();
   if (aborting) return new Promise<never>(() => undefined); // abort() exits once the registry is down
+  const med = (list: RegistryResult[]) => (list.length ? medianResult(list) : undefined);
+  const distribution = med(runs.distribution);
+  const berth = med(runs.berth);
+  const berthAuditOff = med(runs.berthAuditOff);
+  const berthS3 = med(runs.berthS3);
 
   const workload: Workload = {
     blobs: set.blobs.length,
@@ -88,12 +101,13 @@ async function main(): Promise<number> {
     connections: o.connections,
     durationS: o.durationS,
     loadTool,
+    runs: o.runs,
   };
   const section = resultsSection(distribution, berth, workload, new Date(), berthAuditOff, berthS3);
   console.log(section);
   if (!distribution && berth && berthAuditOff) console.log(`\n${auditTable(berth, berthAuditOff)}`);
 
-  const failed = (o.only !== 'berth' && !distribution) || (onFs && (!berth || !berthAuditOff)) || (onS3 && !berthS3);
+  const failed = incomplete || (o.only !== 'berth' && !distribution) || (onFs && (!berth || !berthAuditOff)) || (onS3 && !berthS3);
   if (failed) {
     log('a registry failed; bench/README.md left unchanged');
     return 1;

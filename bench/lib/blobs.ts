@@ -21,6 +21,8 @@ export interface BenchBlob {
 
 export interface BlobSet {
   blobs: BenchBlob[];
+  /** One more 16 MiB blob, pushed and pulled untimed before the timed phases. */
+  warmup: BenchBlob;
   totalBytes: number;
   /** The blob's bytes as slices of shared memory, for a streamed body. */
   chunks(blob: BenchBlob): Generator<Buffer>;
@@ -40,15 +42,17 @@ export function makeBlobSet(totalMiB: number, sizesMiB: number[] = [64, 16, 48, 
     sizes.push(size * MiB);
     left -= size;
   }
-  const random = randomBytes(Math.max(...sizes));
-  const blobs = sizes.map((size, i) => {
+  const random = randomBytes(Math.max(...sizes, 16 * MiB));
+  const blob = (size: number, name: string) => {
     const prefix = Buffer.alloc(PREFIX_BYTES, ' ');
-    prefix.write(`berth-bench ${runId} ${i}`);
+    prefix.write(`berth-bench ${runId} ${name}`);
     const digest = createHash('sha256').update(prefix).update(random.subarray(0, size - PREFIX_BYTES)).digest('hex');
     return { size, prefix, digest: `sha256:${digest}` };
-  });
+  };
+  const blobs = sizes.map((size, i) => blob(size, String(i)));
   return {
     blobs,
+    warmup: blob(16 * MiB, 'warmup'),
     totalBytes: sizes.reduce((a, b) => a + b, 0),
     *chunks(blob) {
       yield blob.prefix;

@@ -8,6 +8,8 @@ export interface BenchOptions {
   totalMiB: number;
   concurrency: number;
   pullRounds: number;
+  /** Whole runs (every registry once each); the tables give each number's median. */
+  runs: number;
   images: number;
   connections: number;
   durationS: number;
@@ -25,6 +27,7 @@ export const usage = `usage: npm run bench -- [options]
   --total-mib N         MiB of blobs pushed to each registry (default 512)
   --concurrency N       blob pushes/pulls in flight (default 4)
   --pull-rounds N       times each blob is pulled (default 2)
+  --runs N              whole runs, registries alternating; tables show medians (default 3)
   --images N            small images (config, layer, manifest) pushed (default 200)
   --connections N       concurrent connections for manifest GETs (default 64)
   --duration S          seconds of manifest GETs (default 10; a 2 s warm-up precedes it)
@@ -57,6 +60,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       'total-mib': { type: 'string' },
       concurrency: { type: 'string' },
       'pull-rounds': { type: 'string' },
+      runs: { type: 'string' },
       images: { type: 'string' },
       connections: { type: 'string' },
       duration: { type: 'string' },
@@ -78,6 +82,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     totalMiB: int('total-mib', values['total-mib'], 512, 1, 8192),
     concurrency: int('concurrency', values.concurrency, 4, 1, 64),
     pullRounds: int('pull-rounds', values['pull-rounds'], 2, 1, 20),
+    runs: int('runs', values.runs, 3, 1, 9),
     images: int('images', values.images, 200, 1, 100_000),
     connections: int('connections', values.connections, 64, 1, 1024),
     durationS: int('duration', values.duration, 10, 1, 120),

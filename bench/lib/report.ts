@@ -39,6 +39,8 @@ export interface Workload {
   connections: number;
   durationS: number;
   loadTool: 'wrk' | 'node';
+  /** Whole runs whose medians the tables show. */
+  runs: number;
 }
 
 const MiB = 1024 * 1024;
@@ -69,6 +71,30 @@ const rows: Row[] = [
   { label: '… of which in PostgreSQL backends, ms', value: (r) => r.cpu.manifestDbMsPer1k, digits: 0 },
   { label: 'Other processes\' CPU during the run, % of machine', value: (r) => r.cpu.otherShare * 100, digits: 0 },
 ];
+
+/**
+ * Each number the median of its values over the runs (objects field by field); anything
+ * else, such as the per-process list, from the run whose push rate is the median.
+ */
+export function medianResult(runs: RegistryResult[]): RegistryResult {
+  const byPush = [...runs].sort((a, b) => a.pushMiBps - b.pushMiBps);
+  const middle = byPush[Math.floor((byPush.length - 1) / 2)];
+  const median = (values: unknown[], pick: unknown): unknown => {
+    if (values.every((v) => typeof v === 'number')) {
+      const sorted = (values as number[]).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+      if (!sorted.length) return NaN;
+      const m = Math.floor(sorted.length / 2);
+      return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+    }
+    if (pick && typeof pick === 'object' && !Array.isArray(pick)) {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(pick)) out[k] = median(values.map((v) => (v as Record<string, unknown>)?.[k]), (pick as Record<string, unknown>)[k]);
+      return out;
+    }
+    return pick;
+  };
+  return median(runs, middle) as RegistryResult;
+}
 
 function fmt(n: number | undefined, digits: number): string {
   return n === undefined || Number.isNaN(n) ? '—' : n.toFixed(digits);
@@ -166,7 +192,7 @@ export function resultsSection(
     `- Distribution: ${distribution?.settings ?? 'not measured'}`,
     `- Workload: ${workload.blobs} blobs, ${workload.totalMiB} MiB pushed ${workload.concurrency} at a time, ` +
       `pulled ${workload.pullRounds}× ${workload.concurrency} at a time; ${workload.images} small images pushed ${workload.concurrency} at a time; manifest GETs by ${workload.loadTool}, ` +
-      `${workload.connections} connections, ${workload.durationS} s`,
+      `${workload.connections} connections, ${workload.durationS} s; every number the median of ${workload.runs} run${workload.runs === 1 ? '' : 's'}, each registry starting fresh in each`,
     '',
     resultsTable(distribution, berth),
     '',
