@@ -86,13 +86,6 @@ async function primary(config: Config, log: Logger): Promise<void> {
     stopServer = running.close;
   } else {
     if (config.metrics) serveClusterMetrics();
-    // Workers get a young generation of 2 MiB semi-spaces instead of V8's 16 MiB: the
-    // garbage of every 64 KiB socket read and manifest GET is then collected after a few
-    // MiB rather than tens of them. Measured (docs/design/profiles/README.md): a worker's
-    // peak under 64-connection manifest GETs fell from 160-174 MiB to 121-126 MiB RSS, with
-    // no measurable loss of req/s. An operator's own setting (NODE_OPTIONS) wins.
-    const own = `${process.env.NODE_OPTIONS ?? ''} ${process.execArgv.join(' ')}`;
-    if (!own.includes('semi-space-size')) cluster.setupPrimary({ execArgv: [...process.execArgv, '--max-semi-space-size=2'] });
     // Workers learn the embedded cluster's URL from the primary.
     const workerEnv = { DATABASE_URL: databaseUrl };
     for (let i = 0; i < config.workers; i++) cluster.fork(workerEnv);
