@@ -55,9 +55,8 @@ function pgQueryer(client: pg.Pool | pg.PoolClient): Queryer {
 }
 
 /** The database Berth runs on: DATABASE_URL's, or the embedded cluster's (embeddedPostgres.ts). */
-export function openDatabase(opts: { databaseUrl: string; poolSize: number }): Database {
-  const poolSize = opts.poolSize;
-  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: poolSize, idleTimeoutMillis: 30_000 });
+export function openDatabase({ databaseUrl, poolSize }: { databaseUrl: string; poolSize: number }): Database {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, idleTimeoutMillis: 30_000 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   const base = pgQueryer(pool);

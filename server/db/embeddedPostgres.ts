@@ -23,7 +23,6 @@ import type { Logger } from '../log/logger.js';
 export interface EmbeddedPostgres {
   /** A postgres:// URL for pg, through the Unix socket. */
   readonly url: string;
-  readonly pid: number;
   /** Fast shutdown; resolves when the postmaster has exited. */
   stop(): Promise<void>;
 }
@@ -65,6 +64,8 @@ async function binaries(): Promise<Binaries> {
 }
 
 interface Identity {
+  /** Berth runs as root, and the cluster as another user. */
+  root: boolean;
   uid: number;
   gid: number;
   /** Prefix that runs a command as that identity with the parent-death signal. */
@@ -87,6 +88,7 @@ function identity(osUser: string, log: Logger): Identity {
   const me = os.userInfo();
   if (me.uid !== 0) {
     return {
+      root: false,
       uid: me.uid,
       gid: me.gid,
       wrap: (cmd, args, death) => (setpriv && death ? ['setpriv', ['--pdeathsig', 'INT', '--', cmd, ...args]] : [cmd, args]),
@@ -102,6 +104,7 @@ function identity(osUser: string, log: Logger): Identity {
   }
   const { uid, gid } = ids;
   return {
+    root: true,
     uid,
     gid,
     wrap: (cmd, args, death) => [
@@ -129,7 +132,6 @@ function ensureDir(dir: string, id: Identity): void {
 
 // As root, the cluster's user must be able to pass through the data directory's parents.
 function checkReachable(dir: string, id: Identity): void {
-  if (os.userInfo().uid !== 0) return;
   for (let d = path.dirname(dir); ; d = path.dirname(d)) {
     const st = statSync(d);
     const passable = st.uid === id.uid ? st.mode & 0o100 : st.gid === id.gid ? st.mode & 0o010 : st.mode & 0o001;
@@ -184,7 +186,7 @@ function parentOf(pid: number): number | undefined {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 class InUse extends Error {
-  constructor(readonly pid: number, pgdata: string, readonly parent: number) {
+  constructor(readonly pid: number, pgdata: string, parent: number) {
     super(`the embedded database in ${pgdata} is in use by process ${parent} (another Berth on the same BERTH_DATA_DIR?)`);
   }
 }
@@ -216,7 +218,8 @@ function isNodeProcess(pid: number): boolean {
   }
 }
 
-async function connectable(url: string, child: ChildProcess, logFile: string): Promise<void> {
+/** A client connected to `url` once the cluster accepts connections. */
+async function connectable(url: string, child: ChildProcess, logFile: string): Promise<pg.Client> {
   // Crash recovery after an unclean stop replays WAL before the first connection is taken.
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -224,8 +227,7 @@ async function connectable(url: string, child: ChildProcess, logFile: string): P
     const c = new pg.Client({ connectionString: url });
     try {
       await c.connect();
-      await c.end();
-      return;
+      return c;
     } catch (err) {
       await c.end().catch(() => undefined);
       const code = (err as { code?: string }).code;
@@ -258,8 +260,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   mkdirSync(root, { recursive: true, mode: 0o700 });
   // As root the cluster's user must pass through BERTH_DATA_DIR and its postgres folder,
   // never list them.
-  if (os.userInfo().uid === 0) {
-    for (const d of [opts.dataDir, root]) if (!(statSync(d).mode & 0o001)) chmodSync(d, (statSync(d).mode & 0o777) | 0o001);
+  if (id.root) {
+    for (const d of [opts.dataDir, root]) {
+      const mode = statSync(d).mode & 0o777;
+      if (!(mode & 0o001)) chmodSync(d, mode | 0o001);
+    }
     checkReachable(pgdata, id);
   }
   ensureDir(socketDir, id);
@@ -288,7 +293,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   } catch (err) {
     if (!(opts.attach && err instanceof InUse)) throw err;
     log.info({ pid: err.pid }, 'joining the embedded PostgreSQL of the running Berth');
-    return { url: url(DB_NAME), pid: err.pid, stop: async () => undefined };
+    return { url: url(DB_NAME), stop: async () => undefined };
   }
 
   const args = [
@@ -305,7 +310,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   const launch = () => {
     const [cmd, a] = id.wrap(bins.postgres, args, true);
     const out = openSync(logFile, 'a', 0o600);
-    if (os.userInfo().uid === 0) chownSync(logFile, id.uid, id.gid);
+    if (id.root) chownSync(logFile, id.uid, id.gid);
     child = spawn(cmd, a, { stdio: ['ignore', out, out], detached: true, env: { ...process.env, LC_ALL: 'C', LANG: 'C' } });
     closeSync(out);
     child.once('exit', (code, signal) => {
@@ -323,9 +328,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   };
   const started = Date.now();
   launch();
-  await connectable(url('postgres'), child!, logFile);
-  const admin = new pg.Client({ connectionString: url('postgres') });
-  await admin.connect();
+  const admin = await connectable(url('postgres'), child!, logFile);
   try {
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB_NAME]);
     if (!rowCount) await admin.query(`CREATE DATABASE ${DB_NAME}`);
@@ -336,9 +339,6 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
 
   return {
     url: url(DB_NAME),
-    get pid() {
-      return child.pid!;
-    },
     async stop() {
       stopping = true;
       const c = child;

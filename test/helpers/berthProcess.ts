@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { admin } from './api.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { processTree } from '../../bench/lib/procTree.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -30,7 +31,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Whether a process in the tree of `root` holds the listening socket of `port` (Linux /proc). */
-function listensOn(root: number, port: number): boolean {
+async function listensOn(root: number, port: number): Promise<boolean> {
   const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   const inodes = new Set<string>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
@@ -39,34 +40,22 @@ function listensOn(root: number, port: number): boolean {
       if (f[1]?.endsWith(hex) && f[3] === '0A') inodes.add(f[9]);
     }
   }
-  const parent = (pid: number) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    } catch {
-      return 0;
-    }
-  };
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
+  return (await processTree(root)).some(({ pid }) => {
     let fds: string[];
     try {
-      fds = readdirSync(`/proc/${e}/fd`);
+      fds = readdirSync(`/proc/${pid}/fd`);
     } catch {
-      continue;
+      return false;
     }
-    const holds = fds.some((fd) => {
+    return fds.some((fd) => {
       try {
-        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${e}/fd/${fd}`));
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
         return m !== null && inodes.has(m[1]);
       } catch {
         return false;
       }
     });
-    if (!holds) continue;
-    for (let pid = Number(e); pid > 1; pid = parent(pid)) if (pid === root) return true;
-  }
-  return false;
+  });
 }
 
 export interface BerthProcessOptions {
@@ -149,6 +138,20 @@ async function startBerthOnce(opts: BerthProcessOptions): Promise<BerthProcess> 
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const signal = async (sig: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(sig === 'SIGKILL' ? -child.pid! : child.pid!, sig);
+    } catch {
+      /* already gone */
+    }
+    await exited;
+  };
+  // What this helper created for the process: its database and data directory.
+  const removeOwned = async () => {
+    await db?.drop();
+    if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
+  };
 
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
@@ -157,11 +160,9 @@ async function startBerthOnce(opts: BerthProcessOptions): Promise<BerthProcess> 
     try {
       const res = await fetch(`${url}/api/v2.0/health`);
       if (res.status === 200) {
-        if (listensOn(child.pid!, port)) break;
-        process.kill(-child.pid!, 'SIGKILL');
-        await exited;
-        await db?.drop();
-        if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
+        if (await listensOn(child.pid!, port)) break;
+        await signal('SIGKILL');
+        await removeOwned();
         throw new PortTaken(`port ${port} answers, but not from this Berth:\n${out}`);
       }
     } catch (err) {
@@ -175,15 +176,6 @@ async function startBerthOnce(opts: BerthProcessOptions): Promise<BerthProcess> 
     await new Promise((r) => setTimeout(r, 100));
   }
 
-  const signal = async (sig: NodeJS.Signals) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    try {
-      process.kill(sig === 'SIGKILL' ? -child.pid! : child.pid!, sig);
-    } catch {
-      /* already gone */
-    }
-    await exited;
-  };
   return {
     url,
     host: `127.0.0.1:${port}`,
@@ -197,8 +189,7 @@ async function startBerthOnce(opts: BerthProcessOptions): Promise<BerthProcess> 
     kill: () => signal('SIGKILL'),
     async dispose() {
       await signal('SIGTERM');
-      if (db) await db.drop();
-      if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
+      await removeOwned();
     },
   };
 }
