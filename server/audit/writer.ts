@@ -70,7 +70,10 @@ export class AuditWriter {
 
   /** Writes everything queued so far (one batch per transaction). */
   flush(): Promise<void> {
-    this.flushing ??= this.drain().finally(() => {
+    // A drain under way (the timer's) writes only the rows queued when it began: wait for
+    // it, then write what was queued since, or a caller's flush would return with rows left.
+    if (this.flushing) return this.flushing.then(() => (this.pending.length ? this.flush() : undefined));
+    this.flushing = this.drain().finally(() => {
       this.flushing = undefined;
       if (this.pending.length || this.dropped) this.schedule(Math.min(this.intervalMs * 2 ** this.failures, 30_000));
     });

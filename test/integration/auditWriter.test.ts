@@ -41,6 +41,22 @@ describe(`audit writer and forwarder`, function () {
     assert.equal((await events()) - before, 50, 'every pull counted');
   });
 
+  it('flushes rows queued while the timer\'s write is waiting, not only the rows that write took', async () => {
+    const writer = new AuditWriter(r.db, { intervalMs: 100 });
+    const resource = (s: string) => `lib/race:${s}`;
+    let flushed: Promise<void> | undefined;
+    await r.db.tx(async (q) => {
+      await q.query('SELECT last_id FROM audit_chain FOR UPDATE');
+      writer.enqueue(pendingRow({ operation: 'pull', resourceType: 'artifact', resource: resource('early') }));
+      await new Promise((done) => setTimeout(done, 400)); // the timer's drain took 'early' and waits on the lock
+      writer.enqueue(pendingRow({ operation: 'pull', resourceType: 'artifact', resource: resource('late') }));
+      flushed = writer.flush();
+    });
+    await flushed;
+    assert.equal(await count("resource LIKE 'lib/race:%'"), 2, 'the row queued during the write is written by the flush');
+    await writer.close();
+  });
+
   it('counts identical events in one row while it waits, and starts a new row once it is written', async () => {
     const writer = new AuditWriter(r.db, { intervalMs: 60_000 });
     const event = { operation: 'pull' as const, resourceType: 'artifact', resource: 'lib/same:v1' };
