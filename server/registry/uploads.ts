@@ -23,7 +23,7 @@ import { blobKey, isUploadId, uploadChunkKey, uploadIdOfKey, uploadPrefix, uploa
 import { chargeBlob } from '../projects/quotas.js';
 import type { RegistryDeps } from './deps.js';
 import { RegistryError } from './errors.js';
-import { HashingStream } from './hashing.js';
+import { HashingStream, pipeHashed } from './hashing.js';
 import { abortParts, appendParts, assembleParts, sessionEnded, writesInParts } from './partedUploads.js';
 import { assertDigest, assertName, isValidName, type ParsedDigest } from './references.js';
 
@@ -119,12 +119,15 @@ async function appendToSession(deps: RegistryDeps, row: UploadRow, body: Readabl
   if (range && range.start !== start) {
     throw rangeError(`chunk starts at ${range.start} but the upload has ${start} bytes; continue at ${start}`, row);
   }
-  const hasher = new HashingStream('sha256');
   const store = deps.store;
+  // What the body held: its size and SHA-256, known once it has streamed.
+  let received: { bytes: number; hex(): string };
   // The chunk becomes an object of its own, or (on a store that writes in parts) its bytes
   // go into the session's parts. `stored` undoes or keeps what this request wrote.
   let stored: { key?: string; parted?: PartsAppend; discard(): Promise<void>; keep(): Promise<void> };
   if (writesInParts(store)) {
+    const hasher = new HashingStream('sha256');
+    received = hasher;
     // The callback form of pipeline hands back the hasher with the body's errors passed on.
     const parted = await appendParts(deps, store, row, pipelineCb(body, hasher, () => undefined)).catch(async (err: unknown) => {
       // A missing tail was consumed by a request that moved the session after this one read
@@ -139,7 +142,8 @@ async function appendToSession(deps: RegistryDeps, row: UploadRow, body: Readabl
     const key = uploadChunkKey(row.id, start, randomBytes(6).toString('hex'));
     const writer = await store.writer(key);
     try {
-      await pipeline(body, hasher, writer.stream);
+      const { hex, bytes } = await pipeHashed(body, writer.stream);
+      received = { bytes, hex: () => hex };
     } catch (err) {
       await writer.cancel();
       throw err;
@@ -151,7 +155,7 @@ async function appendToSession(deps: RegistryDeps, row: UploadRow, body: Readabl
     };
     stored = { key, discard, keep: async () => void (await writer.commit()) };
   }
-  const size = hasher.bytes;
+  const size = received.bytes;
   if (range && range.end - range.start + 1 !== size) {
     await stored.discard();
     throw new RegistryError('SIZE_INVALID', `Content-Range ${range.start}-${range.end} announces ${range.end - range.start + 1} bytes but the body had ${size}`, {
@@ -164,7 +168,7 @@ async function appendToSession(deps: RegistryDeps, row: UploadRow, body: Readabl
     return { id: row.id, repository: row.repository, offset: start };
   }
   await stored.keep();
-  if (!(await appendUploadChunk(deps.db, row.id, start, { key: stored.key, size, sha256: hasher.hex() }, stored.parted))) {
+  if (!(await appendUploadChunk(deps.db, row.id, start, { key: stored.key, size, sha256: received.hex() }, stored.parted))) {
     // Another request moved the session (or ended it) while this body streamed.
     await stored.discard();
     throw await sessionMoved(deps, row.id, await findUpload(deps.db, row.id));
