@@ -9,7 +9,8 @@ import { Cron } from 'croner';
 import type PgBoss from 'pg-boss';
 import { recordAudit } from '../server/audit/record.js';
 import { tokenIssuer } from '../server/auth/resolvers.js';
-import { issueToken, parseScope, type AccessEntry, type SigningKey } from '../server/auth/tokens.js';
+import { issueToken, parseScope, type SigningKey } from '../server/auth/tokens.js';
+import type { AccessEntry } from '../server/lib/principal.js';
 import type { Database } from '../server/db/database.js';
 import { saveProject } from '../server/db/projects.js';
 import { findRegistry } from '../server/db/registries.js';
@@ -35,7 +36,6 @@ import {
 } from '../server/db/replicationExecutions.js';
 import { findPolicy, type PolicyRow } from '../server/db/replicationPolicies.js';
 import type { Logger } from '../server/log/logger.js';
-import { projectOf } from '../server/projects/projects.js';
 import { PermanentError, RegistryClient, type RetryPolicy, withRetry } from '../server/replication/client.js';
 import { copyArtifact } from '../server/replication/copy.js';
 import { eventTask, localTasks, remoteTasks } from '../server/replication/plan.js';
@@ -46,6 +46,7 @@ import { NamingError } from '../server/replication/selection.js';
 import { removeWorker, saveWorkerBeat } from '../server/db/replicationWorkers.js';
 import { localRegistryProblem, localUrlSetting } from './localRegistry.js';
 import type { AllowedNetworks } from '../server/replication/targets.js';
+import { projectOf } from '../server/lib/references.js';
 
 export interface WorkerDeps {
   db: Database;

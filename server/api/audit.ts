@@ -3,23 +3,23 @@
 import type Koa from 'koa';
 import type { AuthDeps } from '../auth/resolvers.js';
 import { requestAudit } from '../audit/context.js';
-import { auditStatusFor, auditFilterKeys, auditSortKeys, exportAuditLogs, listAuditLogs, purgeAuditLogFor, verifyAuditChainFor } from '../audit/service.js';
+import { auditStatusFor, auditFilterKeys, auditSortKeys, exportAuditLogs, listAuditLogs, purgeAuditLogFor, verifyAuditChainFor } from '../projects/auditLog.js';
 import { byName, jsonBody, principal } from './auth.js';
-import { ApiError } from './errors.js';
+import { DomainError } from '../lib/errors.js';
 import { harborQ, listParams, queryParam } from './listing.js';
 import { parseQuery, pageLinks } from './query.js';
 
 function cursorOf(ctx: Koa.Context): number | undefined {
   const c = queryParam(ctx, 'cursor');
   if (c === undefined) return undefined;
-  if (!/^\d{1,15}$/.test(c)) throw new ApiError('BAD_REQUEST', 'cursor must be a row id from a Link header');
+  if (!/^\d{1,15}$/.test(c)) throw new DomainError('INVALID', 'cursor must be a row id from a Link header');
   return Number(c);
 }
 
 export function auditRoutes(deps: AuthDeps) {
   const list = async (ctx: Koa.Context, project?: { ref: string; byName: boolean }) => {
     const { filters, sort, paging } = listParams(ctx, auditFilterKeys, auditSortKeys);
-    if (sort.length > 1) throw new ApiError('BAD_REQUEST', 'sort by one key: op_time or -op_time');
+    if (sort.length > 1) throw new DomainError('INVALID', 'sort by one key: op_time or -op_time');
     const descending = sort[0]?.descending ?? true;
     const { items, total, lastId } = await listAuditLogs(deps.db, principal(ctx), { filters, descending, paging, cursor: cursorOf(ctx) }, project);
     ctx.set('X-Total-Count', String(total));
@@ -41,7 +41,7 @@ export function auditRoutes(deps: AuthDeps) {
     // GET /audit-logs/export?format=jsonl|csv&q=…: streamed, oldest first.
     export: (async (ctx) => {
       const format = queryParam(ctx, 'format') ?? 'jsonl';
-      if (format !== 'jsonl' && format !== 'csv') throw new ApiError('BAD_REQUEST', 'format must be jsonl or csv');
+      if (format !== 'jsonl' && format !== 'csv') throw new DomainError('INVALID', 'format must be jsonl or csv');
       const stream = await exportAuditLogs(deps.db, principal(ctx), parseQuery(harborQ(ctx), auditFilterKeys), format);
       ctx.type = format === 'csv' ? 'text/csv; charset=utf-8' : 'application/jsonl; charset=utf-8';
       ctx.set('Content-Disposition', `attachment; filename="audit-log.${format}"`);

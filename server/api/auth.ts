@@ -3,10 +3,10 @@
 // never trip over a browser's session and its CSRF rule.
 import type Koa from 'koa';
 import { CredentialsError, resolvePrincipal, type AuthDeps } from '../auth/resolvers.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../lib/principal.js';
 import { csrfHeader, csrfTokenMatches, resumeSession, sessionCookie } from '../auth/sessions.js';
 import { clearSessionCookie } from './sessionCookie.js';
-import { ApiError } from './errors.js';
+import { DomainError } from '../lib/errors.js';
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -20,7 +20,7 @@ export function apiPrincipal(deps: AuthDeps): Koa.Middleware {
         // The console reads the token from any response; it never changes within a session.
         ctx.set(csrfHeader, session.csrfToken);
         if (!safeMethods.has(ctx.method) && !csrfTokenMatches(session.csrfToken, ctx.get(csrfHeader) || undefined)) {
-          throw new ApiError('FORBIDDEN', `CSRF token missing or invalid: a request made with the session cookie must send the ${csrfHeader} header the server returned`);
+          throw new DomainError('DENIED', `CSRF token missing or invalid: a request made with the session cookie must send the ${csrfHeader} header the server returned`);
         }
         ctx.state.principal = session.principal;
         return next();
@@ -32,7 +32,7 @@ export function apiPrincipal(deps: AuthDeps): Koa.Middleware {
       ctx.state.principal = await resolvePrincipal(deps, authorization || undefined, ctx.state.clientAddress as string, { bearer: false });
     } catch (err) {
       if (!(err instanceof CredentialsError)) throw err;
-      throw new ApiError(err.reason === 'throttled' ? 'TOO_MANY_REQUESTS' : 'UNAUTHORIZED', err.message);
+      throw new DomainError(err.reason === 'throttled' ? 'TOO_MANY' : 'UNAUTHENTICATED', err.message);
     }
     return next();
   };
@@ -52,7 +52,7 @@ export async function jsonBody(ctx: Koa.Context): Promise<Record<string, unknown
   let size = 0;
   for await (const c of ctx.req as AsyncIterable<Buffer>) {
     size += c.length;
-    if (size > 1024 * 1024) throw new ApiError('BAD_REQUEST', 'request body over 1 MiB');
+    if (size > 1024 * 1024) throw new DomainError('INVALID', 'request body over 1 MiB');
     chunks.push(c);
   }
   try {
@@ -60,6 +60,6 @@ export async function jsonBody(ctx: Koa.Context): Promise<Record<string, unknown
     if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
     return v as Record<string, unknown>;
   } catch (err) {
-    throw new ApiError('BAD_REQUEST', `the body must be a JSON object: ${(err as Error).message}`);
+    throw new DomainError('INVALID', `the body must be a JSON object: ${(err as Error).message}`);
   }
 }

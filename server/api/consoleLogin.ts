@@ -1,10 +1,10 @@
 // The console's login and logout, at Harbor's paths: POST /c/login with `principal` and
 // `password` (a form, as Harbor's console sends, or JSON), GET /c/log_out.
 import type Koa from 'koa';
-import { LoginError } from '../projects/identity.js';
+import { LoginError } from '../auth/identity.js';
 import type { AuthDeps } from '../auth/resolvers.js';
 import { closeSession, csrfHeader, openSession, sessionCookie } from '../auth/sessions.js';
-import { ApiError } from './errors.js';
+import { DomainError } from '../lib/errors.js';
 import { clearSessionCookie, setSessionCookie } from './sessionCookie.js';
 import { respondDone } from './respond.js';
 
@@ -15,7 +15,7 @@ async function readCredentials(ctx: Koa.Context): Promise<{ principal: string; p
   let size = 0;
   for await (const c of ctx.req as AsyncIterable<Buffer>) {
     size += c.length;
-    if (size > maxBody) throw new ApiError('BAD_REQUEST', 'login body over 64 KiB');
+    if (size > maxBody) throw new DomainError('INVALID', 'login body over 64 KiB');
     chunks.push(c);
   }
   const text = Buffer.concat(chunks).toString('utf8');
@@ -25,16 +25,16 @@ async function readCredentials(ctx: Koa.Context): Promise<{ principal: string; p
     try {
       fields = JSON.parse(text) as Record<string, unknown>;
     } catch {
-      throw new ApiError('BAD_REQUEST', 'the login body is not valid JSON');
+      throw new DomainError('INVALID', 'the login body is not valid JSON');
     }
   } else if (type === 'application/x-www-form-urlencoded' || type === '') {
     fields = Object.fromEntries(new URLSearchParams(text));
   } else {
-    throw new ApiError('BAD_REQUEST', 'send principal and password as application/x-www-form-urlencoded or JSON');
+    throw new DomainError('INVALID', 'send principal and password as application/x-www-form-urlencoded or JSON');
   }
   const { principal, password } = fields ?? {};
   if (typeof principal !== 'string' || !principal || typeof password !== 'string' || !password) {
-    throw new ApiError('BAD_REQUEST', 'principal (the user name) and password are required');
+    throw new DomainError('INVALID', 'principal (the user name) and password are required');
   }
   return { principal, password };
 }
@@ -44,17 +44,17 @@ async function readCredentials(ctx: Koa.Context): Promise<{ principal: string; p
  * victim's browser into the attacker's account). Browsers always send Origin on POST.
  */
 function checkSameOrigin(ctx: Koa.Context, deps: AuthDeps): void {
-  if (ctx.get('Sec-Fetch-Site') === 'cross-site') throw new ApiError('FORBIDDEN', 'cross-site login refused');
+  if (ctx.get('Sec-Fetch-Site') === 'cross-site') throw new DomainError('DENIED', 'cross-site login refused');
   const origin = ctx.get('Origin');
   if (!origin) return;
   let host: string;
   try {
     host = new URL(origin).host;
   } catch {
-    throw new ApiError('FORBIDDEN', 'cross-site login refused');
+    throw new DomainError('DENIED', 'cross-site login refused');
   }
   const own = [ctx.host, deps.externalUrl ? new URL(deps.externalUrl).host : undefined];
-  if (!own.includes(host)) throw new ApiError('FORBIDDEN', 'cross-site login refused');
+  if (!own.includes(host)) throw new DomainError('DENIED', 'cross-site login refused');
 }
 
 export function consoleLoginRoutes(deps: AuthDeps) {
@@ -71,7 +71,7 @@ export function consoleLoginRoutes(deps: AuthDeps) {
         respondDone(ctx);
       } catch (err) {
         if (!(err instanceof LoginError)) throw err;
-        throw new ApiError(err.reason === 'throttled' ? 'TOO_MANY_REQUESTS' : 'UNAUTHORIZED', err.message);
+        throw new DomainError(err.reason === 'throttled' ? 'TOO_MANY' : 'UNAUTHENTICATED', err.message);
       }
     }) as Koa.Middleware,
     // GET /c/log_out: ends the session everywhere and clears the cookie; 200 even without one.

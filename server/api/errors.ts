@@ -1,7 +1,11 @@
-// Errors of the management API, in Harbor's shape: {"errors":[{"code","message"}]} with a
-// fixed code for each status (goharbor/harbor src/lib/http/error.go). Services and
-// handlers throw ApiError; the /api/v2.0 error mapper in http/app.ts renders it.
-export const apiErrorCodes = {
+// How an error reads on the management API: Harbor's body {"errors":[{"code","message"}]}
+// with a fixed code for each status (goharbor/harbor src/lib/http/error.go). Services throw
+// DomainError (lib/errors.ts) or, from the registry core, RegistryError; harborError is the
+// one place either becomes a Harbor code, so /api can call the same services /v2 calls.
+import { DomainError, type DomainErrorKind } from '../lib/errors.js';
+import { RegistryError } from '../lib/registryErrors.js';
+
+export const harborCodes = {
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
@@ -14,18 +18,44 @@ export const apiErrorCodes = {
   INTERNAL_SERVER_ERROR: 500,
 } as const;
 
-export type ApiErrorCode = keyof typeof apiErrorCodes;
+export type HarborCode = keyof typeof harborCodes;
 
-export class ApiError extends Error {
-  override name = 'ApiError';
-  readonly status: number;
-  constructor(
-    readonly code: ApiErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.status = apiErrorCodes[code];
+const codeOfKind: Record<DomainErrorKind, HarborCode> = {
+  INVALID: 'BAD_REQUEST',
+  UNAUTHENTICATED: 'UNAUTHORIZED',
+  DENIED: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  PRECONDITION_FAILED: 'PRECONDITION_FAILED',
+  UNPROCESSABLE: 'UNPROCESSABLE_ENTITY',
+  TOO_MANY: 'TOO_MANY_REQUESTS',
+  UNSUPPORTED: 'METHOD_NOT_ALLOWED',
+  INTERNAL: 'INTERNAL_SERVER_ERROR',
+};
+
+const codeOfStatus = new Map<number, HarborCode>(Object.entries(harborCodes).map(([code, status]) => [status, code as HarborCode]));
+
+export interface HarborError {
+  status: number;
+  code: HarborCode;
+  message: string;
+}
+
+/**
+ * The Harbor rendering of a domain or registry error, or undefined for anything else (an
+ * unexpected fault, which the mapper logs and answers with a 500 naming the request id). A
+ * registry error keeps its status; one Harbor has no code for (416, 413) reads as BAD_REQUEST.
+ */
+export function harborError(err: unknown): HarborError | undefined {
+  if (err instanceof DomainError) {
+    const code = codeOfKind[err.kind];
+    return { status: harborCodes[code], code, message: err.message };
   }
+  if (err instanceof RegistryError && err.status < 500) {
+    const code = codeOfStatus.get(err.status) ?? 'BAD_REQUEST';
+    return { status: harborCodes[code], code, message: err.message };
+  }
+  return undefined;
 }
 
 export function apiErrorBody(code: string, message: string): { errors: Array<{ code: string; message: string }> } {

@@ -1,7 +1,8 @@
 // Reading Harbor's list parameters from a request, and writing a page with its headers.
 import type Koa from 'koa';
-import { pageLinks, parsePaging, parseQuery, parseSort, type Filter, type Paging, type SortKey } from './query.js';
-import { ApiError } from './errors.js';
+import { pageLinks, parsePaging, parseQuery, parseSort } from './query.js';
+import type { Filter, Paging, SortKey } from '../lib/query.js';
+import { DomainError } from '../lib/errors.js';
 import { pathFault, queryFault } from '../lib/queryText.js';
 
 // Long enough for any Harbor filter a console or script writes, short of anything absurd.
@@ -10,9 +11,9 @@ const maxQueryValueBytes = 4096;
 /** The path and every query parameter of an /api/v2.0 request are sane text, or the request is a 400. */
 export const checkRequestText: Koa.Middleware = (ctx, next) => {
   const inPath = pathFault(ctx.path);
-  if (inPath) throw new ApiError('BAD_REQUEST', inPath);
+  if (inPath) throw new DomainError('INVALID', inPath);
   const fault = queryFault(ctx.querystring, { maxBytes: maxQueryValueBytes });
-  if (fault) throw new ApiError('BAD_REQUEST', `query parameter ${fault.name} ${fault.problem}`);
+  if (fault) throw new DomainError('INVALID', `query parameter ${fault.name} ${fault.problem}`);
   return next();
 };
 
@@ -48,7 +49,7 @@ export function listParams(ctx: Koa.Context, filterKeys: readonly string[], sort
 export function nameAndPaging(ctx: Koa.Context): { name: string | undefined; paging: Paging } {
   const { filters, paging } = listParams(ctx, ['name'], []);
   const name = filters.get('name');
-  if (name && name.kind !== 'fuzzy' && name.kind !== 'exact') throw new ApiError('BAD_REQUEST', 'name filters by name=~x');
+  if (name && name.kind !== 'fuzzy' && name.kind !== 'exact') throw new DomainError('INVALID', 'name filters by name=~x');
   return { name: name && 'value' in name ? String(name.value) : undefined, paging };
 }
 

@@ -18,7 +18,7 @@ import {
   updateProject,
 } from '../projects/projects.js';
 import { byName, jsonBody, principal } from './auth.js';
-import { ApiError } from './errors.js';
+import { DomainError } from '../lib/errors.js';
 import { listParams, pagingOf, queryParam, respondPage } from './listing.js';
 import { respondCreated, respondDone } from './respond.js';
 
@@ -32,7 +32,7 @@ export function projectRoutes(deps: AuthDeps) {
       if (name) query.filters.set('name', { kind: 'fuzzy', value: name });
       const pub = queryParam(ctx, 'public');
       if (pub !== undefined) {
-        if (pub !== 'true' && pub !== 'false' && pub !== '1' && pub !== '0') throw new ApiError('BAD_REQUEST', 'public must be true or false');
+        if (pub !== 'true' && pub !== 'false' && pub !== '1' && pub !== '0') throw new DomainError('INVALID', 'public must be true or false');
         query.filters.set('public', { kind: 'exact', value: String(pub === 'true' || pub === '1') });
       }
       const owner = queryParam(ctx, 'owner');
@@ -42,7 +42,7 @@ export function projectRoutes(deps: AuthDeps) {
     // HEAD /projects?project_name= — 200 when a project has that name, 404 when none has.
     head: (async (ctx) => {
       const taken = await projectNameTaken(deps.db, principal(ctx), queryParam(ctx, 'project_name'));
-      if (!taken) throw new ApiError('NOT_FOUND', 'no project has that name');
+      if (!taken) throw new DomainError('NOT_FOUND', 'no project has that name');
       ctx.status = 200;
       ctx.body = '';
     }) as Koa.Middleware,

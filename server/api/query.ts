@@ -3,16 +3,8 @@
 // X-Total-Count and Link headers (src/server/v2.0/handler/base.go). Each list endpoint
 // passes the keys it allows; anything else is a 400, so a filter or sort key never
 // reaches SQL unless it was named in code.
-import { ApiError } from './errors.js';
-
-export type QueryValue = string | number | Date;
-
-export type Filter =
-  | { kind: 'exact'; value: QueryValue }
-  | { kind: 'fuzzy'; value: string }
-  | { kind: 'range'; min?: QueryValue; max?: QueryValue }
-  | { kind: 'or'; values: QueryValue[] }
-  | { kind: 'and'; values: QueryValue[] };
+import { DomainError } from '../lib/errors.js';
+import type { Filter, Paging, QueryValue, SortKey } from '../lib/query.js';
 
 // Harbor parses list and range items as a time ("2006-01-02T15:04:05", UTC), then an
 // integer, else a string with surrounding quotes trimmed.
@@ -62,20 +54,15 @@ export function parseQuery(q: string | undefined, allowedKeys: readonly string[]
     const eq = term.indexOf('=');
     const key = eq > 0 ? term.slice(0, eq) : '';
     const value = eq > 0 ? term.slice(eq + 1) : '';
-    if (!key || !value) throw new ApiError('BAD_REQUEST', 'the query string must contain "=" and the key/value cannot be empty');
-    if (!allowedKeys.includes(key)) throw new ApiError('BAD_REQUEST', `cannot filter by ${JSON.stringify(key)}; allowed: ${allowedKeys.join(', ')}`);
+    if (!key || !value) throw new DomainError('INVALID', 'the query string must contain "=" and the key/value cannot be empty');
+    if (!allowedKeys.includes(key)) throw new DomainError('INVALID', `cannot filter by ${JSON.stringify(key)}; allowed: ${allowedKeys.join(', ')}`);
     try {
       filters.set(key, parsePattern(value));
     } catch (err) {
-      throw new ApiError('BAD_REQUEST', `invalid query string value: ${value} (${(err as Error).message})`);
+      throw new DomainError('INVALID', `invalid query string value: ${value} (${(err as Error).message})`);
     }
   }
   return filters;
-}
-
-export interface SortKey {
-  key: string;
-  descending: boolean;
 }
 
 /** `sort=name,-creation_time`; only allowed keys. */
@@ -84,7 +71,7 @@ export function parseSort(sort: string | undefined, allowedKeys: readonly string
   return sort.split(',').map((part) => {
     const descending = part.startsWith('-');
     const key = descending ? part.slice(1) : part;
-    if (!allowedKeys.includes(key)) throw new ApiError('BAD_REQUEST', `cannot sort by ${JSON.stringify(key)}; allowed: ${allowedKeys.join(', ')}`);
+    if (!allowedKeys.includes(key)) throw new DomainError('INVALID', `cannot sort by ${JSON.stringify(key)}; allowed: ${allowedKeys.join(', ')}`);
     return { key, descending };
   });
 }
@@ -92,25 +79,20 @@ export function parseSort(sort: string | undefined, allowedKeys: readonly string
 export const defaultPageSize = 10;
 export const maxPageSize = 100;
 
-export interface Paging {
-  page: number;
-  pageSize: number;
-  offset: number;
-}
 
 // Not a number at all is a malformed request (400); a number out of range is Harbor's 422,
 // as its generated validation answers for minimum and maximum.
 function positiveInt(raw: string | undefined, name: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
-  if (!/^[+-]?\d+$/.test(raw)) throw new ApiError('BAD_REQUEST', `${name} must be an integer, got ${JSON.stringify(raw.slice(0, 50))}`);
-  if (!/^\+?\d{1,9}$/.test(raw) || Number(raw) < 1) throw new ApiError('UNPROCESSABLE_ENTITY', `${name} must be a positive integer`);
+  if (!/^[+-]?\d+$/.test(raw)) throw new DomainError('INVALID', `${name} must be an integer, got ${JSON.stringify(raw.slice(0, 50))}`);
+  if (!/^\+?\d{1,9}$/.test(raw) || Number(raw) < 1) throw new DomainError('UNPROCESSABLE', `${name} must be a positive integer`);
   return Number(raw);
 }
 
 export function parsePaging(page: string | undefined, pageSize: string | undefined): Paging {
   const p = positiveInt(page, 'page', 1);
   const size = positiveInt(pageSize, 'page_size', defaultPageSize);
-  if (size > maxPageSize) throw new ApiError('UNPROCESSABLE_ENTITY', `page_size must be at most ${maxPageSize}`);
+  if (size > maxPageSize) throw new DomainError('UNPROCESSABLE', `page_size must be at most ${maxPageSize}`);
   return { page: p, pageSize: size, offset: (p - 1) * size };
 }
 

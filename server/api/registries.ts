@@ -1,17 +1,17 @@
 // /api/v2.0/registries and /api/v2.0/replication/adapters|adapterinfos (Harbor v2 shapes).
 import type Koa from 'koa';
 import type { AuthDeps } from '../auth/resolvers.js';
-import { requireUser } from '../auth/principal.js';
+import { requireUser } from '../lib/principal.js';
 import { adapterInfos, registryTypes } from '../replication/adapters.js';
 import { createRegistry, deleteRegistry, editRegistry, getRegistry, getRegistryInfo, listRegistriesFor, pingRegistry, type ReplicationDeps } from '../replication/registries.js';
 import { jsonBody, principal } from './auth.js';
-import { ApiError } from './errors.js';
+import { DomainError } from '../lib/errors.js';
 import { nameAndPaging, respondPage } from './listing.js';
 import { respondCreated, respondDone } from './respond.js';
 
 /** What the replication services need, from the server's settings. */
 export function replicationDeps(auth: AuthDeps): ReplicationDeps {
-  if (!auth.replication) throw new ApiError('INTERNAL_SERVER_ERROR', 'replication is not configured on this server');
+  if (!auth.replication) throw new DomainError('INTERNAL', 'replication is not configured on this server');
   return { db: auth.db, ...auth.replication };
 }
 

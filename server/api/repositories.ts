@@ -18,7 +18,7 @@ import {
   updateRepository,
   copyArtifactInto,
 } from '../projects/repositories.js';
-import { ApiError } from './errors.js';
+import { DomainError } from '../lib/errors.js';
 import { jsonBody, principal } from './auth.js';
 import { harborQ, pagingOf, queryParam, respondPage } from './listing.js';
 import { respondCreated, respondDone } from './respond.js';
@@ -28,7 +28,7 @@ function repositoryName(ctx: Koa.Context): string {
   try {
     return raw.includes('%') ? decodeURIComponent(raw) : raw;
   } catch {
-    throw new ApiError('BAD_REQUEST', 'malformed repository name');
+    throw new DomainError('INVALID', 'malformed repository name');
   }
 }
 
@@ -37,7 +37,7 @@ function nameFilter(ctx: Koa.Context): string | undefined {
   const q = harborQ(ctx);
   if (!q) return undefined;
   const m = /^name=~?(.+)$/.exec(q);
-  if (!m) throw new ApiError('BAD_REQUEST', 'repositories can be filtered by name only (q=name=~x)');
+  if (!m) throw new DomainError('INVALID', 'repositories can be filtered by name only (q=name=~x)');
   return m[1];
 }
 

@@ -4,7 +4,7 @@ import type Koa from 'koa';
 import type { AuthDeps } from '../auth/resolvers.js';
 import { realmOf } from '../auth/v2authorize.js';
 import { principal } from './auth.js';
-import { requireAdmin } from '../auth/principal.js';
+import { requireAdmin } from '../lib/principal.js';
 import type { BlobStore } from '../storage/blobStore.js';
 
 export const berthVersion = '0.1.0';

@@ -6,7 +6,7 @@ import { currentPermissions } from '../projects/userPermissions.js';
 import { jsonBody, principal } from './auth.js';
 import { pagingOf, queryParam, respondPage } from './listing.js';
 import { respondCreated, respondDone } from './respond.js';
-import { ApiError } from './errors.js';
+import { DomainError } from '../lib/errors.js';
 
 export function userRoutes(deps: AuthDeps) {
   return {
@@ -43,7 +43,7 @@ export function userRoutes(deps: AuthDeps) {
     // GET /users/current/permissions?scope=/project/{id}&relative=true
     permissions: (async (ctx) => {
       const relative = queryParam(ctx, 'relative');
-      if (relative !== undefined && relative !== 'true' && relative !== 'false') throw new ApiError('BAD_REQUEST', 'relative must be true or false');
+      if (relative !== undefined && relative !== 'true' && relative !== 'false') throw new DomainError('INVALID', 'relative must be true or false');
       ctx.body = await currentPermissions(deps.db, principal(ctx), queryParam(ctx, 'scope'), relative === 'true');
     }) as Koa.Middleware,
     // GET /users/search?username=&page=&page_size=

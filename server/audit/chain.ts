@@ -3,35 +3,9 @@
 // so it never depends on key order, and times are ISO strings in milliseconds, which
 // PostgreSQL stores and returns exactly.
 import { hash } from 'node:crypto';
+import type { AuditFields, ChainedRow } from '../db/audit.js';
 
 export const genesisHash = '0'.repeat(64);
-
-export type ActorType = 'user' | 'robot' | 'anonymous' | 'system';
-
-/** One audit row as stored, without its chain fields. */
-export interface AuditFields {
-  id: number;
-  opTime: Date;
-  username: string;
-  actorType: ActorType;
-  clientAddress: string | null;
-  operation: string;
-  resourceType: string;
-  resource: string;
-  projectId: number | null;
-  projectName: string | null;
-  isSuccessful: boolean;
-  /** How many identical events this row stands for (see AuditWriter). */
-  count: number;
-  errorCode: string | null;
-  userAgent: string | null;
-  requestId: string | null;
-}
-
-export interface ChainedRow extends AuditFields {
-  prevHash: string;
-  hash: string;
-}
 
 export function canonical(r: AuditFields): string {
   return JSON.stringify([

@@ -7,9 +7,15 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
-import type { Principal } from '../auth/principal.js';
-import type { ActorType } from './chain.js';
-import type { AuditWriter } from './writer.js';
+import type { Principal } from '../lib/principal.js';
+import type { ActorType, AuditFields } from '../db/audit.js';
+
+/** What recording and the status view need of the writer that batches rows (writer.ts's AuditWriter). */
+export interface AuditQueue {
+  readonly enabled: boolean;
+  enqueue(row: Omit<AuditFields, 'id'>): void;
+  stats(): { pending: number; dropped: number; written: number };
+}
 
 export interface RequestAudit {
   /** ctx.state of the request: the resolvers put the principal there. */
@@ -17,7 +23,7 @@ export interface RequestAudit {
   clientAddress: string;
   userAgent: string | null;
   requestId: string | null;
-  writer?: AuditWriter;
+  writer?: AuditQueue;
 }
 
 export const requestAudit = new AsyncLocalStorage<RequestAudit>();

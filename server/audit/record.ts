@@ -5,7 +5,7 @@
 // off the request path.
 import type { Queryer } from '../db/database.js';
 import { addDropped, appendAuditRows, lockChainHead } from '../db/audit.js';
-import type { ActorType, AuditFields } from './chain.js';
+import type { ActorType, AuditFields } from '../db/audit.js';
 import { chain } from './chain.js';
 import { currentActor, requestAudit } from './context.js';
 
@@ -85,8 +85,3 @@ export function artifactResource(repository: string, digest: string | undefined,
   return `${repository}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
 }
 
-/** The project of a repository name: its first path component. */
-export function projectOfRepository(repository: string): string | null {
-  const i = repository.indexOf('/');
-  return i > 0 ? repository.slice(0, i) : null;
-}

@@ -4,7 +4,7 @@ import { loadConfig } from '../config/config.js';
 import { openDatabase } from '../db/database.js';
 import { databaseUrlFor } from '../db/embeddedPostgres.js';
 import { createLogger } from '../log/logger.js';
-import { verifyAuditChain } from './service.js';
+import { verifyAuditChain } from './maintenance.js';
 
 const config = loadConfig();
 // On the embedded database: join the running Berth's cluster, or start it for the check.

@@ -8,6 +8,7 @@
 // queue, so a clean shutdown loses nothing.
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log/logger.js';
+import type { AuditQueue } from './context.js';
 import { appendPending, type PendingRow } from './record.js';
 
 export interface AuditWriterOptions {
@@ -18,7 +19,7 @@ export interface AuditWriterOptions {
   log?: Logger;
 }
 
-export class AuditWriter {
+export class AuditWriter implements AuditQueue {
   readonly enabled: boolean;
   private pending: PendingRow[] = [];
   /** Rows still waiting (not yet taken by a flush), by what makes events identical. */

@@ -1,16 +1,18 @@
 // Authentication as a list of resolvers, first match wins: a Bearer registry token (on
 // /v2 only), Basic credentials of a user, or nobody (anonymous). Credentials that are
 // presented but wrong are an error, never a fall-back to anonymous.
-import { authenticate, authenticateRobot, LoginError, robotPrefix } from '../projects/identity.js';
+import { authenticate, authenticateRobot, LoginError } from './identity.js';
+import { robotPrefix } from '../projects/passwords.js';
 import { recordLater, type AuditEvent } from '../audit/record.js';
-import type { ActorType } from '../audit/chain.js';
+import type { ActorType } from '../db/audit.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log/logger.js';
 import type { SecretBox } from '../replication/secretBox.js';
 import type { AllowedNetworks } from '../replication/targets.js';
 import type { QueueHandle } from '../replication/queue.js';
-import { anonymous, type Principal } from './principal.js';
-import { TokenError, verifyToken, type SigningKey, type TokenClaims } from './tokens.js';
+import { anonymous, type Principal } from '../lib/principal.js';
+import { TokenError, verifyToken, type SigningKey } from './tokens.js';
+import type { TokenClaims } from '../lib/principal.js';
 
 export const tokenIssuer = 'berth-token-issuer';
 

@@ -4,8 +4,8 @@
 // any node accepts a session and a logout on one node ends it on all.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { extendSession, findSession, removeSession, saveSession } from '../db/sessions.js';
-import { authenticate, LoginError } from '../projects/identity.js';
-import type { Principal } from './principal.js';
+import { authenticate, LoginError } from './identity.js';
+import type { Principal } from '../lib/principal.js';
 import { loginFailure, type AuthDeps } from './resolvers.js';
 import { recordAudit, recordLater } from '../audit/record.js';
 

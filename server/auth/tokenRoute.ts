@@ -2,12 +2,13 @@
 // GET /service/token?service=&scope=…  with Basic credentials or none, and
 // POST /service/token with grant_type=password (what containerd tries first).
 import type Koa from 'koa';
-import { readSmallBody } from '../distribution/params.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../lib/principal.js';
 import { CredentialsError, resolvePrincipal, type AuthDeps } from './resolvers.js';
 import { issueRegistryToken } from './tokenService.js';
-import { parseScope, type AccessEntry } from './tokens.js';
+import { parseScope } from './tokens.js';
+import type { AccessEntry } from '../lib/principal.js';
 import { queryFault } from '../lib/queryText.js';
+import { BodyTooLargeError, readSmallBody } from '../lib/smallBody.js';
 
 // A request for many repositories repeats scope; nothing else is ever repeated.
 const tokenParams = { repeatable: new Set(['scope']), maxBytes: 4096 };
@@ -48,7 +49,13 @@ export function tokenRoute(deps: AuthDeps): Koa.Middleware {
     }
     if (ctx.method === 'POST') {
       // The form is checked on its bytes (latin1 keeps each one), as a query string is.
-      const raw = (await readSmallBody(ctx, 64 * 1024)).toString('latin1');
+      let raw: string;
+      try {
+        raw = (await readSmallBody(ctx.req, ctx.get('Content-Length'), 64 * 1024)).toString('latin1');
+      } catch (err) {
+        if (err instanceof BodyTooLargeError) return fail(ctx, 413, 'BAD_REQUEST', `the form ${err.message}`);
+        throw err;
+      }
       const fault = queryFault(raw, tokenParams);
       if (fault) return fail(ctx, 400, 'BAD_REQUEST', `form field ${fault.name} ${fault.problem}`);
       const form = new URLSearchParams(Buffer.from(raw, 'latin1').toString('utf8'));

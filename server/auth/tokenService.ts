@@ -1,12 +1,13 @@
 // The Docker token service's decision: grant the intersection of the scopes asked for and
 // what the permission table allows (a partial grant is not an error), then sign.
-import { isValidName } from '../registry/references.js';
-import { projectAccess, projectOf } from '../projects/projects.js';
+import { isValidName, projectOf } from '../lib/references.js';
+import { projectAccess } from '../projects/projects.js';
 import { can } from '../projects/permissions.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../lib/principal.js';
 import type { AuthDeps } from './resolvers.js';
 import { tokenIssuer } from './resolvers.js';
-import { issueToken, type AccessEntry, type IssuedToken } from './tokens.js';
+import { issueToken, type IssuedToken } from './tokens.js';
+import type { AccessEntry } from '../lib/principal.js';
 
 const repositoryActions = ['pull', 'push', 'delete'] as const;
 

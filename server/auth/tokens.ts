@@ -4,26 +4,9 @@
 // no x5c, no alg:none), and issuer, audience, expiry and scope are all checked.
 import { createHash, generateKeyPairSync, randomUUID, createPublicKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import type { AccessEntry, TokenClaims } from '../lib/principal.js';
 
 export const tokenAlgorithm = 'RS256';
-
-/** One `access` entry of a token, and the parsed form of a `scope` request parameter. */
-export interface AccessEntry {
-  type: string; // 'repository' or 'registry'
-  name: string; // 'project/repo' or 'catalog'
-  actions: string[];
-}
-
-export interface TokenClaims {
-  iss: string;
-  sub: string;
-  aud: string;
-  exp: number;
-  nbf: number;
-  iat: number;
-  jti: string;
-  access: AccessEntry[];
-}
 
 export interface SigningKey {
   kid: string;

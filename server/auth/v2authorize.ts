@@ -2,12 +2,13 @@
 // a refused push gets its 401 challenge (or 403) before a byte of the blob streams.
 import type Koa from 'koa';
 import { can } from '../projects/permissions.js';
-import { projectAccess, projectOf } from '../projects/projects.js';
-import { RegistryError } from '../registry/errors.js';
-import { assertName, isValidName } from '../registry/references.js';
-import type { Principal } from './principal.js';
+import { projectAccess } from '../projects/projects.js';
+import { RegistryError } from '../lib/registryErrors.js';
+import { assertName, isValidName, projectOf } from '../lib/references.js';
+import type { Principal } from '../lib/principal.js';
 import { CredentialsError, resolvePrincipal, type AuthDeps } from './resolvers.js';
-import { formatScope, tokenAllows, type AccessEntry } from './tokens.js';
+import { formatScope, tokenAllows } from './tokens.js';
+import type { AccessEntry } from '../lib/principal.js';
 
 export type RepositoryAction = 'pull' | 'push' | 'delete';
 

@@ -1,12 +1,38 @@
-import type { Filter } from '../api/query.js';
-import type { ChainedRow } from '../audit/chain.js';
+import type { Filter } from '../lib/query.js';
 import type { Queryer } from './database.js';
+
+export type ActorType = 'user' | 'robot' | 'anonymous' | 'system';
+
+/** One audit row as stored, without its chain fields. */
+export interface AuditFields {
+  id: number;
+  opTime: Date;
+  username: string;
+  actorType: ActorType;
+  clientAddress: string | null;
+  operation: string;
+  resourceType: string;
+  resource: string;
+  projectId: number | null;
+  projectName: string | null;
+  isSuccessful: boolean;
+  /** How many identical events this row stands for (see audit/writer.ts). */
+  count: number;
+  errorCode: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+}
+
+export interface ChainedRow extends AuditFields {
+  prevHash: string;
+  hash: string;
+}
 
 export interface AuditRow {
   id: number;
   op_time: Date;
   username: string;
-  actor_type: ChainedRow['actorType'];
+  actor_type: ActorType;
   client_address: string | null;
   operation: string;
   resource_type: string;

@@ -3,7 +3,7 @@ import type Koa from 'koa';
 import rangeParser from 'range-parser';
 import type { RegistryDeps } from '../registry/deps.js';
 import { blobRedirect, deleteBlob, readBlob, statBlob } from '../registry/blobs.js';
-import { RegistryError } from '../registry/errors.js';
+import { RegistryError } from '../lib/registryErrors.js';
 import { emptyBody, routeParam } from './params.js';
 
 // GET|HEAD /v2/<name>/blobs/<digest> — spec "Pulling blobs", with single-range support.

@@ -2,7 +2,24 @@
 // Nothing else in /v2 writes an error response.
 import type Koa from 'koa';
 import type { Logger } from 'pino';
-import { RegistryError } from '../registry/errors.js';
+import { DomainError, type DomainErrorKind } from '../lib/errors.js';
+import { RegistryError, type ErrorCode } from '../lib/registryErrors.js';
+
+// A domain error from a service /v2 shares with the management API, in OCI terms: the
+// nearest code, with the status the kind implies (the OCI table has no generic 400, 409
+// or 412 code; the message says what is wrong).
+const ociOfKind: Record<DomainErrorKind, { code: ErrorCode; status: number }> = {
+  INVALID: { code: 'UNSUPPORTED', status: 400 },
+  UNAUTHENTICATED: { code: 'UNAUTHORIZED', status: 401 },
+  DENIED: { code: 'DENIED', status: 403 },
+  NOT_FOUND: { code: 'NAME_UNKNOWN', status: 404 },
+  CONFLICT: { code: 'DENIED', status: 409 },
+  PRECONDITION_FAILED: { code: 'DENIED', status: 412 },
+  UNPROCESSABLE: { code: 'UNSUPPORTED', status: 422 },
+  TOO_MANY: { code: 'TOOMANYREQUESTS', status: 429 },
+  UNSUPPORTED: { code: 'UNSUPPORTED', status: 405 },
+  INTERNAL: { code: 'UNKNOWN', status: 500 },
+};
 
 export function ociErrors(log: Logger): Koa.Middleware {
   return async (ctx, next) => {
@@ -24,6 +41,11 @@ function toRegistryError(err: unknown, log: Logger, ctx: Koa.Context): RegistryE
   if (err instanceof RegistryError) {
     if (err.status >= 500) log.error({ err, reqId: ctx.state.requestId }, 'request failed');
     return err;
+  }
+  if (err instanceof DomainError) {
+    const { code, status } = ociOfKind[err.kind];
+    if (status >= 500) log.error({ err, reqId: ctx.state.requestId }, 'request failed');
+    return new RegistryError(code, err.message, undefined, { status });
   }
   const code = (err as NodeJS.ErrnoException)?.code;
   // A client that hangs up mid-body is not a server fault.

@@ -4,7 +4,7 @@ import type Koa from 'koa';
 import type { RegistryDeps } from '../registry/deps.js';
 import { listRepositories, listTags, referrers, type Page } from '../registry/listings.js';
 import { isMediaType, mediaTypes } from '../registry/mediaTypes.js';
-import { RegistryError } from '../registry/errors.js';
+import { RegistryError } from '../lib/registryErrors.js';
 import { pageSize, queryString, routeParam } from './params.js';
 
 function linkNext(ctx: Koa.Context, path: string, page: Page, n: number | undefined): void {

@@ -1,10 +1,11 @@
 // /v2 manifest routes (distribution-spec: "Pulling manifests", "Pushing manifests", "Deleting manifests").
 import type Koa from 'koa';
-import { artifactResource, projectOfRepository, recordLater } from '../audit/record.js';
+import { artifactResource, recordLater } from '../audit/record.js';
 import type { RegistryDeps } from '../registry/deps.js';
 import { deleteManifest, getManifest, putManifest } from '../registry/manifests.js';
 import { maxManifestBytes } from '../registry/mediaTypes.js';
-import { emptyBody, mediaTypeOf, readSmallBody, routeParam } from './params.js';
+import { emptyBody, mediaTypeOf, readSmallRequestBody, routeParam } from './params.js';
+import { projectOf } from '../lib/references.js';
 
 // GET|HEAD /v2/<name>/manifests/<reference>
 export async function getManifestRoute(ctx: Koa.Context, deps: RegistryDeps): Promise<void> {
@@ -14,7 +15,7 @@ export async function getManifestRoute(ctx: Koa.Context, deps: RegistryDeps): Pr
   // A pull is a GET of a manifest (HEAD only asks whether it changed), recorded off the request path.
   if (ctx.method === 'GET') {
     const tag = reference.includes(':') ? undefined : reference;
-    recordLater({ operation: 'pull', resourceType: 'artifact', resource: artifactResource(name, m.digest, tag), projectName: projectOfRepository(name) });
+    recordLater({ operation: 'pull', resourceType: 'artifact', resource: artifactResource(name, m.digest, tag), projectName: projectOf(name) });
     deps.pulls?.note(name, m.digest, tag);
   }
   ctx.set('Content-Type', m.mediaType);
@@ -29,7 +30,7 @@ export async function getManifestRoute(ctx: Koa.Context, deps: RegistryDeps): Pr
 export async function putManifestRoute(ctx: Koa.Context, deps: RegistryDeps): Promise<void> {
   const name = routeParam(ctx, 'name');
   const reference = routeParam(ctx, 'reference');
-  const payload = await readSmallBody(ctx, maxManifestBytes);
+  const payload = await readSmallRequestBody(ctx, maxManifestBytes);
   const saved = await putManifest(deps, name, reference, mediaTypeOf(ctx.get('Content-Type')), payload);
   emptyBody(ctx, 201);
   ctx.set('Location', `/v2/${name}/manifests/${saved.digest}`);

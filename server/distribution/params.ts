@@ -1,7 +1,8 @@
 // Parsing of query parameters and headers shared by /v2 handlers.
 import type Koa from 'koa';
-import { RegistryError } from '../registry/errors.js';
+import { RegistryError } from '../lib/registryErrors.js';
 import type { ContentRange } from '../registry/uploads.js';
+import { BodyTooLargeError, readSmallBody } from '../lib/smallBody.js';
 
 export function routeParam(ctx: Koa.Context, name: string): string {
   return (ctx.state.params as Record<string, string>)[name];
@@ -47,20 +48,14 @@ export function mediaTypeOf(header: string): string {
   return header.split(';')[0].trim().toLowerCase();
 }
 
-/** Reads a small body fully, refusing more than `limit` bytes with 413 before reading it all. */
-export async function readSmallBody(ctx: Koa.Context, limit: number): Promise<Buffer> {
-  const declared = Number(ctx.get('Content-Length') || 'NaN');
-  const tooBig = () =>
-    new RegistryError('SIZE_INVALID', `body exceeds the ${limit}-byte limit`, undefined, { status: 413 });
-  if (declared > limit) throw tooBig();
-  const parts: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > limit) throw tooBig();
-    parts.push(chunk);
+/** Reads a small body fully, refusing more than `limit` bytes with 413 SIZE_INVALID before reading it all. */
+export async function readSmallRequestBody(ctx: Koa.Context, limit: number): Promise<Buffer> {
+  try {
+    return await readSmallBody(ctx.req, ctx.get('Content-Length'), limit);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new RegistryError('SIZE_INVALID', err.message, undefined, { status: 413 });
+    throw err;
   }
-  return Buffer.concat(parts, total);
 }
 
 /** A response with headers only. (Koa would otherwise send the status text, or turn a null body into 204.) */

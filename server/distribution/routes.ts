@@ -4,7 +4,7 @@
 import compose from 'koa-compose';
 import type Koa from 'koa';
 import type { RegistryDeps } from '../registry/deps.js';
-import { RegistryError, type ErrorCode } from '../registry/errors.js';
+import { RegistryError, type ErrorCode } from '../lib/registryErrors.js';
 import { queryFault } from '../lib/queryText.js';
 import type { AuthDeps } from '../auth/resolvers.js';
 import { authorize, mayAccess, type Need, type RepositoryAction } from '../auth/v2authorize.js';

@@ -1,7 +1,8 @@
 // The Koa application and its one global middleware chain. Order matters; see the NOTEs.
 import Router from '@koa/router';
 import Koa from 'koa';
-import { ApiError, apiErrorBody } from '../api/errors.js';
+import { DomainError } from '../lib/errors.js';
+import { apiErrorBody, harborError } from '../api/errors.js';
 import { apiPrincipal } from '../api/auth.js';
 import { checkRequestText } from '../api/listing.js';
 import { healthRoute } from '../api/health.js';
@@ -19,7 +20,7 @@ import { consoleLoginRoutes } from '../api/consoleLogin.js';
 import type { AuthDeps } from '../auth/resolvers.js';
 import { clientAddressResolver, requestAudit, requestIdResolver } from '../audit/context.js';
 import { AuditWriter } from '../audit/writer.js';
-import { auditRefusals } from '../audit/refusals.js';
+import { auditRefusals } from './refusals.js';
 import { tokenRoute } from '../auth/tokenRoute.js';
 import { openApi, ping } from '../api/meta.js';
 import type { Database } from '../db/database.js';
@@ -191,15 +192,17 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
     if (ctx.path === '/service/token') return token(ctx, next);
     return next();
   });
-  // The /api/v2.0 error mapper: Harbor's error body for ApiError, a logged 500 otherwise.
+  // The /api/v2.0 error mapper: Harbor's error body for a domain or registry error, a
+  // logged 500 otherwise.
   app.use(async (ctx, next) => {
     try {
       await next();
     } catch (err) {
-      if (err instanceof ApiError) {
-        ctx.status = err.status;
-        ctx.body = apiErrorBody(err.code, err.message);
-        ctx.state.errorCode = err.code;
+      const refusal = harborError(err);
+      if (refusal) {
+        ctx.status = refusal.status;
+        ctx.body = apiErrorBody(refusal.code, refusal.message);
+        ctx.state.errorCode = refusal.code;
         return;
       }
       deps.log.error({ err, reqId: ctx.state.requestId }, 'api error');
@@ -211,18 +214,18 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   app.use(async (ctx, next) => {
     await next();
     if (ctx.path.startsWith('/api/') && ctx.status === 404 && ctx.body == null) {
-      throw new ApiError('NOT_FOUND', `no API resource at ${ctx.path.slice(0, 300)}`);
+      throw new DomainError('NOT_FOUND', `no API resource at ${ctx.path.slice(0, 300)}`);
     }
   });
   app.use(apiRoutes);
   app.use(c.routes());
   app.use(consoleAssets(deps.consoleRoot));
-  app.use(c.allowedMethods({ throw: true, methodNotAllowed: () => new ApiError('METHOD_NOT_ALLOWED', 'method not allowed on this resource') }));
+  app.use(c.allowedMethods({ throw: true, methodNotAllowed: () => new DomainError('UNSUPPORTED', 'method not allowed on this resource') }));
   app.use(
     api.allowedMethods({
       throw: true,
-      notImplemented: () => new ApiError('METHOD_NOT_ALLOWED', 'method not implemented'),
-      methodNotAllowed: () => new ApiError('METHOD_NOT_ALLOWED', 'method not allowed on this resource'),
+      notImplemented: () => new DomainError('UNSUPPORTED', 'method not implemented'),
+      methodNotAllowed: () => new DomainError('UNSUPPORTED', 'method not allowed on this resource'),
     }),
   );
   return Object.assign(app, { apiRouter: api, consoleRouter: c, auditWriter, pulls });

@@ -1,8 +1,8 @@
 // Projects and their members, and the question every request asks: what may this
 // principal do in the project a repository belongs to?
-import { ApiError } from '../api/errors.js';
-import type { Filter, Paging, SortKey } from '../api/query.js';
-import { requireUser, type Principal } from '../auth/principal.js';
+import { DomainError } from '../lib/errors.js';
+import type { Filter, Paging, SortKey } from '../lib/query.js';
+import { requireUser, type Principal } from '../lib/principal.js';
 import type { Database, Queryer } from '../db/database.js';
 import {
   countRepositoriesIn,
@@ -30,12 +30,6 @@ import { can, grantKey, isRoleId, roleIds, roleNames, type Action, type ProjectA
 
 // Harbor's project name rule.
 const projectNameRe = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-
-/** The project a repository belongs to: its first path component. */
-export function projectOf(repository: string): string | undefined {
-  const i = repository.indexOf('/');
-  return i > 0 ? repository.slice(0, i) : undefined;
-}
 
 export interface ProjectDecision {
   exists: boolean;
@@ -113,21 +107,21 @@ export interface NewProject {
 /** POST /projects: the creator becomes its project admin. */
 export async function createProject(db: Database, principal: Principal, input: NewProject, creation: 'everyone' | 'adminonly', defaultStorageLimit = -1): Promise<number> {
   const user = requireUser(principal);
-  if (creation === 'adminonly' && !user.sysadmin) throw new ApiError('FORBIDDEN', 'only system administrators may create projects');
+  if (creation === 'adminonly' && !user.sysadmin) throw new DomainError('DENIED', 'only system administrators may create projects');
   const name = input.project_name;
   if (typeof name !== 'string' || name.length < 1 || name.length > 255 || !projectNameRe.test(name)) {
-    throw new ApiError('BAD_REQUEST', 'project_name must be 1 to 255 lower-case letters, digits and separators (., _, -) between them');
+    throw new DomainError('INVALID', 'project_name must be 1 to 255 lower-case letters, digits and separators (., _, -) between them');
   }
   const flag = input.metadata?.public ?? input.public;
   if (flag !== undefined && flag !== 'true' && flag !== 'false' && typeof flag !== 'boolean') {
-    throw new ApiError('BAD_REQUEST', 'metadata.public must be "true" or "false"');
+    throw new DomainError('INVALID', 'metadata.public must be "true" or "false"');
   }
   const isPublic = flag === true || flag === 'true';
   // Harbor: only administrators choose a quota at creation; others get the default.
   const storageLimit = input.storage_limit !== undefined && user.sysadmin ? parseStorageLimit(input.storage_limit) : defaultStorageLimit;
   return db.tx(async (q) => {
     const id = await saveProject(q, { name, public: isPublic, ownerId: user.id, storageLimit });
-    if (id === undefined) throw new ApiError('CONFLICT', `project ${name} already exists`);
+    if (id === undefined) throw new DomainError('CONFLICT', `project ${name} already exists`);
     await saveMember(q, id, user.id, roleIds.projectAdmin);
     await recordAudit(q, { operation: 'create', resourceType: 'project', resource: name, projectName: name, projectId: id });
     return id;
@@ -146,7 +140,7 @@ export async function getProject(db: Database, principal: Principal, ref: string
 /** The project as getProject shows it, with the principal's access to it (one lookup of each). */
 export async function visibleProject(db: Database, principal: Principal, ref: string, byName: boolean): Promise<{ project: ProjectView; access: ProjectAccess }> {
   const row = byName || !/^\d+$/.test(ref) ? await findProjectByName(db, ref) : await findProjectById(db, Number(ref));
-  const notFound = new ApiError('NOT_FOUND', `project ${ref.slice(0, 300)} not found`);
+  const notFound = new DomainError('NOT_FOUND', `project ${ref.slice(0, 300)} not found`);
   if (!row) throw notFound;
   const d = await projectAccess(db, principal, row.name);
   if (!can(d.access, '', 'read')) throw notFound;
@@ -159,9 +153,9 @@ export async function visibleProject(db: Database, principal: Principal, ref: st
 export async function deleteProject(db: Database, principal: Principal, ref: string, byName: boolean): Promise<void> {
   requireUser(principal);
   const { project, access } = await visibleProject(db, principal, ref, byName);
-  if (!can(access, '', 'delete')) throw new ApiError('FORBIDDEN', `deleting project ${project.name} needs the project admin role`);
+  if (!can(access, '', 'delete')) throw new DomainError('DENIED', `deleting project ${project.name} needs the project admin role`);
   const repositories = await countProjectRepositories(db, project.name);
-  if (repositories > 0) throw new ApiError('PRECONDITION_FAILED', `project ${project.name} still holds ${repositories} repositories; delete them first`);
+  if (repositories > 0) throw new DomainError('PRECONDITION_FAILED', `project ${project.name} still holds ${repositories} repositories; delete them first`);
   await db.tx(async (q) => {
     await removeProject(q, project.project_id);
     await recordAudit(q, { operation: 'delete', resourceType: 'project', resource: project.name, projectName: project.name, projectId: project.project_id });
@@ -177,15 +171,15 @@ export interface NewMember {
 export async function addMember(db: Database, principal: Principal, ref: string, byName: boolean, input: NewMember): Promise<{ projectId: number; userId: number }> {
   requireUser(principal);
   const { project, access } = await visibleProject(db, principal, ref, byName);
-  if (!can(access, 'member', 'create')) throw new ApiError('FORBIDDEN', `adding members to ${project.name} needs the project admin role`);
-  if (!isRoleId(input.role_id)) throw new ApiError('BAD_REQUEST', 'role_id must be 1 (project admin), 2 (developer), 3 (guest), 4 (maintainer) or 5 (limited guest)');
+  if (!can(access, 'member', 'create')) throw new DomainError('DENIED', `adding members to ${project.name} needs the project admin role`);
+  if (!isRoleId(input.role_id)) throw new DomainError('INVALID', 'role_id must be 1 (project admin), 2 (developer), 3 (guest), 4 (maintainer) or 5 (limited guest)');
   const username = input.member_user?.username;
-  if (typeof username !== 'string') throw new ApiError('BAD_REQUEST', 'member_user.username is required');
+  if (typeof username !== 'string') throw new DomainError('INVALID', 'member_user.username is required');
   const user = await findUserByName(db, username);
-  if (!user) throw new ApiError('NOT_FOUND', `user ${username.slice(0, 100)} not found`);
+  if (!user) throw new DomainError('NOT_FOUND', `user ${username.slice(0, 100)} not found`);
   const roleId = input.role_id;
   await db.tx(async (q) => {
-    if (!(await saveMember(q, project.project_id, user.id, roleId))) throw new ApiError('CONFLICT', `${username} is already a member of ${project.name}`);
+    if (!(await saveMember(q, project.project_id, user.id, roleId))) throw new DomainError('CONFLICT', `${username} is already a member of ${project.name}`);
     await recordAudit(q, memberEvent('create', project, username, roleId));
   });
   return { projectId: project.project_id, userId: user.id };
@@ -208,8 +202,8 @@ export async function listProjectsFor(db: Database, principal: Principal, query:
   const sysadmin = principal.kind === 'user' && principal.sysadmin;
   const name = query.filters.get('name');
   const pub = query.filters.get('public');
-  if (name && name.kind !== 'exact' && name.kind !== 'fuzzy') throw new ApiError('BAD_REQUEST', 'name filters by exact value (name=x) or substring (name=~x)');
-  if (pub && (pub.kind !== 'exact' || (pub.value !== 'true' && pub.value !== 'false'))) throw new ApiError('BAD_REQUEST', 'public filters by public=true or public=false');
+  if (name && name.kind !== 'exact' && name.kind !== 'fuzzy') throw new DomainError('INVALID', 'name filters by exact value (name=x) or substring (name=~x)');
+  if (pub && (pub.kind !== 'exact' || (pub.value !== 'true' && pub.value !== 'false'))) throw new DomainError('INVALID', 'public filters by public=true or public=false');
   const { rows, total } = await listProjects(db, {
     visibleTo: sysadmin ? undefined : principal.kind === 'user' ? principal.id : null,
     nameExact: name?.kind === 'exact' ? String(name.value) : undefined,
@@ -226,7 +220,7 @@ export async function listProjectsFor(db: Database, principal: Principal, query:
 /** HEAD /projects?project_name=: whether the name is taken (by any project, as creating it would find). */
 export async function projectNameTaken(db: Database, principal: Principal, name: string | undefined): Promise<boolean> {
   requireUser(principal);
-  if (!name) throw new ApiError('BAD_REQUEST', 'project_name is required');
+  if (!name) throw new DomainError('INVALID', 'project_name is required');
   return (await findProjectByName(db, name)) !== undefined;
 }
 
@@ -234,10 +228,10 @@ export async function projectNameTaken(db: Database, principal: Principal, name:
 export async function updateProject(db: Database, principal: Principal, ref: string, byName: boolean, input: NewProject): Promise<void> {
   requireUser(principal);
   const { project, access } = await visibleProject(db, principal, ref, byName);
-  if (!can(access, '', 'update')) throw new ApiError('FORBIDDEN', `updating project ${project.name} needs the project admin role`);
+  if (!can(access, '', 'update')) throw new DomainError('DENIED', `updating project ${project.name} needs the project admin role`);
   const flag = input.metadata?.public ?? input.public;
   if (flag === undefined) return;
-  if (flag !== 'true' && flag !== 'false' && typeof flag !== 'boolean') throw new ApiError('BAD_REQUEST', 'metadata.public must be "true" or "false"');
+  if (flag !== 'true' && flag !== 'false' && typeof flag !== 'boolean') throw new DomainError('INVALID', 'metadata.public must be "true" or "false"');
   const isPublic = flag === true || flag === 'true';
   await db.tx(async (q) => {
     await updateProjectPublic(q, project.project_id, isPublic);
@@ -258,7 +252,7 @@ export interface MemberView {
 async function memberProject(db: Database, principal: Principal, ref: string, byName: boolean, action: Action): Promise<ProjectView> {
   requireUser(principal);
   const { project, access } = await visibleProject(db, principal, ref, byName);
-  if (!can(access, 'member', action)) throw new ApiError('FORBIDDEN', `${action} on members of ${project.name} is not allowed for your role`);
+  if (!can(access, 'member', action)) throw new DomainError('DENIED', `${action} on members of ${project.name} is not allowed for your role`);
   return project;
 }
 
@@ -287,18 +281,18 @@ export async function listProjectMembers(db: Database, principal: Principal, ref
 export async function getProjectMember(db: Database, principal: Principal, ref: string, byName: boolean, memberId: string): Promise<MemberView> {
   const project = await memberProject(db, principal, ref, byName, 'read');
   const m = /^\d{1,15}$/.test(memberId) ? await findMember(db, project.project_id, Number(memberId)) : undefined;
-  if (!m) throw new ApiError('NOT_FOUND', `member ${memberId.slice(0, 50)} not found in ${project.name}`);
+  if (!m) throw new DomainError('NOT_FOUND', `member ${memberId.slice(0, 50)} not found in ${project.name}`);
   return memberView(m, project.project_id);
 }
 
 /** PUT /projects/{p}/members/{mid} {role_id}. */
 export async function changeMemberRole(db: Database, principal: Principal, ref: string, byName: boolean, memberId: string, input: { role_id?: unknown }): Promise<void> {
   const project = await memberProject(db, principal, ref, byName, 'update');
-  if (!isRoleId(input.role_id)) throw new ApiError('BAD_REQUEST', 'role_id must be 1 (project admin), 2 (developer), 3 (guest), 4 (maintainer) or 5 (limited guest)');
+  if (!isRoleId(input.role_id)) throw new DomainError('INVALID', 'role_id must be 1 (project admin), 2 (developer), 3 (guest), 4 (maintainer) or 5 (limited guest)');
   const roleId = input.role_id;
   await db.tx(async (q) => {
     if (!/^\d+$/.test(memberId) || !(await updateMemberRole(q, project.project_id, Number(memberId), roleId))) {
-      throw new ApiError('NOT_FOUND', `member ${memberId.slice(0, 50)} not found in ${project.name}`);
+      throw new DomainError('NOT_FOUND', `member ${memberId.slice(0, 50)} not found in ${project.name}`);
     }
     await recordAudit(q, memberEvent('update', project, await memberName(q, Number(memberId)), roleId));
   });
@@ -309,7 +303,7 @@ export async function deleteMember(db: Database, principal: Principal, ref: stri
   const project = await memberProject(db, principal, ref, byName, 'delete');
   await db.tx(async (q) => {
     if (!/^\d+$/.test(memberId) || !(await removeMember(q, project.project_id, Number(memberId)))) {
-      throw new ApiError('NOT_FOUND', `member ${memberId.slice(0, 50)} not found in ${project.name}`);
+      throw new DomainError('NOT_FOUND', `member ${memberId.slice(0, 50)} not found in ${project.name}`);
     }
     await recordAudit(q, memberEvent('delete', project, await memberName(q, Number(memberId))));
   });

@@ -1,9 +1,9 @@
 // The repositories and artifacts of a project, as Harbor's API shows them, with the
 // permission checks of the project the repository belongs to.
-import { ApiError } from '../api/errors.js';
-import { artifactResource, projectOfRepository, recordAudit, type AuditEvent } from '../audit/record.js';
-import type { Paging } from '../api/query.js';
-import type { Principal } from '../auth/principal.js';
+import { DomainError } from '../lib/errors.js';
+import { artifactResource, recordAudit, type AuditEvent } from '../audit/record.js';
+import type { Paging } from '../lib/query.js';
+import type { Principal } from '../lib/principal.js';
 import type { Database } from '../db/database.js';
 import { findArtifact, listArtifacts, removeManifest, type ArtifactRow } from '../db/manifests.js';
 import { findRepository, listProjectRepositories, listVisibleRepositories, removeRepository, updateRepositoryDescription, type RepositoryRow } from '../db/repositories.js';
@@ -13,12 +13,11 @@ import { manifestKinds } from '../registry/mediaTypes.js';
 import { extraAttributes } from '../registry/artifactAttributes.js';
 import { copyArtifact } from '../registry/copyArtifact.js';
 import type { RegistryDeps } from '../registry/deps.js';
-import { RegistryError } from '../registry/errors.js';
 import type { BlobStore } from '../storage/blobStore.js';
 import { neverTime } from '../lib/times.js';
-import { isTag, isValidName, parseDigest } from '../registry/references.js';
+import { isTag, isValidName, parseDigest, projectOf } from '../lib/references.js';
 import { can, type Action, type Resource } from './permissions.js';
-import { releaseUnused } from './quotas.js';
+import { releaseUnused } from '../registry/quota.js';
 import { visibleProject, type ProjectView } from './projects.js';
 
 export interface RepositoryView {
@@ -49,7 +48,7 @@ function repositoryView(r: RepositoryRow, projectId: number): RepositoryView {
 async function inProject(db: Database, principal: Principal, projectName: string, resource: Resource, action: Action) {
   const { project, access } = await visibleProject(db, principal, projectName, true);
   if (!can(access, resource, action)) {
-    throw new ApiError(principal.kind === 'anonymous' ? 'UNAUTHORIZED' : 'FORBIDDEN', `${resource} ${action} in ${project.name} is not allowed for you`);
+    throw new DomainError(principal.kind === 'anonymous' ? 'UNAUTHENTICATED' : 'DENIED', `${resource} ${action} in ${project.name} is not allowed for you`);
   }
   return project;
 }
@@ -57,7 +56,7 @@ async function inProject(db: Database, principal: Principal, projectName: string
 async function repositoryIn(db: Database, projectName: string, repositoryName: string): Promise<RepositoryRow> {
   const full = `${projectName}/${repositoryName}`;
   const repo = isValidName(full) ? await findRepository(db, full) : undefined;
-  if (!repo) throw new ApiError('NOT_FOUND', `repository ${full.slice(0, 300)} not found`);
+  if (!repo) throw new DomainError('NOT_FOUND', `repository ${full.slice(0, 300)} not found`);
   return repo;
 }
 
@@ -75,19 +74,10 @@ export async function getRepository(db: Database, principal: Principal, projectN
 /** GET /repositories: every repository the caller may see, across projects (Harbor's listAllRepositories). */
 export async function listAllRepositories(db: Database, principal: Principal, nameContains: string | undefined, paging: Paging) {
   const sysadmin = principal.kind === 'user' && principal.sysadmin;
-  if (principal.kind === 'robot') throw new ApiError('FORBIDDEN', 'robot accounts list the repositories of their projects');
+  if (principal.kind === 'robot') throw new DomainError('DENIED', 'robot accounts list the repositories of their projects');
   const visibleTo = sysadmin ? undefined : principal.kind === 'user' ? principal.id : null;
   const { rows, total } = await listVisibleRepositories(db, visibleTo, nameContains, paging.pageSize, paging.offset);
   return { items: rows.map((r) => repositoryView(r, r.project_id)), total };
-}
-
-// How a registry service's refusal reads on the management API.
-function asApiError(err: unknown): unknown {
-  if (!(err instanceof RegistryError)) return err;
-  const code = ({ MANIFEST_UNKNOWN: 'NOT_FOUND', NAME_UNKNOWN: 'NOT_FOUND', BLOB_UNKNOWN: 'NOT_FOUND', DENIED: 'FORBIDDEN', UNAUTHORIZED: 'UNAUTHORIZED' } as const)[
-    err.code as string
-  ];
-  return err.status >= 500 ? err : new ApiError(code ?? 'BAD_REQUEST', err.message);
 }
 
 /**
@@ -96,29 +86,25 @@ function asApiError(err: unknown): unknown {
  */
 export async function copyArtifactInto(deps: RegistryDeps, principal: Principal, projectName: string, repositoryName: string, from: string | undefined): Promise<{ repository: string; digest: string }> {
   const m = from ? /^(?<repo>[^:@]+)(?::(?<tag>[^:@]+)|@(?<digest>[^@]+))$/.exec(from) : null;
-  if (!m?.groups) throw new ApiError('BAD_REQUEST', 'from is <project>/<repository>:<tag> or <project>/<repository>@<digest>');
+  if (!m?.groups) throw new DomainError('INVALID', 'from is <project>/<repository>:<tag> or <project>/<repository>@<digest>');
   const source = m.groups.repo;
   const reference = m.groups.tag ?? m.groups.digest;
-  const sourceProject = projectOfRepository(source);
+  const sourceProject = projectOf(source);
   if (!isValidName(source) || !sourceProject || !(m.groups.tag ? isTag(reference) : parseDigest(reference))) {
-    throw new ApiError('BAD_REQUEST', `from names no artifact: ${from!.slice(0, 300)}`);
+    throw new DomainError('INVALID', `from names no artifact: ${from!.slice(0, 300)}`);
   }
   const target = await inProject(deps.db, principal, projectName, 'artifact', 'create');
   await inProject(deps.db, principal, sourceProject, 'artifact', 'read');
   const repository = `${target.name}/${repositoryName}`;
-  if (!isValidName(repository)) throw new ApiError('BAD_REQUEST', `invalid repository name ${repository.slice(0, 300)}`);
-  try {
-    return { repository, digest: await copyArtifact(deps, source, reference, repository) };
-  } catch (err) {
-    throw asApiError(err);
-  }
+  if (!isValidName(repository)) throw new DomainError('INVALID', `invalid repository name ${repository.slice(0, 300)}`);
+  return { repository, digest: await copyArtifact(deps, source, reference, repository) };
 }
 
 /** PUT /projects/{p}/repositories/{r} {description}: those who may update the repository. */
 export async function updateRepository(db: Database, principal: Principal, projectName: string, repositoryName: string, input: { description?: unknown }): Promise<void> {
   const project = await inProject(db, principal, projectName, 'repository', 'update');
   const repo = await repositoryIn(db, project.name, repositoryName);
-  if (typeof input.description !== 'string' || input.description.length > 65_536) throw new ApiError('BAD_REQUEST', 'description must be a string of at most 65536 characters');
+  if (typeof input.description !== 'string' || input.description.length > 65_536) throw new DomainError('INVALID', 'description must be a string of at most 65536 characters');
   const description = input.description;
   await db.tx(async (q) => {
     await updateRepositoryDescription(q, repo.id, description);
@@ -241,7 +227,7 @@ export async function listRepositoryArtifacts(deps: ArtifactDeps, principal: Pri
 function parseArtifactRef(reference: string): { digest?: string; tag?: string } {
   if (parseDigest(reference)) return { digest: reference };
   if (isTag(reference)) return { tag: reference };
-  throw new ApiError('BAD_REQUEST', `reference must be a tag or a digest: ${reference.slice(0, 200)}`);
+  throw new DomainError('INVALID', `reference must be a tag or a digest: ${reference.slice(0, 200)}`);
 }
 
 export async function getArtifact(deps: ArtifactDeps, principal: Principal, projectName: string, repositoryName: string, reference: string): Promise<ArtifactView> {
@@ -254,7 +240,7 @@ async function artifactIn(db: Database, project: ProjectView, repositoryName: st
   const repo = await repositoryIn(db, project.name, repositoryName);
   const ref = parseArtifactRef(reference);
   const a = await findArtifact(db, repo.id, ref.digest, ref.tag);
-  if (!a) throw new ApiError('NOT_FOUND', `artifact ${reference.slice(0, 200)} not found in ${repo.name}`);
+  if (!a) throw new DomainError('NOT_FOUND', `artifact ${reference.slice(0, 200)} not found in ${repo.name}`);
   return { row: a, repo };
 }
 
@@ -270,7 +256,7 @@ export async function deleteArtifact(db: Database, principal: Principal, project
   const repo = await repositoryIn(db, project.name, repositoryName);
   const ref = parseArtifactRef(reference);
   const a = await findArtifact(db, repo.id, ref.digest, ref.tag);
-  const notFound = new ApiError('NOT_FOUND', `artifact ${reference.slice(0, 200)} not found in ${repo.name}`);
+  const notFound = new DomainError('NOT_FOUND', `artifact ${reference.slice(0, 200)} not found in ${repo.name}`);
   if (!a) throw notFound;
   await db.tx(async (q) => {
     if (!(await removeManifest(q, repo.id, a.digest))) throw notFound;
@@ -291,9 +277,9 @@ export async function listArtifactTags(db: Database, principal: Principal, proje
 export async function createArtifactTag(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string, input: { name?: unknown }): Promise<string> {
   const project = await inProject(db, principal, projectName, 'tag', 'create');
   const artifact = await taggedArtifact(db, project, repositoryName, reference);
-  if (typeof input.name !== 'string' || !isTag(input.name)) throw new ApiError('BAD_REQUEST', 'name must be a valid tag ([a-zA-Z0-9_][a-zA-Z0-9._-]{0,127})');
+  if (typeof input.name !== 'string' || !isTag(input.name)) throw new DomainError('INVALID', 'name must be a valid tag ([a-zA-Z0-9_][a-zA-Z0-9._-]{0,127})');
   // Harbor refuses to move an existing tag through this endpoint; a push moves tags.
-  if (await findArtifact(db, artifact.repository_id, undefined, input.name)) throw new ApiError('CONFLICT', `tag ${input.name} already exists in ${artifact.repository_name}`);
+  if (await findArtifact(db, artifact.repository_id, undefined, input.name)) throw new DomainError('CONFLICT', `tag ${input.name} already exists in ${artifact.repository_name}`);
   const tag = input.name;
   await db.tx(async (q) => {
     await saveTag(q, artifact.repository_id, tag, artifact.id);
@@ -307,7 +293,7 @@ export async function createArtifactTag(db: Database, principal: Principal, proj
 export async function deleteArtifactTag(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string, tag: string): Promise<void> {
   const project = await inProject(db, principal, projectName, 'tag', 'delete');
   const artifact = await taggedArtifact(db, project, repositoryName, reference);
-  const notFound = new ApiError('NOT_FOUND', `tag ${tag.slice(0, 200)} not found on ${reference.slice(0, 200)}`);
+  const notFound = new DomainError('NOT_FOUND', `tag ${tag.slice(0, 200)} not found on ${reference.slice(0, 200)}`);
   if (!artifact.tags.some((t) => t.name === tag)) throw notFound;
   await db.tx(async (q) => {
     if (!(await removeTag(q, artifact.repository_id, tag))) throw notFound;

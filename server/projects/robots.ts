@@ -2,10 +2,10 @@
 // level (robot$<name>, listed projects or '*'), with explicit grants that never exceed what
 // their creator (or whoever edits them) holds. The secret is shown once and stored hashed.
 import { randomBytes } from 'node:crypto';
-import { ApiError } from '../api/errors.js';
+import { DomainError } from '../lib/errors.js';
 import { recordAudit, type AuditEvent } from '../audit/record.js';
-import type { Filter, Paging } from '../api/query.js';
-import { requireUser, type Principal } from '../auth/principal.js';
+import type { Filter, Paging } from '../lib/query.js';
+import { requireUser, type Principal } from '../lib/principal.js';
 import type { Database } from '../db/database.js';
 import { findProjectById, findProjectByName } from '../db/projects.js';
 import {
@@ -21,7 +21,7 @@ import {
   type RobotGrant,
   type RobotRow,
 } from '../db/robots.js';
-import { hashPassword, robotPrefix } from './identity.js';
+import { hashPassword, robotPrefix } from './passwords.js';
 import { can, rolePermissions, type Action, type Resource } from './permissions.js';
 import { projectAccess } from './projects.js';
 
@@ -63,19 +63,19 @@ function newSecret(): string {
 const harborProjectResource = 'project';
 
 function parseGrants(permissions: unknown): RobotGrant[] {
-  if (!Array.isArray(permissions) || !permissions.length) throw new ApiError('BAD_REQUEST', 'permissions must list at least one {kind, namespace, access}');
+  if (!Array.isArray(permissions) || !permissions.length) throw new DomainError('INVALID', 'permissions must list at least one {kind, namespace, access}');
   const grants: RobotGrant[] = [];
   for (const p of permissions as Array<Record<string, unknown>>) {
     if (p?.kind !== 'project' || typeof p.namespace !== 'string' || !Array.isArray(p.access) || !p.access.length) {
-      throw new ApiError('BAD_REQUEST', 'each permission needs kind "project", a namespace (project name or "*") and a non-empty access list');
+      throw new DomainError('INVALID', 'each permission needs kind "project", a namespace (project name or "*") and a non-empty access list');
     }
     for (const a of p.access as Array<Record<string, unknown>>) {
       const resource = a?.resource === harborProjectResource ? '' : a?.resource;
       const key = `${String(resource)}:${String(a?.action)}`;
       if (typeof resource !== 'string' || typeof a?.action !== 'string' || !grantable.has(key)) {
-        throw new ApiError('BAD_REQUEST', `unknown permission ${String(a?.resource).slice(0, 50)}:${String(a?.action).slice(0, 50)}`);
+        throw new DomainError('INVALID', `unknown permission ${String(a?.resource).slice(0, 50)}:${String(a?.action).slice(0, 50)}`);
       }
-      if (a.effect !== undefined && a.effect !== 'allow') throw new ApiError('BAD_REQUEST', 'only effect "allow" is supported');
+      if (a.effect !== undefined && a.effect !== 'allow') throw new DomainError('INVALID', 'only effect "allow" is supported');
       grants.push({ namespace: p.namespace, resource, action: a.action });
     }
   }
@@ -86,19 +86,19 @@ function parseGrants(permissions: unknown): RobotGrant[] {
 async function assertWithin(db: Database, actor: Extract<Principal, { kind: 'user' }>, grants: RobotGrant[]): Promise<void> {
   for (const g of grants) {
     if (g.namespace === '*') {
-      if (!actor.sysadmin) throw new ApiError('FORBIDDEN', 'only system administrators may grant on every project ("*")');
+      if (!actor.sysadmin) throw new DomainError('DENIED', 'only system administrators may grant on every project ("*")');
       continue;
     }
     const d = await projectAccess(db, actor, g.namespace);
     if (!d.exists || !can(d.access, g.resource as Resource, g.action as Action)) {
-      throw new ApiError('FORBIDDEN', `you cannot grant ${g.resource}:${g.action} on ${g.namespace.slice(0, 100)}: you do not hold it`);
+      throw new DomainError('DENIED', `you cannot grant ${g.resource}:${g.action} on ${g.namespace.slice(0, 100)}: you do not hold it`);
     }
   }
 }
 
 function parseDuration(v: unknown): number {
   if (v === undefined) return -1;
-  if (typeof v !== 'number' || !Number.isInteger(v) || (v < 1 && v !== -1) || v > 36500) throw new ApiError('BAD_REQUEST', 'duration is a number of days, or -1 for never');
+  if (typeof v !== 'number' || !Number.isInteger(v) || (v < 1 && v !== -1) || v > 36500) throw new DomainError('INVALID', 'duration is a number of days, or -1 for never');
   return v;
 }
 
@@ -134,16 +134,16 @@ async function manageable(db: Database, principal: Principal, id: string, action
     const d = project ? await projectAccess(db, actor, project.name) : undefined;
     if (d && can(d.access, 'robot', action)) return robot;
   }
-  throw new ApiError('NOT_FOUND', `robot ${id.slice(0, 50)} not found`);
+  throw new DomainError('NOT_FOUND', `robot ${id.slice(0, 50)} not found`);
 }
 
 /** POST /robots: returns the secret, once. */
 export async function createRobot(db: Database, principal: Principal, input: RobotInput): Promise<{ id: number; name: string; secret: string; creation_time: string; expires_at: number }> {
   const actor = requireUser(principal);
   if (typeof input.name !== 'string' || !robotNameRe.test(input.name) || input.name.length > 200) {
-    throw new ApiError('BAD_REQUEST', 'name must be lower-case letters and digits with ".", "_" or "-" between them');
+    throw new DomainError('INVALID', 'name must be lower-case letters and digits with ".", "_" or "-" between them');
   }
-  if (input.level !== 'system' && input.level !== 'project') throw new ApiError('BAD_REQUEST', 'level must be "system" or "project"');
+  if (input.level !== 'system' && input.level !== 'project') throw new DomainError('INVALID', 'level must be "system" or "project"');
   const grants = parseGrants(input.permissions);
   const duration = parseDuration(input.duration);
   const description = typeof input.description === 'string' ? input.description.slice(0, 1024) : '';
@@ -151,23 +151,23 @@ export async function createRobot(db: Database, principal: Principal, input: Rob
   let fullName = `${robotPrefix}${input.name}`;
   if (input.level === 'project') {
     const namespaces = new Set(grants.map((g) => g.namespace));
-    if (namespaces.size !== 1 || namespaces.has('*')) throw new ApiError('BAD_REQUEST', 'a project robot has permissions in exactly one project');
+    if (namespaces.size !== 1 || namespaces.has('*')) throw new DomainError('INVALID', 'a project robot has permissions in exactly one project');
     const [projectName] = namespaces;
     const project = await findProjectByName(db, projectName);
     const d = await projectAccess(db, actor, projectName);
-    if (!project || !can(d.access, '', 'read')) throw new ApiError('NOT_FOUND', `project ${projectName.slice(0, 100)} not found`);
-    if (!can(d.access, 'robot', 'create')) throw new ApiError('FORBIDDEN', `creating robots in ${projectName} needs the project admin role`);
+    if (!project || !can(d.access, '', 'read')) throw new DomainError('NOT_FOUND', `project ${projectName.slice(0, 100)} not found`);
+    if (!can(d.access, 'robot', 'create')) throw new DomainError('DENIED', `creating robots in ${projectName} needs the project admin role`);
     projectId = project.id;
     fullName = `${robotPrefix}${projectName}+${input.name}`;
   } else if (!actor.sysadmin) {
-    throw new ApiError('FORBIDDEN', 'only system administrators may create system robots');
+    throw new DomainError('DENIED', 'only system administrators may create system robots');
   }
   await assertWithin(db, actor, grants);
   const secret = newSecret();
   const secretHash = await hashPassword(secret);
   const id = await db.tx(async (q) => {
     const robotId = await saveRobot(q, { name: fullName, description, level: input.level as 'system' | 'project', projectId, secretHash, disabled: input.disable === true, durationDays: duration, creatorId: actor.id });
-    if (robotId === undefined) throw new ApiError('CONFLICT', `robot ${fullName} already exists`);
+    if (robotId === undefined) throw new DomainError('CONFLICT', `robot ${fullName} already exists`);
     await replaceRobotGrants(q, robotId, grants);
     await recordAudit(q, robotEvent('create', { name: fullName, project_id: projectId }));
     return robotId;
@@ -190,26 +190,26 @@ export async function listRobotsFor(db: Database, principal: Principal, filters:
   const f: RobotFilter = {};
   const project = filters.get('ProjectID');
   if (project) {
-    if (project.kind !== 'exact' || !/^\d{1,15}$/.test(String(project.value))) throw new ApiError('BAD_REQUEST', 'ProjectID filters by a project id: q=ProjectID=<id>');
+    if (project.kind !== 'exact' || !/^\d{1,15}$/.test(String(project.value))) throw new DomainError('INVALID', 'ProjectID filters by a project id: q=ProjectID=<id>');
     f.projectId = Number(project.value);
   }
   const level = filters.get('Level');
   if (level) {
-    if (level.kind !== 'exact' || (level.value !== 'system' && level.value !== 'project')) throw new ApiError('BAD_REQUEST', 'Level is system or project');
+    if (level.kind !== 'exact' || (level.value !== 'system' && level.value !== 'project')) throw new DomainError('INVALID', 'Level is system or project');
     f.level = level.value;
   }
   const name = filters.get('name');
   if (name) {
-    if (name.kind !== 'exact' && name.kind !== 'fuzzy') throw new ApiError('BAD_REQUEST', 'name filters by name=x or name=~x');
+    if (name.kind !== 'exact' && name.kind !== 'fuzzy') throw new DomainError('INVALID', 'name filters by name=x or name=~x');
     if (name.kind === 'exact') f.nameExact = String(name.value);
     else f.nameContains = name.value;
   }
   if (f.projectId === undefined) {
-    if (!actor.sysadmin) throw new ApiError('FORBIDDEN', 'list a project\'s robots with q=ProjectID=<id>');
+    if (!actor.sysadmin) throw new DomainError('DENIED', 'list a project\'s robots with q=ProjectID=<id>');
   } else {
     const row = await findProjectById(db, f.projectId);
     const d = row ? await projectAccess(db, actor, row.name) : undefined;
-    if (!d || !can(d.access, 'robot', 'list')) throw new ApiError('FORBIDDEN', 'listing these robots is not allowed for you');
+    if (!d || !can(d.access, 'robot', 'list')) throw new DomainError('DENIED', 'listing these robots is not allowed for you');
   }
   const { rows, total } = await listRobots(db, f, paging.pageSize, paging.offset);
   return { items: await Promise.all(rows.map((r) => view(db, r))), total };
@@ -223,7 +223,7 @@ export async function editRobot(db: Database, principal: Principal, id: string, 
   if (grants) {
     if (robot.level === 'project') {
       const project = await findProjectById(db, robot.project_id!);
-      if (grants.some((g) => g.namespace !== project?.name)) throw new ApiError('BAD_REQUEST', 'a project robot has permissions in its own project only');
+      if (grants.some((g) => g.namespace !== project?.name)) throw new DomainError('INVALID', 'a project robot has permissions in its own project only');
     }
     await assertWithin(db, actor, grants);
   }
@@ -244,7 +244,7 @@ export async function refreshRobotSecret(db: Database, principal: Principal, id:
   let secret = newSecret();
   if (typeof input.secret === 'string' && input.secret !== '') {
     if (input.secret.length < 8 || input.secret.length > 128 || !/[A-Z]/.test(input.secret) || !/[a-z]/.test(input.secret) || !/[0-9]/.test(input.secret)) {
-      throw new ApiError('BAD_REQUEST', 'a secret must be 8 to 128 characters with an upper-case letter, a lower-case letter and a digit');
+      throw new DomainError('INVALID', 'a secret must be 8 to 128 characters with an upper-case letter, a lower-case letter and a digit');
     }
     secret = input.secret;
   }

@@ -2,8 +2,8 @@
 // Harbor answers the console (its pages show or hide actions by it). A scope is
 // "/project/{id}"; resources come back as "/project/{id}/repository", or "repository" with
 // relative=true (the project itself: "/project/{id}", or "").
-import { ApiError } from '../api/errors.js';
-import { requireUser, type Principal } from '../auth/principal.js';
+import { DomainError } from '../lib/errors.js';
+import { requireUser, type Principal } from '../lib/principal.js';
 import type { Database } from '../db/database.js';
 import { findProjectById } from '../db/projects.js';
 import { can, projectPairs } from './permissions.js';
@@ -21,7 +21,7 @@ export async function currentPermissions(db: Database, principal: Principal, sco
   const m = /^\/project\/(\d{1,15})\/?$/.exec(scope);
   if (!m) {
     if (scope === '/system' || scope.startsWith('/system/')) return [];
-    throw new ApiError('BAD_REQUEST', 'scope is /project/{project id}');
+    throw new DomainError('INVALID', 'scope is /project/{project id}');
   }
   const project = await findProjectById(db, Number(m[1]));
   // A project the caller cannot see gives nothing away: it holds no permissions for them.

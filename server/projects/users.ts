@@ -1,13 +1,13 @@
 // The users API: administrators create users; everyone may read themselves.
-import { ApiError } from '../api/errors.js';
-import { requireAdmin, requireUser, type Principal } from '../auth/principal.js';
+import { DomainError } from '../lib/errors.js';
+import { requireAdmin, requireUser, type Principal } from '../lib/principal.js';
 import type { Database } from '../db/database.js';
 import bcrypt from 'bcrypt';
-import type { Paging } from '../api/query.js';
+import type { Paging } from '../lib/query.js';
 import { findUserById, listUsers, removeUser, saveUser, updatePasswordHash, updateProfile, updateSysadmin, type UserRow } from '../db/users.js';
 import { removeUserSessions } from '../db/sessions.js';
 import { recordAudit } from '../audit/record.js';
-import { checkPasswordPolicy, hashPassword } from './identity.js';
+import { checkPasswordPolicy, hashPassword } from './passwords.js';
 
 const usernameRe = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,254}$/;
 
@@ -50,17 +50,17 @@ export async function createUser(db: Database, principal: Principal, input: NewU
   requireAdmin(principal, 'only system administrators may create users');
   const { username, password, email, realname } = input;
   if (typeof username !== 'string' || !usernameRe.test(username) || username.startsWith('robot$')) {
-    throw new ApiError('BAD_REQUEST', 'username must be 1 to 255 letters, digits, ".", "_" or "-", starting with a letter or digit');
+    throw new DomainError('INVALID', 'username must be 1 to 255 letters, digits, ".", "_" or "-", starting with a letter or digit');
   }
-  if (typeof password !== 'string') throw new ApiError('BAD_REQUEST', 'password is required');
+  if (typeof password !== 'string') throw new DomainError('INVALID', 'password is required');
   checkPasswordPolicy(password);
   for (const [k, v] of Object.entries({ email, realname })) {
-    if (v !== undefined && (typeof v !== 'string' || v.length > 255)) throw new ApiError('BAD_REQUEST', `${k} must be a string of at most 255 characters`);
+    if (v !== undefined && (typeof v !== 'string' || v.length > 255)) throw new DomainError('INVALID', `${k} must be a string of at most 255 characters`);
   }
   const passwordHash = await hashPassword(password);
   return db.tx(async (q) => {
     const row = await saveUser(q, { username, email: email as string | undefined, realname: realname as string | undefined, passwordHash, sysadmin: false });
-    if (!row) throw new ApiError('CONFLICT', `user ${username} already exists`);
+    if (!row) throw new DomainError('CONFLICT', `user ${username} already exists`);
     await recordAudit(q, { operation: 'create', resourceType: 'user', resource: username });
     return row.id;
   });
@@ -68,7 +68,7 @@ export async function createUser(db: Database, principal: Principal, input: NewU
 
 export async function currentUser(db: Database, principal: Principal): Promise<UserView> {
   const row = await findUserById(db, requireUser(principal).id);
-  if (!row) throw new ApiError('UNAUTHORIZED', 'log in first');
+  if (!row) throw new DomainError('UNAUTHENTICATED', 'log in first');
   return view(row);
 }
 
@@ -76,7 +76,7 @@ export async function currentUser(db: Database, principal: Principal): Promise<U
 export async function getUserFor(db: Database, principal: Principal, userId: string): Promise<UserView> {
   const actor = requireUser(principal);
   const target = /^\d{1,15}$/.test(userId) ? await findUserById(db, Number(userId)) : undefined;
-  if (!target || (target.id !== actor.id && !actor.sysadmin)) throw new ApiError(actor.sysadmin ? 'NOT_FOUND' : 'FORBIDDEN', `user ${userId.slice(0, 50)} is not yours to read`);
+  if (!target || (target.id !== actor.id && !actor.sysadmin)) throw new DomainError(actor.sysadmin ? 'NOT_FOUND' : 'DENIED', `user ${userId.slice(0, 50)} is not yours to read`);
   return view(target);
 }
 
@@ -90,15 +90,15 @@ export interface ProfileInput {
 export async function updateUserProfile(db: Database, principal: Principal, userId: string, input: ProfileInput): Promise<void> {
   const actor = requireUser(principal);
   const target = /^\d{1,15}$/.test(userId) ? await findUserById(db, Number(userId)) : undefined;
-  if (!target || (target.id !== actor.id && !actor.sysadmin)) throw new ApiError(actor.sysadmin ? 'NOT_FOUND' : 'FORBIDDEN', `user ${userId.slice(0, 50)} is not yours to edit`);
+  if (!target || (target.id !== actor.id && !actor.sysadmin)) throw new DomainError(actor.sysadmin ? 'NOT_FOUND' : 'DENIED', `user ${userId.slice(0, 50)} is not yours to edit`);
   const fields: { email?: string; realname?: string; comment?: string } = {};
   for (const [k, limit] of [['email', 255], ['realname', 255], ['comment', 1024]] as const) {
     const v = input[k];
     if (v === undefined || v === null) continue;
-    if (typeof v !== 'string' || v.length > limit) throw new ApiError('BAD_REQUEST', `${k} must be a string of at most ${limit} characters`);
+    if (typeof v !== 'string' || v.length > limit) throw new DomainError('INVALID', `${k} must be a string of at most ${limit} characters`);
     fields[k] = v;
   }
-  if (fields.email !== undefined && fields.email !== '' && !/^[^\s@]+@[^\s@]+$/.test(fields.email)) throw new ApiError('BAD_REQUEST', 'email must be an address (name@host)');
+  if (fields.email !== undefined && fields.email !== '' && !/^[^\s@]+@[^\s@]+$/.test(fields.email)) throw new DomainError('INVALID', 'email must be an address (name@host)');
   await db.tx(async (q) => {
     await updateProfile(q, target.id, fields);
     await recordAudit(q, { operation: 'update', resourceType: 'user', resource: `${target.username} profile` });
@@ -108,7 +108,7 @@ export async function updateUserProfile(db: Database, principal: Principal, user
 /** GET /users/search?username=: any signed-in user finds others by name (ids and names only), as Harbor. */
 export async function searchUsers(db: Database, principal: Principal, usernameContains: string | undefined, paging: Paging): Promise<{ items: Array<{ user_id: number; username: string }>; total: number }> {
   requireUser(principal);
-  if (!usernameContains) throw new ApiError('BAD_REQUEST', 'username is required');
+  if (!usernameContains) throw new DomainError('INVALID', 'username is required');
   const { rows, total } = await listUsers(db, usernameContains, paging.pageSize, paging.offset);
   return { items: rows.map((u) => ({ user_id: u.id, username: u.username })), total };
 }
@@ -128,11 +128,11 @@ export async function changePassword(db: Database, principal: Principal, userId:
   const actor = requireUser(principal);
   const target = /^\d+$/.test(userId) ? await findUserById(db, Number(userId)) : undefined;
   const self = target?.id === actor.id;
-  if (!target || (!self && !actor.sysadmin)) throw new ApiError(actor.sysadmin ? 'NOT_FOUND' : 'FORBIDDEN', `cannot change the password of user ${userId.slice(0, 50)}`);
-  if (typeof input.new_password !== 'string') throw new ApiError('BAD_REQUEST', 'new_password is required');
+  if (!target || (!self && !actor.sysadmin)) throw new DomainError(actor.sysadmin ? 'NOT_FOUND' : 'DENIED', `cannot change the password of user ${userId.slice(0, 50)}`);
+  if (typeof input.new_password !== 'string') throw new DomainError('INVALID', 'new_password is required');
   if (self) {
     if (typeof input.old_password !== 'string' || !(await bcrypt.compare(input.old_password, target.password_hash))) {
-      throw new ApiError('FORBIDDEN', 'old_password is not correct');
+      throw new DomainError('DENIED', 'old_password is not correct');
     }
   }
   checkPasswordPolicy(input.new_password);
@@ -149,12 +149,12 @@ export async function changePassword(db: Database, principal: Principal, userId:
 /** DELETE /users/{id} (administrators; never oneself, never the first administrator). */
 export async function deleteUser(db: Database, principal: Principal, userId: string): Promise<void> {
   const actor = requireAdmin(principal);
-  if (!/^\d+$/.test(userId)) throw new ApiError('NOT_FOUND', `user ${userId.slice(0, 50)} not found`);
+  if (!/^\d+$/.test(userId)) throw new DomainError('NOT_FOUND', `user ${userId.slice(0, 50)} not found`);
   const id = Number(userId);
-  if (id === actor.id || id === 1) throw new ApiError('FORBIDDEN', 'you cannot delete yourself or the first administrator');
+  if (id === actor.id || id === 1) throw new DomainError('DENIED', 'you cannot delete yourself or the first administrator');
   const target = await findUserById(db, id);
   await db.tx(async (q) => {
-    if (!target || !(await removeUser(q, id))) throw new ApiError('NOT_FOUND', `user ${userId} not found`);
+    if (!target || !(await removeUser(q, id))) throw new DomainError('NOT_FOUND', `user ${userId} not found`);
     await recordAudit(q, { operation: 'delete', resourceType: 'user', resource: target.username });
   });
 }
@@ -162,15 +162,15 @@ export async function deleteUser(db: Database, principal: Principal, userId: str
 /** PUT /users/{id}/sysadmin {sysadmin_flag} (administrators; never oneself, never the first administrator). */
 export async function setSysadmin(db: Database, principal: Principal, userId: string, input: { sysadmin_flag?: unknown }): Promise<void> {
   const actor = requireAdmin(principal);
-  if (typeof input.sysadmin_flag !== 'boolean') throw new ApiError('BAD_REQUEST', 'sysadmin_flag must be true or false');
-  if (!/^\d{1,15}$/.test(userId)) throw new ApiError('NOT_FOUND', `user ${userId.slice(0, 50)} not found`);
+  if (typeof input.sysadmin_flag !== 'boolean') throw new DomainError('INVALID', 'sysadmin_flag must be true or false');
+  if (!/^\d{1,15}$/.test(userId)) throw new DomainError('NOT_FOUND', `user ${userId.slice(0, 50)} not found`);
   const id = Number(userId);
   // Nobody locks themselves (or everyone) out of administration by accident.
-  if (id === actor.id || id === 1) throw new ApiError('FORBIDDEN', 'you cannot change your own administrator flag or that of the first administrator');
+  if (id === actor.id || id === 1) throw new DomainError('DENIED', 'you cannot change your own administrator flag or that of the first administrator');
   const target = await findUserById(db, id);
   const flag = input.sysadmin_flag;
   await db.tx(async (q) => {
-    if (!target || !(await updateSysadmin(q, id, flag))) throw new ApiError('NOT_FOUND', `user ${userId} not found`);
+    if (!target || !(await updateSysadmin(q, id, flag))) throw new DomainError('NOT_FOUND', `user ${userId} not found`);
     await recordAudit(q, { operation: 'update', resourceType: 'user', resource: `${target.username} ${flag ? 'made' : 'no longer'} administrator` });
   });
 }

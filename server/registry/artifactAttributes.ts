@@ -5,7 +5,7 @@
 import type { BlobStore } from '../storage/blobStore.js';
 import { blobKey } from '../storage/keys.js';
 import { mediaTypes } from './mediaTypes.js';
-import { parseDigest } from './references.js';
+import { parseDigest } from '../lib/references.js';
 
 // Configs are a few KiB; one past this is not read for a listing.
 const maxConfigBytes = 1024 * 1024;

@@ -1,7 +1,7 @@
 // Blob reads and deletes through a repository. A blob is reachable only through a
 // repository that holds it (repository_blobs); manifests are reachable as blobs too, as in
 // Distribution, since clients may fetch an index child by its digest.
-import { artifactResource, projectOfRepository, recordAudit } from '../audit/record.js';
+import { artifactResource, recordAudit } from '../audit/record.js';
 import type { Readable } from 'node:stream';
 import { findRepositoryBlob, removeRepositoryBlob } from '../db/blobs.js';
 import { findManifestByDigest } from '../db/manifests.js';
@@ -9,10 +9,10 @@ import { findRepositoryId } from '../db/repositories.js';
 import type { ByteRange } from '../storage/blobStore.js';
 import { ObjectNotFoundError } from '../storage/blobStore.js';
 import { blobKey } from '../storage/keys.js';
-import { releaseUnused } from '../projects/quotas.js';
+import { releaseUnused } from './quota.js';
 import type { RegistryDeps } from './deps.js';
-import { nameUnknown, RegistryError } from './errors.js';
-import { assertDigest, assertName } from './references.js';
+import { nameUnknown, RegistryError } from '../lib/registryErrors.js';
+import { assertDigest, assertName, projectOf } from '../lib/references.js';
 
 export interface BlobInfo {
   digest: string;
@@ -63,6 +63,6 @@ export async function deleteBlob(deps: RegistryDeps, repository: string, digest:
       throw new RegistryError('BLOB_UNKNOWN', `blob ${digest} unknown to repository ${repository}`, { digest });
     }
     await releaseUnused(q, repository);
-    await recordAudit(q, { operation: 'delete', resourceType: 'blob', resource: artifactResource(repository, parsed.digest), projectName: projectOfRepository(repository) });
+    await recordAudit(q, { operation: 'delete', resourceType: 'blob', resource: artifactResource(repository, parsed.digest), projectName: projectOf(repository) });
   });
 }

@@ -4,7 +4,7 @@
 // one, comes last. Each step is the same one a client's push takes (mount, manifest PUT),
 // with its quota charge, audit row and replication event.
 import type { RegistryDeps } from './deps.js';
-import { RegistryError } from './errors.js';
+import { RegistryError } from '../lib/registryErrors.js';
 import { parseManifest } from './manifestParser.js';
 import { getManifest, putManifest } from './manifests.js';
 import { mountBlob } from './uploads.js';

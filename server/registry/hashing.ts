@@ -3,7 +3,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { DigestAlgorithm } from './references.js';
+import type { DigestAlgorithm } from '../lib/references.js';
 
 export class HashingStream extends Transform {
   private readonly hash: Hash;

@@ -3,9 +3,9 @@ import { listReferrers } from '../db/manifests.js';
 import { findRepositoryId, listRepositoryNames } from '../db/repositories.js';
 import { listTagNames } from '../db/tags.js';
 import type { RegistryDeps } from './deps.js';
-import { nameUnknown } from './errors.js';
+import { nameUnknown } from '../lib/registryErrors.js';
 import { mediaTypes } from './mediaTypes.js';
-import { assertDigest, assertName } from './references.js';
+import { assertDigest, assertName } from '../lib/references.js';
 
 /** The most entries one tags/list or _catalog page returns; larger `n` is clamped to it. */
 export const maxPageSize = 1000;

@@ -1,9 +1,9 @@
 // Parses and validates a manifest body (image manifest or index, OCI or Docker schema 2)
 // into what the registry needs to check and store. The bytes themselves are never
 // re-serialized: the caller stores exactly what it received.
-import { RegistryError } from './errors.js';
+import { RegistryError } from '../lib/registryErrors.js';
 import { manifestKinds, mediaTypes, schema1MediaTypes, type ManifestKind } from './mediaTypes.js';
-import { parseDigest } from './references.js';
+import { parseDigest } from '../lib/references.js';
 
 export interface Descriptor {
   mediaType: string;

@@ -1,18 +1,18 @@
 // Manifest push, pull and delete. A manifest is accepted only if every blob and child it
 // references is already in the repository; its stored bytes are exactly the bytes received.
-import { artifactResource, projectOfRepository, recordAudit } from '../audit/record.js';
+import { artifactResource, recordAudit } from '../audit/record.js';
 import { queueReplicationEvent } from '../db/replicationExecutions.js';
 import { lockRepositoryBlobs } from '../db/blobs.js';
 import { findManifestByDigest, findManifestByTag, lockManifestDigests, removeManifest, saveManifest, type ManifestRow } from '../db/manifests.js';
 import { findRepositoryId, saveRepository } from '../db/repositories.js';
 import { removeTag, saveTag } from '../db/tags.js';
-import { checkWithinQuota } from '../projects/quotas.js';
+import { checkWithinQuota } from './quota.js';
 import type { RegistryDeps } from './deps.js';
-import { nameUnknown, RegistryError } from './errors.js';
+import { nameUnknown, RegistryError } from '../lib/registryErrors.js';
 import { digestOf } from './hashing.js';
 import { parseManifest } from './manifestParser.js';
 import { maxManifestBytes } from './mediaTypes.js';
-import { assertName, parseReadReference, parseReference } from './references.js';
+import { assertName, parseReadReference, parseReference, projectOf } from '../lib/references.js';
 
 export interface StoredManifest {
   digest: string;
@@ -92,7 +92,7 @@ export async function putManifest(
       operation: 'create',
       resourceType: 'artifact',
       resource: artifactResource(repository, digest, 'tag' in ref ? ref.tag : undefined),
-      projectName: projectOfRepository(repository),
+      projectName: projectOf(repository),
     });
   });
   return { digest, subjectDigest: parsed.subjectDigest };
@@ -112,7 +112,7 @@ export async function deleteManifest(deps: RegistryDeps, repository: string, ref
       operation: 'delete',
       resourceType: 'tag' in ref ? 'tag' : 'artifact',
       resource: 'tag' in ref ? artifactResource(repository, undefined, ref.tag) : artifactResource(repository, ref.digest.digest),
-      projectName: projectOfRepository(repository),
+      projectName: projectOf(repository),
     });
   });
 }

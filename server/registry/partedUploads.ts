@@ -11,7 +11,7 @@ import { claimMultipartId, nextPartNumber, type PartsAppend, type UploadRow } fr
 import type { BlobStore, PartedWrites, StoredPart } from '../storage/blobStore.js';
 import { uploadAssemblyKey, uploadTailKey } from '../storage/keys.js';
 import type { RegistryDeps } from './deps.js';
-import { RegistryError } from './errors.js';
+import { RegistryError } from '../lib/registryErrors.js';
 
 /** Parts are cut at this size (or the store's minimum, if larger); S3 allows 10,000 parts, ~97 GiB. */
 export const partSize = 10 * 1024 * 1024;

@@ -20,12 +20,12 @@ import {
 } from '../db/uploads.js';
 import { ObjectNotFoundError } from '../storage/blobStore.js';
 import { blobKey, isUploadId, uploadChunkKey, uploadIdOfKey, uploadPrefix, uploadsPrefix } from '../storage/keys.js';
-import { chargeBlob } from '../projects/quotas.js';
+import { chargeBlob } from './quota.js';
 import type { RegistryDeps } from './deps.js';
-import { RegistryError } from './errors.js';
+import { RegistryError } from '../lib/registryErrors.js';
 import { HashingStream, pipeHashed } from './hashing.js';
 import { abortParts, appendParts, assembleParts, sessionEnded, writesInParts } from './partedUploads.js';
-import { assertDigest, assertName, isValidName, type ParsedDigest } from './references.js';
+import { assertDigest, assertName, isValidName, type ParsedDigest } from '../lib/references.js';
 
 export interface UploadState {
   id: string;

@@ -1,9 +1,9 @@
 // Runs of replication rules (Harbor's /api/v2.0/replication/executions): started by hand
 // here, by a rule's schedule or by events in the worker; each has one task per artifact.
 // The API only writes rows and queues the planning; workers do the copying.
-import { ApiError } from '../api/errors.js';
-import type { Paging } from '../api/query.js';
-import { requireAdmin, type Principal } from '../auth/principal.js';
+import { DomainError } from '../lib/errors.js';
+import type { Paging } from '../lib/query.js';
+import { requireAdmin, type Principal } from '../lib/principal.js';
 import { recordAudit } from '../audit/record.js';
 import {
   createExecution,
@@ -20,7 +20,7 @@ import { sendPlan } from './queue.js';
 import type { ReplicationDeps } from './registries.js';
 
 const admins = 'only system administrators manage replication';
-const bad = (message: string) => new ApiError('BAD_REQUEST', message);
+const bad = (message: string) => new DomainError('INVALID', message);
 const executionStatuses = ['InProgress', 'Succeed', 'Failed', 'Stopped'];
 const taskStatuses = ['Pending', 'InProgress', 'Succeed', 'Failed', 'Stopped'];
 const triggers = ['manual', 'scheduled', 'event_based'];
@@ -68,13 +68,13 @@ export function taskView(t: TaskRow) {
 }
 
 function id(text: string, what: string): number {
-  if (!/^\d{1,15}$/.test(text)) throw new ApiError('NOT_FOUND', `${what} ${text.slice(0, 50)} not found`);
+  if (!/^\d{1,15}$/.test(text)) throw new DomainError('NOT_FOUND', `${what} ${text.slice(0, 50)} not found`);
   return Number(text);
 }
 
 async function execution(deps: ReplicationDeps, text: string): Promise<ExecutionRow> {
   const row = await findExecution(deps.db, id(text, 'execution'));
-  if (!row) throw new ApiError('NOT_FOUND', `execution ${text.slice(0, 50)} not found`);
+  if (!row) throw new DomainError('NOT_FOUND', `execution ${text.slice(0, 50)} not found`);
   return row;
 }
 
@@ -82,12 +82,12 @@ async function execution(deps: ReplicationDeps, text: string): Promise<Execution
 export async function startExecution(deps: ReplicationDeps, principal: Principal, input: { policy_id?: unknown }): Promise<number> {
   requireAdmin(principal, admins);
   if (typeof input.policy_id !== 'number' || !Number.isSafeInteger(input.policy_id)) throw bad('policy_id must be a replication rule id');
-  if (!deps.queue) throw new ApiError('INTERNAL_SERVER_ERROR', 'replication is not configured on this server');
+  if (!deps.queue) throw new DomainError('INTERNAL', 'replication is not configured on this server');
   const boss = await deps.queue.get();
   const policyId = input.policy_id;
   return deps.db.tx(async (q) => {
     const policy = await findPolicy(q, policyId);
-    if (!policy) throw new ApiError('NOT_FOUND', `replication rule ${policyId} not found`);
+    if (!policy) throw new DomainError('NOT_FOUND', `replication rule ${policyId} not found`);
     if (!policy.enabled) throw bad(`replication rule ${policy.name} is disabled; enable it first`);
     const executionId = (await createExecution(q, policy.id, 'manual'))!;
     await sendPlan(boss, q, executionId);
@@ -138,6 +138,6 @@ export async function listTasksFor(deps: ReplicationDeps, principal: Principal, 
 export async function taskLogFor(deps: ReplicationDeps, principal: Principal, executionId: string, taskId: string): Promise<string> {
   requireAdmin(principal, admins);
   const task = await findTask(deps.db, id(executionId, 'execution'), id(taskId, 'task'));
-  if (!task) throw new ApiError('NOT_FOUND', `task ${taskId.slice(0, 50)} of execution ${executionId.slice(0, 50)} not found`);
+  if (!task) throw new DomainError('NOT_FOUND', `task ${taskId.slice(0, 50)} of execution ${executionId.slice(0, 50)} not found`);
   return task.log;
 }

@@ -4,9 +4,9 @@
 // every push to the source (push rules only). Executions and the worker build on these.
 import { Cron } from 'croner';
 import picomatch from 'picomatch';
-import { ApiError } from '../api/errors.js';
-import type { Paging } from '../api/query.js';
-import { requireAdmin, type Principal } from '../auth/principal.js';
+import { DomainError } from '../lib/errors.js';
+import type { Paging } from '../lib/query.js';
+import { requireAdmin, type Principal } from '../lib/principal.js';
 import { recordAudit } from '../audit/record.js';
 import type { Queryer } from '../db/database.js';
 import { findRegistries, findRegistry, type RegistryRow } from '../db/registries.js';
@@ -103,7 +103,7 @@ export interface PolicyInput {
   copy_by_chunk?: unknown;
 }
 
-const bad = (message: string) => new ApiError('BAD_REQUEST', message);
+const bad = (message: string) => new DomainError('INVALID', message);
 
 function bool(v: unknown, what: string, fallback: boolean): boolean {
   if (v === undefined || v === null) return fallback;
@@ -203,7 +203,7 @@ async function fields(q: Queryer, input: PolicyInput, stored?: PolicyRow): Promi
 
 async function stored(q: Queryer, id: string): Promise<PolicyRow> {
   const row = /^\d{1,15}$/.test(id) ? await findPolicy(q, Number(id)) : undefined;
-  if (!row) throw new ApiError('NOT_FOUND', `replication rule ${id.slice(0, 50)} not found`);
+  if (!row) throw new DomainError('NOT_FOUND', `replication rule ${id.slice(0, 50)} not found`);
   return row;
 }
 
@@ -214,7 +214,7 @@ export async function createPolicy(deps: ReplicationDeps, principal: Principal, 
   return deps.db.tx(async (q) => {
     const f = await fields(q, input);
     const id = await savePolicy(q, f);
-    if (id === undefined) throw new ApiError('CONFLICT', `a replication rule named ${f.name} already exists`);
+    if (id === undefined) throw new DomainError('CONFLICT', `a replication rule named ${f.name} already exists`);
     await recordAudit(q, { operation: 'create', resourceType: 'replication_policy', resource: f.name });
     return id;
   });
@@ -236,7 +236,7 @@ export async function editPolicy(deps: ReplicationDeps, principal: Principal, id
   await deps.db.tx(async (q) => {
     const row = await stored(q, id);
     const f = await fields(q, input, row);
-    if (!(await updatePolicy(q, row.id, f))) throw new ApiError('CONFLICT', `a replication rule named ${f.name} already exists`);
+    if (!(await updatePolicy(q, row.id, f))) throw new DomainError('CONFLICT', `a replication rule named ${f.name} already exists`);
     await recordAudit(q, { operation: 'update', resourceType: 'replication_policy', resource: f.name });
   });
 }

@@ -1,9 +1,9 @@
 // The registries replication talks to (Harbor's /api/v2.0/registries): system
 // administrators create, edit, ping and delete them. The secret is sealed before it is
 // stored and never leaves the server again: reads show it as "*****".
-import { ApiError } from '../api/errors.js';
-import type { Paging } from '../api/query.js';
-import { requireAdmin, type Principal } from '../auth/principal.js';
+import { DomainError } from '../lib/errors.js';
+import type { Paging } from '../lib/query.js';
+import { requireAdmin, type Principal } from '../lib/principal.js';
 import { recordAudit } from '../audit/record.js';
 import type { Database } from '../db/database.js';
 import { findRegistry, listRegistries, removeRegistry, saveRegistry, setRegistryStatus, updateRegistry, type RegistryFields, type RegistryRow } from '../db/registries.js';
@@ -88,30 +88,30 @@ const nameRe = /^[\w.-][\w .-]{0,254}$/;
 
 function str(v: unknown, what: string, max: number): string | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || v.length > max) throw new ApiError('BAD_REQUEST', `${what} must be a string of at most ${max} characters`);
+  if (typeof v !== 'string' || v.length > max) throw new DomainError('INVALID', `${what} must be a string of at most ${max} characters`);
   return v;
 }
 
 /** Merges input over a stored registry (or nothing) and checks the result. */
 async function fields(deps: ReplicationDeps, input: RegistryInput, stored?: RegistryRow): Promise<RegistryFields> {
   const name = str(input.name, 'name', 255) ?? stored?.name;
-  if (!name || !nameRe.test(name)) throw new ApiError('BAD_REQUEST', 'name is required: 1 to 255 letters, digits, spaces, ".", "_" or "-"');
+  if (!name || !nameRe.test(name)) throw new DomainError('INVALID', 'name is required: 1 to 255 letters, digits, spaces, ".", "_" or "-"');
   const type = input.type ?? stored?.type;
-  if (!isRegistryType(type)) throw new ApiError('BAD_REQUEST', `type must be one of ${registryTypes.join(', ')}`);
+  if (!isRegistryType(type)) throw new DomainError('INVALID', `type must be one of ${registryTypes.join(', ')}`);
   const url = (str(input.url, 'url', 2048) ?? stored?.url)?.replace(/\/+$/, '');
-  if (!url) throw new ApiError('BAD_REQUEST', 'url is required');
+  if (!url) throw new DomainError('INVALID', 'url is required');
   await checkUrl(deps, url);
   const insecure = input.insecure ?? stored?.insecure ?? false;
-  if (typeof insecure !== 'boolean') throw new ApiError('BAD_REQUEST', 'insecure must be true or false');
+  if (typeof insecure !== 'boolean') throw new DomainError('INVALID', 'insecure must be true or false');
   const credentialType = input.credential?.type ?? input.credential_type;
-  if (credentialType !== undefined && credentialType !== 'basic') throw new ApiError('BAD_REQUEST', 'credential type must be basic');
+  if (credentialType !== undefined && credentialType !== 'basic') throw new DomainError('INVALID', 'credential type must be basic');
   const accessKey = str(input.credential?.access_key ?? input.access_key, 'access_key', 255);
   const accessSecret = str(input.credential?.access_secret ?? input.access_secret, 'access_secret', 4096);
   // Clients echo the masked secret back on update: that means "keep the stored one".
   const keepSecret = accessSecret === undefined || accessSecret === maskedSecret;
   const key = accessKey ?? stored?.access_key ?? null;
   const sealed = keepSecret ? (stored?.access_secret_enc ?? null) : accessSecret === '' ? null : deps.box.seal(accessSecret);
-  if (!key !== !sealed) throw new ApiError('BAD_REQUEST', 'give both access_key and access_secret, or neither');
+  if (!key !== !sealed) throw new DomainError('INVALID', 'give both access_key and access_secret, or neither');
   return { name, type, url, insecure, description: str(input.description, 'description', 1024) ?? stored?.description ?? '', accessKey: key || null, accessSecretEnc: sealed };
 }
 
@@ -119,14 +119,14 @@ async function checkUrl(deps: ReplicationDeps, url: string): Promise<void> {
   try {
     await checkTargetUrl(url, deps.allow);
   } catch (err) {
-    if (err instanceof TargetRefused) throw new ApiError('BAD_REQUEST', `url refused: ${err.message}`);
+    if (err instanceof TargetRefused) throw new DomainError('INVALID', `url refused: ${err.message}`);
     throw err;
   }
 }
 
 async function stored(deps: ReplicationDeps, id: string): Promise<RegistryRow> {
   const row = /^\d{1,15}$/.test(id) ? await findRegistry(deps.db, Number(id)) : undefined;
-  if (!row) throw new ApiError('NOT_FOUND', `registry ${id.slice(0, 50)} not found`);
+  if (!row) throw new DomainError('NOT_FOUND', `registry ${id.slice(0, 50)} not found`);
   return row;
 }
 
@@ -135,7 +135,7 @@ export async function createRegistry(deps: ReplicationDeps, principal: Principal
   const f = await fields(deps, input);
   return deps.db.tx(async (q) => {
     const id = await saveRegistry(q, f);
-    if (id === undefined) throw new ApiError('CONFLICT', `a registry named ${f.name} already exists`);
+    if (id === undefined) throw new DomainError('CONFLICT', `a registry named ${f.name} already exists`);
     await recordAudit(q, { operation: 'create', resourceType: 'registry', resource: `${f.name} ${f.url}` });
     return id;
   });
@@ -165,7 +165,7 @@ export async function editRegistry(deps: ReplicationDeps, principal: Principal, 
   const row = await stored(deps, id);
   const f = await fields(deps, input, row);
   await deps.db.tx(async (q) => {
-    if (!(await updateRegistry(q, row.id, f))) throw new ApiError('CONFLICT', `a registry named ${f.name} already exists`);
+    if (!(await updateRegistry(q, row.id, f))) throw new DomainError('CONFLICT', `a registry named ${f.name} already exists`);
     await recordAudit(q, { operation: 'update', resourceType: 'registry', resource: `${f.name} ${f.url}` });
   });
 }
@@ -175,8 +175,8 @@ export async function deleteRegistry(deps: ReplicationDeps, principal: Principal
   const row = await stored(deps, id);
   await deps.db.tx(async (q) => {
     const rules = await countPoliciesUsing(q, row.id);
-    if (rules) throw new ApiError('CONFLICT', `registry ${row.name} is used by ${rules} replication rule(s); delete or change them first`);
-    if (!(await removeRegistry(q, row.id))) throw new ApiError('NOT_FOUND', `registry ${id} not found`);
+    if (rules) throw new DomainError('CONFLICT', `registry ${row.name} is used by ${rules} replication rule(s); delete or change them first`);
+    if (!(await removeRegistry(q, row.id))) throw new DomainError('NOT_FOUND', `registry ${id} not found`);
     await recordAudit(q, { operation: 'delete', resourceType: 'registry', resource: `${row.name} ${row.url}` });
   });
 }
@@ -196,7 +196,7 @@ export function remoteOf(deps: ReplicationDeps, row: Pick<RegistryRow, 'url' | '
  */
 export async function pingRegistry(deps: ReplicationDeps, principal: Principal, input: RegistryInput & { id?: unknown }): Promise<void> {
   requireAdmin(principal, 'only system administrators manage registries');
-  if (input.id !== undefined && (typeof input.id !== 'number' || !Number.isSafeInteger(input.id))) throw new ApiError('BAD_REQUEST', 'id must be a registry id');
+  if (input.id !== undefined && (typeof input.id !== 'number' || !Number.isSafeInteger(input.id))) throw new DomainError('INVALID', 'id must be a registry id');
   const row = input.id !== undefined ? await stored(deps, String(input.id)) : undefined;
   const f = await fields(deps, { ...input, name: input.name ?? row?.name ?? 'ping' }, row);
   const remote = remoteOf(deps, { url: f.url, insecure: f.insecure, access_key: f.accessKey, access_secret_enc: f.accessSecretEnc });
@@ -206,6 +206,6 @@ export async function pingRegistry(deps: ReplicationDeps, principal: Principal, 
   } catch (err) {
     if (!(err instanceof RemoteError) && !(err instanceof TargetRefused)) throw err;
     if (row) await setRegistryStatus(deps.db, row.id, 'unhealthy');
-    throw new ApiError('BAD_REQUEST', `ping failed: ${err.message}`);
+    throw new DomainError('INVALID', `ping failed: ${err.message}`);
   }
 }

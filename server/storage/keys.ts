@@ -10,7 +10,7 @@
 //
 // Keys are '/'-separated, relative, and built only from validated digests and server-made
 // ids, so no request value can steer a key outside its tree; assertKey double-checks that.
-import type { ParsedDigest } from '../registry/references.js';
+import type { ParsedDigest } from '../lib/references.js';
 
 const uuidRe = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const keyRe = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/;

@@ -20,7 +20,7 @@ import { ReplicationWorker, type WorkerSettings } from '../../replication/worker
 
 /** One key for every in-process registry of a test run (as servers sharing BERTH_SECRET_KEY). */
 export const testSecretKey = randomBytes(32);
-import { bootstrap } from '../../server/projects/bootstrap.js';
+import { bootstrap } from '../../server/bootstrap.js';
 import { admin } from './api.js';
 import { createTestDatabase } from './database.js';
 

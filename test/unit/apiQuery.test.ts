@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ApiError } from '../../server/api/errors.js';
+import { harborError } from '../../server/api/errors.js';
 import { pageLinks, parsePaging, parseQuery, parseSort } from '../../server/api/query.js';
 
 const keys = ['name', 'creation_time', 'public', 'owner_id'];
@@ -7,8 +7,9 @@ const status = (fn: () => unknown) => {
   try {
     fn();
   } catch (err) {
-    assert.ok(err instanceof ApiError, String(err));
-    return `${err.status} ${err.code}`;
+    const refusal = harborError(err);
+    assert.ok(refusal, String(err));
+    return `${refusal.status} ${refusal.code}`;
   }
   return 'ok';
 };

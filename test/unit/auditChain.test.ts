@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { canonical, chain, genesisHash, rowHash, type AuditFields } from '../../server/audit/chain.js';
+import { canonical, chain, genesisHash, rowHash } from '../../server/audit/chain.js';
+import type { AuditFields } from '../../server/db/audit.js';
 
 const row: Omit<AuditFields, 'id'> = {
   opTime: new Date('2026-01-02T03:04:05.678Z'),

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { RegistryError } from '../../server/registry/errors.js';
+import { RegistryError } from '../../server/lib/registryErrors.js';
 import { parseManifest } from '../../server/registry/manifestParser.js';
 import { mediaTypes } from '../../server/registry/mediaTypes.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { RegistryError } from '../../server/registry/errors.js';
-import { assertDigest, assertName, assertTag, isValidName, parseReference } from '../../server/registry/references.js';
+import { RegistryError } from '../../server/lib/registryErrors.js';
+import { assertDigest, assertName, assertTag, isValidName, parseReference } from '../../server/lib/references.js';
 
 function code(fn: () => unknown): string | undefined {
   try {

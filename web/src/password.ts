@@ -1,4 +1,4 @@
-// Harbor's password rule, as the server checks it (server/projects/identity.ts), so forms
+// Harbor's password rule, as the server checks it (server/projects/passwords.ts), so forms
 // can refuse a weak password before sending it.
 export const passwordRule = '8 to 128 characters, with an upper-case letter, a lower-case letter and a digit.';
 

@@ -1,11 +1,12 @@
 // What must exist before the first request: the admin user, the public `library`
 // project and a token signing key. Runs in the primary after migrations, under the
 // database-wide lock so several servers starting together create each thing once.
-import { ensureSigningKey } from '../auth/signingKeys.js';
-import type { Database } from '../db/database.js';
-import { adoptOwnerless, findProjectByName, saveProject } from '../db/projects.js';
-import { findUserByName } from '../db/users.js';
-import { ensureAdmin } from './identity.js';
+import { randomBytes } from 'node:crypto';
+import { ensureSigningKey } from './auth/signingKeys.js';
+import type { Database, Queryer } from './db/database.js';
+import { adoptOwnerless, findProjectByName, saveProject } from './db/projects.js';
+import { findUserByName, saveUser } from './db/users.js';
+import { hashPassword } from './projects/passwords.js';
 
 const bootstrapLockId = 0x6265727469;
 
@@ -20,4 +21,15 @@ export async function bootstrap(db: Database, adminPassword: string | undefined)
     await ensureSigningKey(q);
     return generated;
   });
+}
+
+/**
+ * Creates the system administrator `admin` once. Returns the generated password when none
+ * was configured (the caller prints it once), else undefined.
+ */
+export async function ensureAdmin(q: Queryer, configured: string | undefined): Promise<string | undefined> {
+  if (await findUserByName(q, 'admin')) return undefined;
+  const password = configured ?? `${randomBytes(12).toString('base64url')}A1a`;
+  await saveUser(q, { username: 'admin', realname: 'system admin', passwordHash: await hashPassword(password), sysadmin: true });
+  return configured ? undefined : password;
 }

@@ -1,30 +1,25 @@
-// Reading the audit log: Harbor-shaped pages (system administrators see everything,
-// project admins their project's rows), streamed exports, the chain verification and the
-// retention purge.
+// The audit log as the management API serves it: Harbor-shaped pages (system
+// administrators see everything, project admins their project's rows), streamed exports,
+// and who may verify, purge or read the status (audit/maintenance.ts does the work).
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
-import { ApiError } from '../api/errors.js';
-import type { Filter, Paging } from '../api/query.js';
-import { requireAdmin, requireUser, type Principal } from '../auth/principal.js';
+import { DomainError } from '../lib/errors.js';
+import type { Filter, Paging } from '../lib/query.js';
+import { requireAdmin, requireUser, type Principal } from '../lib/principal.js';
 import {
   auditFilterColumns,
-  auditRowsAfter,
   chainState,
   countAudit,
   countInTimeRange,
   listAudit,
-  lockChainHead,
-  purgeablePrefix,
-  removeAuditPrefix,
   type AuditQuery,
   type AuditRow,
 } from '../db/audit.js';
 import type { Database } from '../db/database.js';
-import { visibleProject } from '../projects/projects.js';
-import { can } from '../projects/permissions.js';
-import { rowHash } from './chain.js';
-import { recordAudit } from './record.js';
-import type { AuditWriter } from './writer.js';
+import { visibleProject } from './projects.js';
+import { can } from './permissions.js';
+import { purgeAuditLog, verifyAuditChain, type VerifyResult } from '../audit/maintenance.js';
+import type { AuditQueue } from '../audit/context.js';
 
 export const auditFilterKeys = Object.keys(auditFilterColumns);
 export const auditSortKeys = ['op_time', 'id'] as const;
@@ -53,15 +48,15 @@ async function scope(db: Database, principal: Principal, project?: { ref: string
   }
   requireUser(principal);
   const { project: p, access } = await visibleProject(db, principal, project.ref, project.byName);
-  if (!can(access, 'log', 'list')) throw new ApiError('FORBIDDEN', `reading the logs of ${p.name} needs the project admin role`);
+  if (!can(access, 'log', 'list')) throw new DomainError('DENIED', `reading the logs of ${p.name} needs the project admin role`);
   return p.project_id;
 }
 
 function validate(filters: Map<string, Filter>): void {
   const t = filters.get('op_time');
-  if (t && t.kind !== 'range' && t.kind !== 'exact') throw new ApiError('BAD_REQUEST', 'op_time filters by a range: op_time=[2025-01-01T00:00:00~2025-02-01T00:00:00]');
+  if (t && t.kind !== 'range' && t.kind !== 'exact') throw new DomainError('INVALID', 'op_time filters by a range: op_time=[2025-01-01T00:00:00~2025-02-01T00:00:00]');
   for (const v of t?.kind === 'range' ? [t.min, t.max] : t?.kind === 'exact' ? [t.value] : []) {
-    if (v !== undefined && !(v instanceof Date)) throw new ApiError('BAD_REQUEST', 'op_time values are times like 2025-01-31T23:59:59 (UTC)');
+    if (v !== undefined && !(v instanceof Date)) throw new DomainError('INVALID', 'op_time values are times like 2025-01-31T23:59:59 (UTC)');
   }
 }
 
@@ -135,76 +130,11 @@ export async function exportAuditLogs(
   return Readable.from(rows()).pipe(stringify({ header: true, columns, cast: { boolean: (b) => String(b) } }));
 }
 
-export type VerifyResult =
-  | { intact: true; rows: number; first_id: number; last_id: number }
-  | { intact: false; rows: number; first_bad_id: number; reason: string };
-
-/** Walks the chain from the anchor to the head and reports the first row that does not fit. */
-export async function verifyAuditChain(db: Database): Promise<VerifyResult> {
-  const state = await chainState(db);
-  let prevHash = state.anchor_hash;
-  let expected = state.anchor_id + 1;
-  let rows = 0;
-  const bad = (id: number, reason: string): VerifyResult => ({ intact: false, rows, first_bad_id: id, reason });
-  while (expected <= state.last_id) {
-    const batch = await auditRowsAfter(db, expected - 1, 5000);
-    if (!batch.length) break;
-    for (const r of batch) {
-      if (r.id > state.last_id) break;
-      if (r.id !== expected) return bad(expected, `row ${expected} is missing (the next row is ${r.id})`);
-      if (r.prev_hash !== prevHash) return bad(r.id, `row ${r.id} does not follow the row before it (previous hash differs)`);
-      const fields = {
-        id: r.id,
-        opTime: new Date(r.op_time),
-        username: r.username,
-        actorType: r.actor_type,
-        clientAddress: r.client_address,
-        operation: r.operation,
-        resourceType: r.resource_type,
-        resource: r.resource,
-        projectId: r.project_id,
-        projectName: r.project_name,
-        isSuccessful: r.is_successful,
-        count: r.count,
-        errorCode: r.error_code,
-        userAgent: r.user_agent,
-        requestId: r.request_id,
-      };
-      if (rowHash(prevHash, fields) !== r.hash) return bad(r.id, `row ${r.id} was changed after it was written (its hash does not match its content)`);
-      prevHash = r.hash;
-      expected++;
-      rows++;
-    }
-  }
-  if (expected <= state.last_id) return bad(expected, `rows ${expected} to ${state.last_id} are missing`);
-  if (prevHash !== state.last_hash) return bad(state.last_id, `the chain head does not match row ${state.last_id}`);
-  return { intact: true, rows, first_id: state.anchor_id + 1, last_id: state.last_id };
-}
-
-/**
- * Deletes the rows older than the retention, oldest first and as one prefix of the chain,
- * keeping the last deleted row's hash as the anchor so the rest still verifies. A dry run
- * only counts. The purge is itself recorded.
- */
-export async function purgeAuditLog(db: Database, retentionMs: number, dryRun: boolean): Promise<{ rows: number; dry_run: boolean; before: string }> {
-  const cutoff = new Date(Date.now() - retentionMs);
-  return db.tx(async (q) => {
-    await lockChainHead(q);
-    const prefix = await purgeablePrefix(q, cutoff);
-    const rows = prefix?.rows ?? 0;
-    if (!dryRun && prefix) {
-      await removeAuditPrefix(q, prefix.lastId, prefix.lastHash);
-      await recordAudit(q, { operation: 'purge', resourceType: 'audit_log', resource: `${rows} rows before ${cutoff.toISOString()} (up to id ${prefix.lastId})` });
-    }
-    return { rows, dry_run: dryRun, before: cutoff.toISOString() };
-  });
-}
-
 export async function purgeAuditLogFor(db: Database, principal: Principal, input: { retention_hours?: unknown; dry_run?: unknown }) {
   requireAdmin(principal, 'only system administrators purge the audit log');
   const hours = input.retention_hours;
-  if (typeof hours !== 'number' || !Number.isInteger(hours) || hours < 1) throw new ApiError('BAD_REQUEST', 'retention_hours must be a whole number of hours, at least 1');
-  if (input.dry_run !== undefined && typeof input.dry_run !== 'boolean') throw new ApiError('BAD_REQUEST', 'dry_run must be true or false');
+  if (typeof hours !== 'number' || !Number.isInteger(hours) || hours < 1) throw new DomainError('INVALID', 'retention_hours must be a whole number of hours, at least 1');
+  if (input.dry_run !== undefined && typeof input.dry_run !== 'boolean') throw new DomainError('INVALID', 'dry_run must be true or false');
   return purgeAuditLog(db, hours * 3_600_000, input.dry_run === true);
 }
 
@@ -212,7 +142,7 @@ export async function purgeAuditLogFor(db: Database, principal: Principal, input
  * The log's state: rows kept, the chain's ends, rows dropped (stored in the database once a
  * batch could be written after them), and this process's queue.
  */
-export async function auditStatusFor(db: Database, principal: Principal, writer: AuditWriter | undefined) {
+export async function auditStatusFor(db: Database, principal: Principal, writer: AuditQueue | undefined) {
   requireAdmin(principal, 'only system administrators read the audit log status');
   const state = await chainState(db);
   const local = writer?.stats() ?? { pending: 0, dropped: 0, written: 0 };

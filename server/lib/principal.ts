@@ -1,7 +1,24 @@
 // Who is making a request, as the resolvers found out. Authorization decisions read this,
 // never the raw credentials.
-import { ApiError } from '../api/errors.js';
-import type { TokenClaims } from './tokens.js';
+import { DomainError } from './errors.js';
+
+/** One `access` entry of a token, and the parsed form of a `scope` request parameter. */
+export interface AccessEntry {
+  type: string; // 'repository' or 'registry'
+  name: string; // 'project/repo' or 'catalog'
+  actions: string[];
+}
+
+export interface TokenClaims {
+  iss: string;
+  sub: string;
+  aud: string;
+  exp: number;
+  nbf: number;
+  iat: number;
+  jti: string;
+  access: AccessEntry[];
+}
 
 export type Principal =
   | { kind: 'anonymous' }
@@ -22,12 +39,12 @@ export function principalName(p: Principal): string {
 
 /** The management API's guard for actions only a logged-in user may take. */
 export function requireUser(p: Principal): Extract<Principal, { kind: 'user' }> {
-  if (p.kind !== 'user') throw new ApiError('UNAUTHORIZED', 'log in as a user first');
+  if (p.kind !== 'user') throw new DomainError('UNAUTHENTICATED', 'log in as a user first');
   return p;
 }
 
 export function requireAdmin(p: Principal, why = 'only system administrators may do this'): Extract<Principal, { kind: 'user' }> {
   const user = requireUser(p);
-  if (!user.sysadmin) throw new ApiError('FORBIDDEN', why);
+  if (!user.sysadmin) throw new DomainError('DENIED', why);
   return user;
 }

@@ -1,6 +1,6 @@
 // Validation of every request value that names something: repository names, tags and
 // digests. These run before any I/O, so a bad value can never reach SQL or a file path.
-import { RegistryError } from './errors.js';
+import { RegistryError } from './registryErrors.js';
 
 // distribution-spec: [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*
 const nameRe = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
@@ -77,4 +77,10 @@ export function parseReadReference(ref: string): { tag: string } | { digest: Par
   if (ref.includes(':')) return { digest: assertDigest(ref) };
   if (!tagRe.test(ref)) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${JSON.stringify(ref.slice(0, 200))} unknown: not a valid tag or digest`, { reference: ref.slice(0, 200) });
   return { tag: ref };
+}
+
+/** The project a repository belongs to: its first path component. */
+export function projectOf(repository: string): string | undefined {
+  const i = repository.indexOf('/');
+  return i > 0 ? repository.slice(0, i) : undefined;
 }

@@ -1,13 +1,12 @@
-// Local users: password hashing (bcrypt), verification with throttling of failed logins
-// per user name and per client address, and the admin created at first start.
-import { createHash, randomBytes } from 'node:crypto';
+// Login: a user's or robot's secret checked against its stored bcrypt hash, with
+// throttling of failed logins per user name and per client address.
+import { createHash } from 'node:crypto';
 import bcrypt from 'bcrypt';
-import { ApiError } from '../api/errors.js';
-import type { Database, Queryer } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import { findRobotByName, listRobotGrants, type RobotGrant, type RobotRow } from '../db/robots.js';
-import { countFailures, findUserByName, removeFailures, saveFailure, saveUser, type UserRow } from '../db/users.js';
+import { countFailures, findUserByName, removeFailures, saveFailure, type UserRow } from '../db/users.js';
+import { bcryptCost } from '../projects/passwords.js';
 
-const bcryptCost = 10;
 /** Failed logins allowed per window before refusing with 429, per user name and per address. */
 export const loginLimits = { windowMs: 5 * 60_000, perUser: 10, perAddress: 50 };
 
@@ -26,17 +25,6 @@ const maxVerified = 10_000;
 
 function cacheKey(username: string, password: string): string {
   return createHash('sha256').update(`${username}\0${password}`).digest('hex');
-}
-
-export async function hashPassword(password: string): Promise<string> {
-  return bcrypt.hash(password, bcryptCost);
-}
-
-/** Harbor's rule: 8 to 128 characters with at least one upper-case letter, one lower-case letter and one digit. */
-export function checkPasswordPolicy(password: string): void {
-  if (password.length < 8 || password.length > 128 || !/[A-Z]/.test(password) || !/[a-z]/.test(password) || !/[0-9]/.test(password)) {
-    throw new ApiError('BAD_REQUEST', 'the password must be 8 to 128 characters long with at least one upper-case letter, one lower-case letter and one digit');
-  }
 }
 
 /**
@@ -71,23 +59,10 @@ export async function authenticate(db: Database, username: string, password: str
   return { user: user!, fresh };
 }
 
-export const robotPrefix = 'robot$';
-
 /** Checks a robot account's name and secret; throws LoginError (disabled and expired robots too). */
 export async function authenticateRobot(db: Database, name: string, secret: string, address: string): Promise<{ robot: RobotRow; grants: RobotGrant[]; fresh: boolean }> {
   const robot = await findRobotByName(db, name);
   const usable = robot && !robot.disabled && (!robot.expires_at || new Date(robot.expires_at).getTime() > Date.now());
   const fresh = await checkSecret(db, name, secret, usable ? robot.secret_hash : undefined, address);
   return { robot: robot!, grants: await listRobotGrants(db, robot!.id), fresh };
-}
-
-/**
- * Creates the system administrator `admin` once. Returns the generated password when none
- * was configured (the caller prints it once), else undefined.
- */
-export async function ensureAdmin(q: Queryer, configured: string | undefined): Promise<string | undefined> {
-  if (await findUserByName(q, 'admin')) return undefined;
-  const password = configured ?? `${randomBytes(12).toString('base64url')}A1a`;
-  await saveUser(q, { username: 'admin', realname: 'system admin', passwordHash: await hashPassword(password), sysadmin: true });
-  return configured ? undefined : password;
 }

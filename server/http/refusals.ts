@@ -2,8 +2,9 @@
 // to make (403, or 401 for credentials that were presented) leaves a failure row. The
 // anonymous 401 that starts every token handshake is not a refusal and leaves nothing.
 import type Koa from 'koa';
-import type { Principal } from '../auth/principal.js';
-import { projectOfRepository, recordLater, type AuditOperation } from './record.js';
+import type { Principal } from '../lib/principal.js';
+import { recordLater, type AuditOperation } from '../audit/record.js';
+import { projectOf } from '../lib/references.js';
 
 const v2Path = /^\/v2\/(?<name>.+)\/(?<kind>manifests|blobs\/uploads|blobs)(?:\/(?<ref>[^/]+))?\/?$/;
 const apiTypes: Record<string, string> = {
@@ -26,12 +27,12 @@ function operationOf(method: string): AuditOperation | undefined {
   return undefined;
 }
 
-function describe(ctx: Koa.Context, operation: AuditOperation): { operation: AuditOperation; resourceType: string; resource: string; projectName: string | null } | undefined {
+function describe(ctx: Koa.Context, operation: AuditOperation): { operation: AuditOperation; resourceType: string; resource: string; projectName?: string | null } | undefined {
   const v2 = v2Path.exec(ctx.path);
   if (v2?.groups) {
     const { name, kind, ref } = v2.groups;
     const resourceType = kind === 'manifests' ? 'artifact' : 'blob';
-    return { operation: operation === 'update' ? 'create' : operation, resourceType, resource: ref && kind !== 'blobs/uploads' ? `${name}${ref.includes(':') ? '@' : ':'}${ref}` : name, projectName: projectOfRepository(name) };
+    return { operation: operation === 'update' ? 'create' : operation, resourceType, resource: ref && kind !== 'blobs/uploads' ? `${name}${ref.includes(':') ? '@' : ':'}${ref}` : name, projectName: projectOf(name) };
   }
   if (ctx.path.startsWith('/api/v2.0/')) {
     const parts = ctx.path.slice('/api/v2.0/'.length).split('/').filter(Boolean);
