@@ -24,7 +24,9 @@ for (let i = 0; i < rounds; i++) {
       const r = await runLoad('wrk', { ...load, durationS: 10 });
       const cpu = cpuBetween(before, await cpuSnapshot(reg.pid, (await reg.companions?.()) ?? []));
       results[audit].push({ rps: r.perSecond, cpuUs: (cpu.registryS * 1e6) / r.requests, dbUs: (cpu.companionS * 1e6) / r.requests, ips: tags.length / pushS });
-      process.stderr.write(`${audit}: ${(tags.length / pushS).toFixed(0)} images/s, ${r.perSecond.toFixed(0)} req/s, ${((cpu.registryS * 1e6) / r.requests).toFixed(0)} µs CPU per request\n`);
+      process.stderr.write(
+        `${audit}: ${(tags.length / pushS).toFixed(0)} images/s, ${r.perSecond.toFixed(0)} req/s, ${((cpu.registryS * 1e6) / r.requests).toFixed(0)} µs CPU per request\n`,
+      );
     } finally {
       await reg.stop();
     }
@@ -32,7 +34,9 @@ for (let i = 0; i < rounds; i++) {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 for (const k of ['on', 'off'] as const) {
-  console.log(`${k}: median ${median(results[k].map((x) => x.ips)).toFixed(0)} small images pushed/s, ${median(results[k].map((x) => x.rps)).toFixed(0)} manifest GETs/s, ${median(results[k].map((x) => x.cpuUs)).toFixed(0)} µs CPU/request (${median(results[k].map((x) => x.dbUs)).toFixed(0)} in PostgreSQL)`);
+  console.log(
+    `${k}: median ${median(results[k].map((x) => x.ips)).toFixed(0)} small images pushed/s, ${median(results[k].map((x) => x.rps)).toFixed(0)} manifest GETs/s, ${median(results[k].map((x) => x.cpuUs)).toFixed(0)} µs CPU/request (${median(results[k].map((x) => x.dbUs)).toFixed(0)} in PostgreSQL)`,
+  );
 }
 agent.destroy();
 process.exit(0);

@@ -46,7 +46,7 @@ try {
   const headers = { Authorization: basic(admin) };
   const q = (s: string) => encodeURIComponent(s);
   const mid = new Date(Date.now() - (total / 2) * 1000).toISOString().slice(0, 19);
- const now = new Date().toISOString().slice(0, 19);
+  const now = new Date().toISOString().slice(0, 19);
   const dayAgo = new Date(Date.now() - 86_400_000).toISOString().slice(0, 19);
   const midEnd = new Date(Date.now() - (total / 2 - 3600) * 1000).toISOString().slice(0, 19);
   const cases: Array<[string, string]> = [
@@ -64,7 +64,11 @@ try {
   const resultRows: string[] = [];
   for (const [name, path] of cases) {
     if (path.startsWith('/api/v2.0/projects/1/')) {
-      await fetch(`${berth.url}/api/v2.0/projects`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify({ project_name: 'p0' }) });
+      await fetch(`${berth.url}/api/v2.0/projects`, {
+        method: 'POST',
+        headers: { ...headers, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ project_name: 'p0' }),
+      });
     }
     const times: number[] = [];
     let count = '';

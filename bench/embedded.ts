@@ -54,7 +54,16 @@ async function once(): Promise<Run> {
   const port = await freePort();
   const started = Date.now();
   const child = spawn(process.execPath, [main], {
-    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), PORT: String(port), BERTH_HOST: '127.0.0.1', BERTH_DATA_DIR: dataDir, BERTH_WORKERS: String(workers), BERTH_LOG_LEVEL: 'warn', BERTH_ADMIN_PASSWORD: admin.password },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: os.tmpdir(),
+      PORT: String(port),
+      BERTH_HOST: '127.0.0.1',
+      BERTH_DATA_DIR: dataDir,
+      BERTH_WORKERS: String(workers),
+      BERTH_LOG_LEVEL: 'warn',
+      BERTH_ADMIN_PASSWORD: admin.password,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
     detached: true,
   });
@@ -64,7 +73,10 @@ async function once(): Promise<Run> {
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`berth exited with ${child.exitCode}`);
-      const ok = await fetch(`${url}/api/v2.0/health`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`${url}/api/v2.0/health`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) break;
       if (Date.now() - started > 120_000) throw new Error('not healthy within 120 s');
       await new Promise((r) => setTimeout(r, 20));

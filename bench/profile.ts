@@ -119,7 +119,9 @@ function flameGraph(p: Profile, title: string): string {
     const hue = n.callFrame.url.includes('node_modules') ? 30 : n.callFrame.url.startsWith('node:') || !n.callFrame.url ? 200 : 0;
     rects.push(
       `<g><title>${text} — ${((100 * t) / all).toFixed(1)} %</title><rect x="${x.toFixed(1)}" y="${(depth * row + 24).toFixed(0)}" width="${w.toFixed(1)}" height="${row - 1}" fill="hsl(${hue},70%,${60 + (depth % 3) * 6}%)"/>` +
-        (w > 60 ? `<text x="${(x + 3).toFixed(1)}" y="${(depth * row + 36).toFixed(0)}" font-size="11" font-family="monospace">${text.slice(0, Math.floor(w / 7))}</text>` : '') +
+        (w > 60
+          ? `<text x="${(x + 3).toFixed(1)}" y="${(depth * row + 36).toFixed(0)}" font-size="11" font-family="monospace">${text.slice(0, Math.floor(w / 7))}</text>`
+          : '') +
         '</g>',
     );
     let cx = x;

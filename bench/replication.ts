@@ -52,7 +52,11 @@ async function pushBigImage(base: string, repo: string, tag: string): Promise<nu
     config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: cfg.digest, size: cfg.size },
     layers: pushed.map((p) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: p.digest, size: p.size })),
   };
-  const res = await call(`${base}/v2/${repo}/manifests/${tag}`, { method: 'PUT', body: JSON.stringify(manifest), headers: { 'Content-Type': manifest.mediaType } });
+  const res = await call(`${base}/v2/${repo}/manifests/${tag}`, {
+    method: 'PUT',
+    body: JSON.stringify(manifest),
+    headers: { 'Content-Type': manifest.mediaType },
+  });
   if (res.status !== 201) throw new Error(`manifest ${res.status} ${await res.text()}`);
   return pushed.reduce((n, p) => n + p.size, cfg.size);
 }
@@ -60,17 +64,40 @@ async function pushBigImage(base: string, repo: string, tag: string): Promise<nu
 async function timeSkopeo(a: BerthProcess, b: BerthProcess): Promise<number> {
   const creds = `${admin.username}:${admin.password}`;
   const started = performance.now();
-  await run('skopeo', ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', '--src-creds', creds, '--dest-creds', creds, `docker://${a.host}/bench/big:v1`, `docker://${b.host}/bench/big:v1`], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  await run(
+    'skopeo',
+    [
+      'copy',
+      '--quiet',
+      '--src-tls-verify=false',
+      '--dest-tls-verify=false',
+      '--src-creds',
+      creds,
+      '--dest-creds',
+      creds,
+      `docker://${a.host}/bench/big:v1`,
+      `docker://${b.host}/bench/big:v1`,
+    ],
+    {
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   return (performance.now() - started) / 1000;
 }
 
 async function timeReplication(a: BerthProcess, b: BerthProcess, name: string): Promise<number> {
   const json = { 'Content-Type': 'application/json' };
-  const reg = await call(`${a.url}/api/v2.0/registries`, { method: 'POST', headers: json, body: JSON.stringify({ name, type: 'berth', url: b.url, credential: { access_key: admin.username, access_secret: admin.password } }) });
+  const reg = await call(`${a.url}/api/v2.0/registries`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ name, type: 'berth', url: b.url, credential: { access_key: admin.username, access_secret: admin.password } }),
+  });
   const regId = Number(reg.headers.get('location')!.split('/').pop());
-  const rule = await call(`${a.url}/api/v2.0/replication/policies`, { method: 'POST', headers: json, body: JSON.stringify({ name, dest_registry: { id: regId }, filters: [{ type: 'name', value: 'bench/big' }] }) });
+  const rule = await call(`${a.url}/api/v2.0/replication/policies`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ name, dest_registry: { id: regId }, filters: [{ type: 'name', value: 'bench/big' }] }),
+  });
   const ruleId = Number(rule.headers.get('location')!.split('/').pop());
   const started = performance.now();
   const exec = await call(`${a.url}/api/v2.0/replication/executions`, { method: 'POST', headers: json, body: JSON.stringify({ policy_id: ruleId }) });
@@ -99,7 +126,10 @@ try {
   const source = await digestOf(a);
   process.stderr.write(`image: ${(bytes / 1024 / 1024).toFixed(0)} MiB in ${layers + 1} blobs, ${source}\n`);
   for (let i = 0; i < rounds; i++) {
-    const [b1, b2] = await Promise.all([startBerth({ database: 'pg', env: { BERTH_REPLICATION_WORKER: 'false' } }), startBerth({ database: 'pg', env: { BERTH_REPLICATION_WORKER: 'false' } })]);
+    const [b1, b2] = await Promise.all([
+      startBerth({ database: 'pg', env: { BERTH_REPLICATION_WORKER: 'false' } }),
+      startBerth({ database: 'pg', env: { BERTH_REPLICATION_WORKER: 'false' } }),
+    ]);
     try {
       await Promise.all([createProject(b1.url, 'bench'), createProject(b2.url, 'bench')]);
       const round = { skopeo: 0, replication: 0 };
@@ -113,7 +143,9 @@ try {
       if (d2 !== source) throw new Error(`replication arrived as ${d2}, not ${source}`);
       if (d1 !== source) process.stderr.write(`note: skopeo's copy has manifest digest ${d1}\n`);
       results.push(round);
-      process.stderr.write(`round ${i + 1}: skopeo copy ${round.skopeo.toFixed(2)} s, replication ${round.replication.toFixed(2)} s (${(round.replication / round.skopeo).toFixed(2)}x)\n`);
+      process.stderr.write(
+        `round ${i + 1}: skopeo copy ${round.skopeo.toFixed(2)} s, replication ${round.replication.toFixed(2)} s (${(round.replication / round.skopeo).toFixed(2)}x)\n`,
+      );
     } finally {
       await Promise.all([b1.dispose(), b2.dispose()]);
     }
@@ -129,7 +161,7 @@ const mib = bytes / 1024 / 1024;
 const table = [
   `Measured ${new Date().toISOString().slice(0, 10)} on ${machineDescription()}; ${rounds} round(s), medians.`,
   '',
-  '| A → B, one image of ' + `${mib.toFixed(0)} MiB (${layers} layers + config)` + ' | seconds | MiB/s |',
+  `| A → B, one image of ${mib.toFixed(0)} MiB (${layers} layers + config) | seconds | MiB/s |`,
   '|---|--:|--:|',
   `| \`skopeo copy\` | ${s.toFixed(2)} | ${(mib / s).toFixed(0)} |`,
   `| Berth replication (manual execution, worker in A's main process) | ${r.toFixed(2)} | ${(mib / r).toFixed(0)} |`,

@@ -71,9 +71,17 @@ async function main(): Promise<number> {
 
   const onFs = o.only !== 'distribution' && o.storage !== 's3';
   const onS3 = o.only !== 'distribution' && o.storage !== 'fs';
-  const runs: Record<'distribution' | 'berth' | 'berthAuditOff' | 'berthS3', RegistryResult[]> = { distribution: [], berth: [], berthAuditOff: [], berthS3: [] };
+  const runs: Record<'distribution' | 'berth' | 'berthAuditOff' | 'berthS3', RegistryResult[]> = {
+    distribution: [],
+    berth: [],
+    berthAuditOff: [],
+    berthS3: [],
+  };
   let incomplete = false;
-  const keep = (list: RegistryResult[], r: RegistryResult | undefined) => (r ? list.push(r) : (incomplete = true));
+  const keep = (list: RegistryResult[], r: RegistryResult | undefined) => {
+    if (r) list.push(r);
+    else incomplete = true;
+  };
   // Whole runs one after another, so drift (page cache, CPU clock) touches every registry alike.
   for (let i = 1; i <= o.runs && !aborting; i++) {
     if (o.runs > 1) log(`run ${i} of ${o.runs}`);

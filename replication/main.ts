@@ -8,7 +8,7 @@ import { createLogger } from '../server/log/logger.js';
 import { startWorker } from './start.js';
 
 async function main(): Promise<void> {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
   } catch (err) {

@@ -168,7 +168,8 @@ export class ReplicationWorker {
   async checkLocal(): Promise<string | undefined> {
     const problem = await localRegistryProblem((signal) => this.localClient(signal), this.deps.localUrl);
     if (problem && Date.now() - this.startedAt < this.settings.localGraceMs) return problem;
-    if (problem && problem !== this.localProblem) this.deps.log.error({ setting: localUrlSetting, localUrl: this.deps.localUrl }, `replication worker: ${problem}`);
+    if (problem && problem !== this.localProblem)
+      this.deps.log.error({ setting: localUrlSetting, localUrl: this.deps.localUrl }, `replication worker: ${problem}`);
     else if (!problem && this.localProblem) this.deps.log.info({ localUrl: this.deps.localUrl }, 'replication worker reaches this Berth again');
     this.localProblem = problem;
     return problem;
@@ -290,7 +291,7 @@ export class ReplicationWorker {
   async plan(executionId: number): Promise<void> {
     const { db, log } = this.deps;
     const execution = await findExecution(db, executionId);
-    if (!execution || execution.status !== 'InProgress' || execution.total > 0) return;
+    if (execution?.status !== 'InProgress' || execution.total > 0) return;
     const unreachable = await this.localUsable();
     if (unreachable) return failExecution(db, executionId, unreachable);
     const policy = await findPolicy(db, execution.policy_id);
@@ -321,14 +322,27 @@ export class ReplicationWorker {
 
   /** This Berth's /v2 with tokens the worker signs itself (it holds the signing key). */
   private localClient(signal?: AbortSignal): RegistryClient {
-    return new RegistryClient({ url: this.deps.localUrl, insecure: true }, { loopback: true, private: true }, { signal, authorize: (scope) => this.localAuthorization(scope) });
+    return new RegistryClient(
+      { url: this.deps.localUrl, insecure: true },
+      { loopback: true, private: true },
+      { signal, authorize: (scope) => this.localAuthorization(scope) },
+    );
   }
 
   private localAuthorization(scope: string): string {
     const cached = this.localTokens.get(scope);
     if (cached && cached.until > Date.now()) return cached.header;
-    const access = scope.split(' ').map(parseScope).filter((a): a is AccessEntry => !!a);
-    const { token } = issueToken(this.deps.keys()[0], { issuer: tokenIssuer, service: this.deps.tokenService, subject: replicationActor, access, ttlSeconds: 3600 });
+    const access = scope
+      .split(' ')
+      .map(parseScope)
+      .filter((a): a is AccessEntry => !!a);
+    const { token } = issueToken(this.deps.keys()[0], {
+      issuer: tokenIssuer,
+      service: this.deps.tokenService,
+      subject: replicationActor,
+      access,
+      ttlSeconds: 3600,
+    });
     const header = `Bearer ${token}`;
     this.localTokens.set(scope, { header, until: Date.now() + 50 * 60_000 });
     return header;
@@ -340,7 +354,15 @@ export class ReplicationWorker {
     if (!name) throw new PermanentError(`${repository} is not <project>/<name>: give the rule a destination namespace`);
     await this.deps.db.tx(async (q) => {
       const id = await saveProject(q, { name, public: false, ownerId: null });
-      if (id !== undefined) await recordAudit(q, { operation: 'create', resourceType: 'project', resource: name, projectName: name, projectId: id, actor: { username: replicationActor, actorType: 'system' } });
+      if (id !== undefined)
+        await recordAudit(q, {
+          operation: 'create',
+          resourceType: 'project',
+          resource: name,
+          projectName: name,
+          projectId: id,
+          actor: { username: replicationActor, actorType: 'system' },
+        });
     });
   }
 
@@ -358,14 +380,19 @@ export class ReplicationWorker {
     this.running.set(taskId, abort);
     let bytes = 0;
     if (task.previous_worker) note(`took over from worker ${task.previous_worker}, which stopped answering`);
-    note(`attempt ${task.attempts} of ${task.max_attempts} on ${this.id}: ${task.operation} ${task.src_repository}:${task.reference} -> ${task.dst_repository}`);
-    const heartbeat = setInterval(() => {
-      const text = takeLines();
-      void (async () => {
-        if (text) await appendTaskLog(db, taskId, text);
-        if (!(await renewLease(db, taskId, this.id, this.settings.leaseSeconds, bytes))) abort.abort();
-      })().catch((err) => log.warn({ err, task: taskId }, 'replication lease renewal failed'));
-    }, (this.settings.leaseSeconds * 1000) / 3);
+    note(
+      `attempt ${task.attempts} of ${task.max_attempts} on ${this.id}: ${task.operation} ${task.src_repository}:${task.reference} -> ${task.dst_repository}`,
+    );
+    const heartbeat = setInterval(
+      () => {
+        const text = takeLines();
+        void (async () => {
+          if (text) await appendTaskLog(db, taskId, text);
+          if (!(await renewLease(db, taskId, this.id, this.settings.leaseSeconds, bytes))) abort.abort();
+        })().catch((err) => log.warn({ err, task: taskId }, 'replication lease renewal failed'));
+      },
+      (this.settings.leaseSeconds * 1000) / 3,
+    );
     try {
       if (!policy) throw new PermanentError('the rule was deleted');
       const digest = await this.perform(policy, task, abort.signal, note, (n) => (bytes += n));
@@ -400,14 +427,25 @@ export class ReplicationWorker {
   }
 
   /** Does the task's work; returns the artifact's digest. */
-  private async perform(policy: PolicyRow, task: TaskRow, signal: AbortSignal, note: (line: string) => void, onBytes: (n: number) => void): Promise<string | undefined> {
+  private async perform(
+    policy: PolicyRow,
+    task: TaskRow,
+    signal: AbortSignal,
+    note: (line: string) => void,
+    onBytes: (n: number) => void,
+  ): Promise<string | undefined> {
     const push = policy.src_registry_id === null;
     const local = this.localClient(signal);
     const remote = await this.remoteClient((push ? policy.dest_registry_id : policy.src_registry_id)!, signal);
     const [src, dst] = push ? [local, remote] : [remote, local];
     if (!push) await this.ensureLocalProject(task.dst_repository);
     if (task.operation === 'deletion') {
-      const removed = await withRetry(this.settings.requestRetry, `DELETE ${task.dst_repository}:${task.reference}`, () => dst.deleteManifest(task.dst_repository, task.reference), note);
+      const removed = await withRetry(
+        this.settings.requestRetry,
+        `DELETE ${task.dst_repository}:${task.reference}`,
+        () => dst.deleteManifest(task.dst_repository, task.reference),
+        note,
+      );
       note(removed ? `deleted ${task.dst_repository}:${task.reference}` : `${task.dst_repository}:${task.reference} was not there`);
       return undefined;
     }
@@ -420,7 +458,9 @@ export class ReplicationWorker {
       referrers: true,
       onBytes,
     });
-    note(`${progress.manifests} manifest(s), ${progress.blobsCopied} blob(s) copied (${progress.bytes} bytes), ${progress.blobsMounted} mounted, ${progress.blobsSkipped} already there`);
+    note(
+      `${progress.manifests} manifest(s), ${progress.blobsCopied} blob(s) copied (${progress.bytes} bytes), ${progress.blobsMounted} mounted, ${progress.blobsSkipped} already there`,
+    );
     return digest;
   }
 }

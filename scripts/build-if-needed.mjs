@@ -25,5 +25,9 @@ if (!existsSync(entry) || sources > statSync(entry).mtimeMs) {
 const page = path.join(root, 'dist/web/index.html');
 if (!existsSync(page) || newest(path.join(root, 'web')) > statSync(page).mtimeMs) {
   process.stdout.write('berth: building the console…\n');
-  execFileSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', path.join(root, 'web/vite.config.ts'), '--logLevel', 'warn'], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', path.join(root, 'web/vite.config.ts'), '--logLevel', 'warn'],
+    { stdio: 'inherit' },
+  );
 }

@@ -60,13 +60,14 @@ function run(cmd, args, env = {}) {
   return r.status ?? 1;
 }
 
-let failedSteps = [];
+const failedSteps = [];
 const build = !args['no-build'];
 if (build) console.log('== typecheck and build');
 if (build && run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']) !== 0) failedSteps.push('build');
 if (build && run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'test/tsconfig.json']) !== 0) failedSteps.push('typecheck');
 if (build && run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'web/tsconfig.json']) !== 0) failedSteps.push('typecheck web');
-if (build && run(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']) !== 0) failedSteps.push('build web');
+if (build && run(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']) !== 0)
+  failedSteps.push('build web');
 
 const times = [];
 for (const tier of tiers) {
@@ -80,7 +81,8 @@ for (const tier of tiers) {
     process.execPath,
     [
       mocha,
-      '--reporter', path.join(root, 'test/helpers/statsReporter.cjs'),
+      '--reporter',
+      path.join(root, 'test/helpers/statsReporter.cjs'),
       ...(tier.timeout ? ['--timeout', tier.timeout] : []),
       ...(tier.jobs && (tierFiles.length > 1 || tierFiles[0].includes('*')) ? ['--parallel', '--jobs', String(tier.jobs)] : []),
       ...tierFiles,
@@ -110,7 +112,12 @@ rmSync(path.dirname(statsFile), { recursive: true, force: true });
 if (times.length) {
   console.log('\n== time per tier');
   for (const t of times) console.log(`${t.tier.padEnd(16)} ${t.seconds.toFixed(1).padStart(7)} s${t.status ? '  (failed)' : ''}`);
-  console.log(`${'total'.padEnd(16)} ${times.reduce((n, t) => n + t.seconds, 0).toFixed(1).padStart(7)} s`);
+  console.log(
+    `${'total'.padEnd(16)} ${times
+      .reduce((n, t) => n + t.seconds, 0)
+      .toFixed(1)
+      .padStart(7)} s`,
+  );
 }
 if (failedSteps.length) console.log(`\nfailed steps: ${failedSteps.join(', ')}`);
 // A step that failed without a counted test failure (a crash, a build error) still fails the run.

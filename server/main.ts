@@ -70,7 +70,9 @@ async function primary(config: Config, log: Logger): Promise<void> {
   const generated = await bootstrap(db, config.adminPassword);
   if (generated) {
     // Shown once, on the console of the first start; it is stored only as a bcrypt hash.
-    process.stdout.write(`\nberth: created user "admin" with password: ${generated}\nberth: change it after logging in (or set BERTH_ADMIN_PASSWORD before the first start)\n\n`);
+    process.stdout.write(
+      `\nberth: created user "admin" with password: ${generated}\nberth: change it after logging in (or set BERTH_ADMIN_PASSWORD before the first start)\n\n`,
+    );
   }
   const purge = schedulePurge(config, db, store, log);
   const auditPurge = scheduleAuditPurge(config, db, log);

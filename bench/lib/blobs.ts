@@ -46,7 +46,10 @@ export function makeBlobSet(totalMiB: number, sizesMiB: number[] = [64, 16, 48, 
   const blob = (size: number, name: string) => {
     const prefix = Buffer.alloc(PREFIX_BYTES, ' ');
     prefix.write(`berth-bench ${runId} ${name}`);
-    const digest = createHash('sha256').update(prefix).update(random.subarray(0, size - PREFIX_BYTES)).digest('hex');
+    const digest = createHash('sha256')
+      .update(prefix)
+      .update(random.subarray(0, size - PREFIX_BYTES))
+      .digest('hex');
     return { size, prefix, digest: `sha256:${digest}` };
   };
   const blobs = sizes.map((size, i) => blob(size, String(i)));
@@ -63,12 +66,7 @@ export function makeBlobSet(totalMiB: number, sizesMiB: number[] = [64, 16, 48, 
 }
 
 /** POST, one streamed PATCH, PUT ?digest=. Returns nothing; throws HttpError on any deviation. */
-export async function pushBlob(
-  base: string,
-  repo: string,
-  digest: string,
-  body: Buffer | Iterable<Buffer>,
-): Promise<void> {
+export async function pushBlob(base: string, repo: string, digest: string, body: Buffer | Iterable<Buffer>): Promise<void> {
   const startUrl = `${base}/v2/${repo}/blobs/uploads/`;
   const started = expectStatus('POST', startUrl, await request('POST', startUrl), 202);
   const patchUrl = resolveLocation(base, started, 'POST', startUrl).toString();
@@ -112,12 +110,7 @@ export async function verifyBlob(base: string, repo: string, blob: BenchBlob): P
  * Runs `task` over `items` with at most `concurrency` in flight, stopping at the first
  * failure or when `deadline` (epoch ms) passes. Returns the wall time in seconds.
  */
-export async function runConcurrently<T>(
-  items: T[],
-  concurrency: number,
-  deadline: number,
-  task: (item: T) => Promise<void>,
-): Promise<number> {
+export async function runConcurrently<T>(items: T[], concurrency: number, deadline: number, task: (item: T) => Promise<void>): Promise<number> {
   let next = 0;
   let failed = false;
   const started = process.hrtime.bigint();

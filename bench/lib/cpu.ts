@@ -43,7 +43,10 @@ async function statTimes(pid: number | 'self'): Promise<{ own: number; children:
   } catch {
     return undefined;
   }
-  const f = text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
+  const f = text
+    .slice(text.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   return { own: (f[11] + f[12]) / TICKS_PER_S, children: (f[13] + f[14]) / TICKS_PER_S };
 }
 

@@ -41,9 +41,7 @@ export class HttpError extends Error {
     readonly res: Response | undefined,
     detail: string,
   ) {
-    const got = res
-      ? `${res.status} ${JSON.stringify(res.headers)} ${res.body.subarray(0, 500).toString('utf8')}`
-      : 'no response';
+    const got = res ? `${res.status} ${JSON.stringify(res.headers)} ${res.body.subarray(0, 500).toString('utf8')}` : 'no response';
     super(`${method} ${url}: ${detail}; got ${got}`);
   }
 }
@@ -97,9 +95,7 @@ async function exchange(method: string, url: string, opts: RequestOptions): Prom
         }
       });
       res.once('error', reject);
-      res.once('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(kept).subarray(0, maxBody), bytes }),
-      );
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(kept).subarray(0, maxBody), bytes }));
     });
   });
 

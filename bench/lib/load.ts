@@ -58,8 +58,7 @@ export function parseWrk(out: string): LoadResult {
   };
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-  const errors =
-    (socket ? socket.slice(1, 5).reduce((a, n) => a + Number(n), 0) : 0) + (non2xx ? Number(non2xx[1]) : 0);
+  const errors = (socket ? socket.slice(1, 5).reduce((a, n) => a + Number(n), 0) : 0) + (non2xx ? Number(non2xx[1]) : 0);
   // wrk leaves timed-out requests out of its percentiles, so timeouts must be visible.
   const errorDetail = [socket?.[0], non2xx?.[0]].filter(Boolean).join('; ');
   return {
@@ -78,7 +77,8 @@ function loadWithWrk(o: LoadOptions): Promise<LoadResult> {
     `-t${Math.min(o.threads, o.connections)}`,
     `-c${o.connections}`,
     `-d${o.durationS}s`,
-    '--timeout', '5s',
+    '--timeout',
+    '5s',
     '--latency',
     ...Object.entries(o.headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
     o.url,
@@ -124,10 +124,16 @@ async function loadWithNode(o: LoadOptions): Promise<LoadResult> {
           if (recorded < latencies.length) latencies[recorded++] = Number(process.hrtime.bigint() - t0) / 1e6;
           resolve();
         });
-        res.once('error', (err) => (fail(err.message), resolve()));
+        res.once('error', (err) => {
+          fail(err.message);
+          resolve();
+        });
       });
       req.once('timeout', () => req.destroy(new Error('timeout')));
-      req.once('error', (err) => (fail(err.message), resolve()));
+      req.once('error', (err) => {
+        fail(err.message);
+        resolve();
+      });
     });
 
   await Promise.all(

@@ -50,12 +50,14 @@ export async function measureRegistry(
     await pushBlob(reg.url, repo, set.warmup.digest, set.chunks(set.warmup));
     await pullBlob(reg.url, repo, set.warmup);
     log(`${reg.name}: pushing ${set.blobs.length} blobs, ${set.totalBytes / MiB} MiB, ${o.concurrency} at a time`);
-    const push = await phase(reg, () =>
-      runConcurrently(set.blobs, o.concurrency, deadline, (b) => pushBlob(reg.url, repo, b.digest, set.chunks(b))),
-    );
+    const push = await phase(reg, () => runConcurrently(set.blobs, o.concurrency, deadline, (b) => pushBlob(reg.url, repo, b.digest, set.chunks(b))));
 
     // Untimed: a registry that returned wrong bytes fast must not look good.
-    await verifyBlob(reg.url, repo, set.blobs.reduce((a, b) => (b.size < a.size ? b : a)));
+    await verifyBlob(
+      reg.url,
+      repo,
+      set.blobs.reduce((a, b) => (b.size < a.size ? b : a)),
+    );
 
     log(`${reg.name}: pulling ${o.pullRounds}× ${o.concurrency} at a time`);
     const pulls = Array.from({ length: o.pullRounds }, () => set.blobs).flat();
@@ -68,7 +70,13 @@ export async function measureRegistry(
 
     const manifestUrl = await seedImage(reg.url, 'bench/manifests', 'latest');
     const authorization = authorizationFor(manifestUrl);
-    const load = { url: manifestUrl, headers: { Accept: OCI_MANIFEST, ...(authorization ? { Authorization: authorization } : {}) }, connections: o.connections, threads: 2, durationS: o.durationS };
+    const load = {
+      url: manifestUrl,
+      headers: { Accept: OCI_MANIFEST, ...(authorization ? { Authorization: authorization } : {}) },
+      connections: o.connections,
+      threads: 2,
+      durationS: o.durationS,
+    };
     log(`${reg.name}: manifest GETs with ${loadTool}, ${o.connections} connections, ${WARMUP_S} s warm-up + ${o.durationS} s`);
     await runLoad(loadTool, { ...load, durationS: WARMUP_S }); // JIT and connection pools warm up first
     const manifests = await phase<LoadResult>(reg, () => runLoad(loadTool, load));

@@ -140,9 +140,7 @@ export async function startBerthForBench(database: 'pg' | 'embedded', workers: n
       ? `PostgreSQL ${await postgresVersion()} on 127.0.0.1, BERTH_WORKERS=${workers}`
       : `embedded PostgreSQL (its binaries from npm, a Unix socket under BERTH_DATA_DIR; its processes are in Berth's tree), BERTH_WORKERS=${workers}`;
   const store =
-    storage === 's3'
-      ? `S3 blob store (s3rver ${s3rverVersion()} on 127.0.0.1, its files on the same disk; 10 MiB multipart parts)`
-      : 'filesystem blob store';
+    storage === 's3' ? `S3 blob store (s3rver ${s3rverVersion()} on 127.0.0.1, its files on the same disk; 10 MiB multipart parts)` : 'filesystem blob store';
   return {
     name: storage === 's3' ? 'Berth (S3)' : auditLog ? 'Berth' : 'Berth (audit off)',
     url: berth.url,

@@ -69,7 +69,7 @@ const rows: Row[] = [
   { label: 'Registry CPU per GiB pulled, s', value: (r) => r.cpu.pullSPerGiB, digits: 2, higherIsBetter: false },
   { label: 'Registry CPU per 1000 manifest GETs, ms', value: (r) => r.cpu.manifestMsPer1k, digits: 0, higherIsBetter: false },
   { label: '… of which in PostgreSQL backends, ms', value: (r) => r.cpu.manifestDbMsPer1k, digits: 0 },
-  { label: 'Other processes\' CPU during the run, % of machine', value: (r) => r.cpu.otherShare * 100, digits: 0 },
+  { label: "Other processes' CPU during the run, % of machine", value: (r) => r.cpu.otherShare * 100, digits: 0 },
 ];
 
 /**
@@ -88,7 +88,11 @@ export function medianResult(runs: RegistryResult[]): RegistryResult {
     }
     if (pick && typeof pick === 'object' && !Array.isArray(pick)) {
       const out: Record<string, unknown> = {};
-      for (const k of Object.keys(pick)) out[k] = median(values.map((v) => (v as Record<string, unknown>)?.[k]), (pick as Record<string, unknown>)[k]);
+      for (const k of Object.keys(pick))
+        out[k] = median(
+          values.map((v) => (v as Record<string, unknown>)?.[k]),
+          (pick as Record<string, unknown>)[k],
+        );
       return out;
     }
     return pick;
@@ -102,10 +106,7 @@ function fmt(n: number | undefined, digits: number): string {
 
 /** Markdown table: Distribution, Berth and the Berth/Distribution ratio per metric. */
 export function resultsTable(distribution: RegistryResult | undefined, berth: RegistryResult | undefined): string {
-  const lines = [
-    '| Metric | Distribution | Berth | Berth / Distribution | Better |',
-    '|---|--:|--:|--:|---|',
-  ];
+  const lines = ['| Metric | Distribution | Berth | Berth / Distribution | Better |', '|---|--:|--:|--:|---|'];
   for (const row of rows) {
     const d = distribution && row.value(distribution);
     const b = berth && row.value(berth);
@@ -198,15 +199,20 @@ export function resultsSection(
     '',
     `Per-process peak RSS — Berth: ${perProcess(berth)}; Distribution: ${perProcess(distribution)}.`,
     ...(berth && berthAuditOff
-      ? ['', 'The audit log\'s cost: the same Berth run again with `BERTH_AUDIT_LOG=false` (pushes write their rows in the push transaction; pulls and token logins are queued and batched).', '', auditTable(berth, berthAuditOff)]
+      ? [
+          '',
+          "The audit log's cost: the same Berth run again with `BERTH_AUDIT_LOG=false` (pushes write their rows in the push transaction; pulls and token logins are queued and batched).",
+          '',
+          auditTable(berth, berthAuditOff),
+        ]
       : []),
     ...(berthS3
       ? [
           '',
           'Blobs in S3: the same Berth with its blobs in a bucket on s3rver. ' +
             's3rver is a Node server that writes every object to local disk and hashes it with MD5, so the S3 column measures it as much as Berth; ' +
-            'Berth\'s own CPU and memory are the telling rows. The RSS and Berth CPU rows are Berth\'s processes only; s3rver\'s CPU has rows of its own ' +
-            'and is not counted as other processes\' CPU.',
+            "Berth's own CPU and memory are the telling rows. The RSS and Berth CPU rows are Berth's processes only; s3rver's CPU has rows of its own " +
+            "and is not counted as other processes' CPU.",
           '',
           storageTable(berth, berthS3, distribution),
         ]
@@ -247,9 +253,6 @@ export async function writeResults(readmePath: string, section: string): Promise
   const start = text.indexOf(START_MARK);
   const end = text.indexOf(END_MARK);
   const block = `${START_MARK}\n${section}\n${END_MARK}`;
-  text =
-    start >= 0 && end > start
-      ? text.slice(0, start) + block + text.slice(end + END_MARK.length)
-      : `${text.trimEnd()}\n\n## Latest results\n\n${block}\n`;
+  text = start >= 0 && end > start ? text.slice(0, start) + block + text.slice(end + END_MARK.length) : `${text.trimEnd()}\n\n## Latest results\n\n${block}\n`;
   await writeFile(readmePath, text);
 }

@@ -20,7 +20,10 @@ export function apiPrincipal(deps: AuthDeps): Koa.Middleware {
         // The console reads the token from any response; it never changes within a session.
         ctx.set(csrfHeader, session.csrfToken);
         if (!safeMethods.has(ctx.method) && !csrfTokenMatches(session.csrfToken, ctx.get(csrfHeader) || undefined)) {
-          throw new DomainError('DENIED', `CSRF token missing or invalid: a request made with the session cookie must send the ${csrfHeader} header the server returned`);
+          throw new DomainError(
+            'DENIED',
+            `CSRF token missing or invalid: a request made with the session cookie must send the ${csrfHeader} header the server returned`,
+          );
         }
         ctx.state.principal = session.principal;
         return next();

@@ -47,7 +47,11 @@ const serving: ReadonlySet<string> = new Set(['database', 'storage']);
 
 export async function checkHealth(db: Database, store: BlobStore) {
   const components = (
-    await Promise.all([probe('database', () => db.query('SELECT 1')).then((c) => [c]), probe('storage', () => store.check()).then((c) => [c]), workersHealth(db)])
+    await Promise.all([
+      probe('database', () => db.query('SELECT 1')).then((c) => [c]),
+      probe('storage', () => store.check()).then((c) => [c]),
+      workersHealth(db),
+    ])
   ).flat();
   const healthy = components.every((c) => c.status === 'healthy');
   return { status: healthy ? 'healthy' : 'unhealthy', components, serving: components.every((c) => c.status === 'healthy' || !serving.has(c.name)) };

@@ -37,7 +37,11 @@ export function harborQ(ctx: Koa.Context): string | undefined {
   }
 }
 
-export function listParams(ctx: Koa.Context, filterKeys: readonly string[], sortKeys: readonly string[]): { filters: Map<string, Filter>; sort: SortKey[]; paging: Paging } {
+export function listParams(
+  ctx: Koa.Context,
+  filterKeys: readonly string[],
+  sortKeys: readonly string[],
+): { filters: Map<string, Filter>; sort: SortKey[]; paging: Paging } {
   return {
     filters: parseQuery(harborQ(ctx), filterKeys),
     sort: parseSort(param(ctx, 'sort'), sortKeys),

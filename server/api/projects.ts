@@ -58,7 +58,14 @@ export function projectRoutes(deps: AuthDeps) {
     // GET /projects/{project_name_or_id}/members?entityname=&page=&page_size=
     listMembers: (async (ctx) => {
       const paging = pagingOf(ctx);
-      const { items, total } = await listProjectMembers(deps.db, principal(ctx), ctx.params.project_name_or_id, byName(ctx), queryParam(ctx, 'entityname'), paging);
+      const { items, total } = await listProjectMembers(
+        deps.db,
+        principal(ctx),
+        ctx.params.project_name_or_id,
+        byName(ctx),
+        queryParam(ctx, 'entityname'),
+        paging,
+      );
       respondPage(ctx, items, total, paging);
     }) as Koa.Middleware,
     // GET /projects/{project_name_or_id}/members/{mid}

@@ -25,7 +25,10 @@ function parsePattern(value: string): Filter {
       return { kind: 'fuzzy', value: value.slice(1) };
     case '[': {
       if (!value.endsWith(']') || value.split('~').length !== 2) throw new Error('range must start with "[", end with "]" and contain exactly one "~"');
-      const [min, max] = value.slice(1, -1).split('~').map((s) => s.trim());
+      const [min, max] = value
+        .slice(1, -1)
+        .split('~')
+        .map((s) => s.trim());
       if (!min && !max) throw new Error('a range needs a minimum or a maximum');
       return { kind: 'range', ...(min ? { min: parseValue(min) } : {}), ...(max ? { max: parseValue(max) } : {}) };
     }
@@ -78,7 +81,6 @@ export function parseSort(sort: string | undefined, allowedKeys: readonly string
 
 export const defaultPageSize = 10;
 export const maxPageSize = 100;
-
 
 // Not a number at all is a malformed request (400); a number out of range is Harbor's 422,
 // as its generated validation answers for minimum and maximum.

@@ -3,7 +3,16 @@ import type Koa from 'koa';
 import type { AuthDeps } from '../auth/resolvers.js';
 import { requireUser } from '../lib/principal.js';
 import { adapterInfos, registryTypes } from '../replication/adapters.js';
-import { createRegistry, deleteRegistry, editRegistry, getRegistry, getRegistryInfo, listRegistriesFor, pingRegistry, type ReplicationDeps } from '../replication/registries.js';
+import {
+  createRegistry,
+  deleteRegistry,
+  editRegistry,
+  getRegistry,
+  getRegistryInfo,
+  listRegistriesFor,
+  pingRegistry,
+  type ReplicationDeps,
+} from '../replication/registries.js';
 import { jsonBody, principal } from './auth.js';
 import { DomainError } from '../lib/errors.js';
 import { nameAndPaging, respondPage } from './listing.js';

@@ -30,7 +30,13 @@ export function replicationExecutionRoutes(auth: AuthDeps) {
     }) as Koa.Middleware,
     tasks: (async (ctx) => {
       const paging = pagingOf(ctx);
-      const { items, total } = await listTasksFor(deps(), principal(ctx), ctx.params.id, { status: queryParam(ctx, 'status'), resource_type: queryParam(ctx, 'resource_type') }, paging);
+      const { items, total } = await listTasksFor(
+        deps(),
+        principal(ctx),
+        ctx.params.id,
+        { status: queryParam(ctx, 'status'), resource_type: queryParam(ctx, 'resource_type') },
+        paging,
+      );
       respondPage(ctx, items, total, paging);
     }) as Koa.Middleware,
     log: (async (ctx) => {

@@ -1,7 +1,17 @@
 // /api/v2.0/users (Harbor v2 shapes).
 import type Koa from 'koa';
 import type { AuthDeps } from '../auth/resolvers.js';
-import { changePassword, createUser, currentUser, deleteUser, getUserFor, listUsersFor, searchUsers, setSysadmin, updateUserProfile } from '../projects/users.js';
+import {
+  changePassword,
+  createUser,
+  currentUser,
+  deleteUser,
+  getUserFor,
+  listUsersFor,
+  searchUsers,
+  setSysadmin,
+  updateUserProfile,
+} from '../projects/users.js';
 import { currentPermissions } from '../projects/userPermissions.js';
 import { jsonBody, principal } from './auth.js';
 import { pagingOf, queryParam, respondPage } from './listing.js';

@@ -48,7 +48,13 @@ export function actorOf(p: Principal | undefined): { username: string; actorType
 export function currentActor(override?: { username: string; actorType: ActorType }): Actor {
   const r = requestAudit.getStore();
   const who = override ?? (r ? actorOf(r.state.principal) : system);
-  return { username: who.username, actorType: who.actorType, clientAddress: r?.clientAddress ?? null, userAgent: r?.userAgent ?? null, requestId: r?.requestId ?? null };
+  return {
+    username: who.username,
+    actorType: who.actorType,
+    clientAddress: r?.clientAddress ?? null,
+    userAgent: r?.userAgent ?? null,
+    requestId: r?.requestId ?? null,
+  };
 }
 
 const system = { username: 'system', actorType: 'system' as const };

@@ -65,7 +65,11 @@ export async function purgeAuditLog(db: Database, retentionMs: number, dryRun: b
     const rows = prefix?.rows ?? 0;
     if (!dryRun && prefix) {
       await removeAuditPrefix(q, prefix.lastId, prefix.lastHash);
-      await recordAudit(q, { operation: 'purge', resourceType: 'audit_log', resource: `${rows} rows before ${cutoff.toISOString()} (up to id ${prefix.lastId})` });
+      await recordAudit(q, {
+        operation: 'purge',
+        resourceType: 'audit_log',
+        resource: `${rows} rows before ${cutoff.toISOString()} (up to id ${prefix.lastId})`,
+      });
     }
     return { rows, dry_run: dryRun, before: cutoff.toISOString() };
   });

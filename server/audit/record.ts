@@ -84,4 +84,3 @@ export function recordLater(event: AuditEvent): void {
 export function artifactResource(repository: string, digest: string | undefined, tag?: string): string {
   return `${repository}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
 }
-

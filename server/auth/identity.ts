@@ -60,7 +60,12 @@ export async function authenticate(db: Database, username: string, password: str
 }
 
 /** Checks a robot account's name and secret; throws LoginError (disabled and expired robots too). */
-export async function authenticateRobot(db: Database, name: string, secret: string, address: string): Promise<{ robot: RobotRow; grants: RobotGrant[]; fresh: boolean }> {
+export async function authenticateRobot(
+  db: Database,
+  name: string,
+  secret: string,
+  address: string,
+): Promise<{ robot: RobotRow; grants: RobotGrant[]; fresh: boolean }> {
   const robot = await findRobotByName(db, name);
   const usable = robot && !robot.disabled && (!robot.expires_at || new Date(robot.expires_at).getTime() > Date.now());
   const fresh = await checkSecret(db, name, secret, usable ? robot.secret_hash : undefined, address);

@@ -72,7 +72,12 @@ function verifyCached(deps: AuthDeps, token: string): TokenClaims {
  * really checked rather than found in this process's cache (Basic on /v2 and the API,
  * where a script would otherwise add a row per request).
  */
-export async function resolvePrincipal(deps: AuthDeps, authorization: string | undefined, address: string, opts: { bearer: boolean; everyLogin?: boolean }): Promise<Principal> {
+export async function resolvePrincipal(
+  deps: AuthDeps,
+  authorization: string | undefined,
+  address: string,
+  opts: { bearer: boolean; everyLogin?: boolean },
+): Promise<Principal> {
   if (!authorization) return anonymous;
   if (opts.bearer && /^Bearer\s/i.test(authorization)) {
     try {
@@ -88,7 +93,9 @@ export async function resolvePrincipal(deps: AuthDeps, authorization: string | u
   const robot = basic.username.startsWith(robotPrefix);
   const actor = { username: basic.username, actorType: robot ? ('robot' as const) : ('user' as const) };
   try {
-    const { principal, fresh } = robot ? await robotPrincipal(deps, basic.username, basic.password, address) : await userPrincipal(deps, basic.username, basic.password, address);
+    const { principal, fresh } = robot
+      ? await robotPrincipal(deps, basic.username, basic.password, address)
+      : await userPrincipal(deps, basic.username, basic.password, address);
     if (fresh || opts.everyLogin) recordLater({ operation: 'login', resourceType: 'user_login_logout', resource: basic.username, actor });
     return principal;
   } catch (err) {

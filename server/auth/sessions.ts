@@ -4,6 +4,7 @@
 // any node accepts a session and a logout on one node ends it on all.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { extendSession, findSession, removeSession, saveSession } from '../db/sessions.js';
+import type { UserRow } from '../db/users.js';
 import { authenticate, LoginError } from './identity.js';
 import type { Principal } from '../lib/principal.js';
 import { loginFailure, type AuthDeps } from './resolvers.js';
@@ -28,8 +29,13 @@ function timeout(deps: AuthDeps): number {
 }
 
 /** Checks a user's password (throttled as every login) and opens a session. Throws LoginError. */
-export async function openSession(deps: AuthDeps, username: string, password: string, address: string): Promise<{ sid: string; csrfToken: string; principal: SessionPrincipal }> {
-  let user;
+export async function openSession(
+  deps: AuthDeps,
+  username: string,
+  password: string,
+  address: string,
+): Promise<{ sid: string; csrfToken: string; principal: SessionPrincipal }> {
+  let user: UserRow;
   const actor = { username, actorType: 'user' as const };
   try {
     ({ user } = await authenticate(deps.db, username, password, address));

@@ -20,7 +20,10 @@ function fail(ctx: Koa.Context, status: number, code: string, message: string): 
 }
 
 function scopesOf(values: string[]): AccessEntry[] {
-  return values.flatMap((v) => v.split(' ')).map(parseScope).filter((s): s is AccessEntry => s !== undefined);
+  return values
+    .flatMap((v) => v.split(' '))
+    .map(parseScope)
+    .filter((s): s is AccessEntry => s !== undefined);
 }
 
 async function respond(deps: AuthDeps, ctx: Koa.Context, service: string | undefined, authorization: string | undefined, scopes: AccessEntry[]): Promise<void> {

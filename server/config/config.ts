@@ -8,27 +8,21 @@ import path from 'node:path';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
-const intFrom = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+const intFrom = (min: number, max: number) => z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 // Durations are written as 30s, 15m, 24h or 7d so operators need not count seconds.
-const duration = (minMs: number) => z
-  .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration such as 90s, 15m, 24h or 7d')
-  .transform((v) => {
-    const m = /^(\d+)(ms|s|m|h|d)$/.exec(v)!;
-    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms'];
-    return Number(m[1]) * unit;
-  })
-  .pipe(z.number().min(minMs, `must be at least ${minMs / 1000}s`));
+const duration = (minMs: number) =>
+  z
+    .string()
+    .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration such as 90s, 15m, 24h or 7d')
+    .transform((v) => {
+      const m = /^(\d+)(ms|s|m|h|d)$/.exec(v)!;
+      const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms'];
+      return Number(m[1]) * unit;
+    })
+    .pipe(z.number().min(minMs, `must be at least ${minMs / 1000}s`));
 
 /** Every setting Berth reads, with its default. The README's table is generated from the same names. */
 export const settings = {
@@ -49,12 +43,24 @@ export const settings = {
   BERTH_DB_POOL_SIZE: { schema: intFrom(1, 500), default: '20', help: 'PostgreSQL connections per worker process' },
   BERTH_STORAGE: { schema: z.enum(['fs', 's3']), default: 'fs', help: 'blob store driver: fs (BERTH_STORAGE_DIR) or s3 (BERTH_S3_*)' },
   BERTH_STORAGE_DIR: { schema: z.string().min(1), default: undefined, help: 'filesystem blob store root (default BERTH_DATA_DIR/blobs)' },
-  BERTH_S3_BUCKET: { schema: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'), default: undefined, help: 'S3 bucket of the blobs (BERTH_STORAGE=s3); credentials come from the AWS chain (AWS_ACCESS_KEY_ID, profiles, roles)' },
-  BERTH_S3_ENDPOINT: { schema: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL'), default: undefined, help: 'S3 endpoint for MinIO, Ceph RGW and others (unset: AWS)' },
+  BERTH_S3_BUCKET: {
+    schema: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+    default: undefined,
+    help: 'S3 bucket of the blobs (BERTH_STORAGE=s3); credentials come from the AWS chain (AWS_ACCESS_KEY_ID, profiles, roles)',
+  },
+  BERTH_S3_ENDPOINT: {
+    schema: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL'),
+    default: undefined,
+    help: 'S3 endpoint for MinIO, Ceph RGW and others (unset: AWS)',
+  },
   BERTH_S3_REGION: { schema: z.string().regex(/^[a-z0-9-]+$/, 'must be a region name'), default: 'us-east-1', help: 'S3 region' },
   BERTH_S3_FORCE_PATH_STYLE: { schema: bool, default: 'false', help: 'address the bucket in the path (MinIO, Ceph) rather than the host name' },
   BERTH_S3_REDIRECT: { schema: bool, default: 'false', help: 'answer blob pulls with a redirect to a pre-signed S3 URL (clients must reach the store)' },
-  BERTH_S3_PREFIX: { schema: z.string().regex(/^([a-z0-9][a-z0-9._-]*\/)*$/, 'must be empty or end in / (e.g. berth/)'), default: undefined, help: 'key prefix inside the bucket, for sharing one bucket' },
+  BERTH_S3_PREFIX: {
+    schema: z.string().regex(/^([a-z0-9][a-z0-9._-]*\/)*$/, 'must be empty or end in / (e.g. berth/)'),
+    default: undefined,
+    help: 'key prefix inside the bucket, for sharing one bucket',
+  },
   BERTH_WORKERS: {
     schema: intFrom(1, 256),
     default: undefined,
@@ -90,7 +96,10 @@ export const settings = {
     help: 'who may create projects: every user, or system administrators only',
   },
   BERTH_STORAGE_PER_PROJECT: {
-    schema: z.string().regex(/^(-1|\d{1,18})$/, 'must be a number of bytes, or -1 for unlimited').transform(Number),
+    schema: z
+      .string()
+      .regex(/^(-1|\d{1,18})$/, 'must be a number of bytes, or -1 for unlimited')
+      .transform(Number),
     default: '-1',
     help: 'storage limit of new projects in bytes (-1: unlimited)',
   },
@@ -120,7 +129,7 @@ export const settings = {
   BERTH_REPLICATION_WORKER: {
     schema: bool,
     default: 'true',
-    help: 'run a replication worker in the server\'s main process (set false where `npm run worker` processes do the work)',
+    help: "run a replication worker in the server's main process (set false where `npm run worker` processes do the work)",
   },
   BERTH_REPLICATION_CONCURRENCY: { schema: intFrom(1, 64), default: '4', help: 'replication tasks one worker runs at once' },
   BERTH_REPLICATION_LEASE: {
@@ -131,7 +140,7 @@ export const settings = {
   BERTH_REPLICATION_LOCAL_URL: {
     schema: z.string().regex(/^https?:\/\/[^/]+\/?$/, 'must be http(s)://host:port'),
     default: undefined,
-    help: 'how replication workers reach this Berth\'s /v2 (default http://127.0.0.1:PORT)',
+    help: "how replication workers reach this Berth's /v2 (default http://127.0.0.1:PORT)",
   },
   BERTH_CONFIG: { schema: z.string().min(1), default: undefined, help: 'optional JSON file with any of these settings' },
 } as const;
@@ -180,7 +189,10 @@ export class ConfigError extends Error {
 }
 
 function trustedProxies(text: string | undefined): string[] {
-  const list = (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   try {
     proxyaddr.compile(list);
   } catch (err) {
@@ -189,7 +201,11 @@ function trustedProxies(text: string | undefined): string[] {
   return list;
 }
 
-function s3Settings(storage: string, bucket: string | undefined, rest: { endpoint?: string; region: string; forcePathStyle: boolean; prefix: string; redirect: boolean }): Config['s3'] {
+function s3Settings(
+  storage: string,
+  bucket: string | undefined,
+  rest: { endpoint?: string; region: string; forcePathStyle: boolean; prefix: string; redirect: boolean },
+): Config['s3'] {
   if (storage !== 's3') return undefined;
   if (!bucket) throw new ConfigError('BERTH_S3_BUCKET: required with BERTH_STORAGE=s3');
   return { bucket, ...rest };
@@ -222,7 +238,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   for (const [k, v] of Object.entries(env)) {
     if (k.startsWith('BERTH_') && !(k in settings)) {
-      throw new ConfigError(`${k}: unknown setting; known: ${Object.keys(settings).filter((s) => s.startsWith('BERTH_')).join(', ')}`);
+      throw new ConfigError(
+        `${k}: unknown setting; known: ${Object.keys(settings)
+          .filter((s) => s.startsWith('BERTH_'))
+          .join(', ')}`,
+      );
     }
     if (k in settings && v !== undefined && v !== '') raw[k] = v;
   }
@@ -277,7 +297,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditSyslog: value('BERTH_AUDIT_SYSLOG'),
     trustedProxies: trustedProxies(value('BERTH_TRUSTED_PROXIES')),
     secretKey: value('BERTH_SECRET_KEY'),
-    replicationAllow: (value('BERTH_REPLICATION_ALLOW') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    replicationAllow: (value('BERTH_REPLICATION_ALLOW') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     replicationWorker: value('BERTH_REPLICATION_WORKER')!,
     replicationConcurrency: value('BERTH_REPLICATION_CONCURRENCY')!,
     replicationLeaseMs: value('BERTH_REPLICATION_LEASE')!,

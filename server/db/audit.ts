@@ -64,7 +64,10 @@ const columns =
  * Locks the chain head for the rest of the transaction (appends are serialized here) and,
  * in the same round trip, looks up the ids of the named projects.
  */
-export async function lockChainHead(q: Queryer, projectNames: string[] = []): Promise<{ last_id: number; last_hash: string; projects: Record<string, number> }> {
+export async function lockChainHead(
+  q: Queryer,
+  projectNames: string[] = [],
+): Promise<{ last_id: number; last_hash: string; projects: Record<string, number> }> {
   const { rows } = await q.query<{ last_id: number; last_hash: string; projects: Record<string, number> | null }>(
     `SELECT last_id, last_hash,
             (SELECT json_object_agg(name, id) FROM projects WHERE name = ANY($1::text[])) AS projects
@@ -155,7 +158,7 @@ function where(query: AuditQuery, params: unknown[]): string {
   for (const [key, f] of query.filters) {
     const c = auditFilterColumns[key as AuditFilterKey];
     if (!c) continue;
-    const value = (v: unknown) => (c === 'op_time' ? p(v) + '::timestamptz' : p(String(v)));
+    const value = (v: unknown) => (c === 'op_time' ? `${p(v)}::timestamptz` : p(String(v)));
     switch (f.kind) {
       case 'exact':
         conds.push(`${c} = ${value(f.value)}`);

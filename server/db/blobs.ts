@@ -10,18 +10,14 @@ export async function findBlob(q: Queryer, digest: string): Promise<{ size: numb
 }
 
 export async function saveRepositoryBlob(q: Queryer, repositoryId: number, digest: string): Promise<void> {
-  await q.query(
-    'INSERT INTO repository_blobs (repository_id, digest) VALUES ($1, $2) ON CONFLICT ON CONSTRAINT pk_repository_blobs DO NOTHING',
-    [repositoryId, digest],
-  );
+  await q.query('INSERT INTO repository_blobs (repository_id, digest) VALUES ($1, $2) ON CONFLICT ON CONSTRAINT pk_repository_blobs DO NOTHING', [
+    repositoryId,
+    digest,
+  ]);
 }
 
 /** The blob's size if the named repository holds it; `repository` tells whether the repository exists at all. */
-export async function findRepositoryBlob(
-  q: Queryer,
-  repositoryName: string,
-  digest: string,
-): Promise<{ repository: boolean; size?: number }> {
+export async function findRepositoryBlob(q: Queryer, repositoryName: string, digest: string): Promise<{ repository: boolean; size?: number }> {
   const { rows } = await q.query<{ size: number | null }>(
     `SELECT b.size
        FROM repositories r
@@ -45,9 +41,9 @@ export async function removeRepositoryBlob(q: Queryer, repositoryId: number, dig
  */
 export async function lockRepositoryBlobs(q: Queryer, repositoryId: number, digests: string[]): Promise<Set<string>> {
   if (!digests.length) return new Set();
-  const { rows } = await q.query<{ digest: string }>(
-    'SELECT digest FROM repository_blobs WHERE repository_id = $1 AND digest = ANY($2::text[]) FOR SHARE',
-    [repositoryId, digests],
-  );
+  const { rows } = await q.query<{ digest: string }>('SELECT digest FROM repository_blobs WHERE repository_id = $1 AND digest = ANY($2::text[]) FOR SHARE', [
+    repositoryId,
+    digests,
+  ]);
   return new Set(rows.map((r) => r.digest));
 }

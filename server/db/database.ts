@@ -117,7 +117,11 @@ export async function pageWhereContains<T>(
 ): Promise<{ rows: T[]; total: number }> {
   const where = `($1::text IS NULL OR strpos(${source.column}, $1) > 0)`;
   const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${source.table} WHERE ${where}`, [text ?? null])).rows[0].n;
-  const { rows } = await q.query<T>(`SELECT ${source.columns} FROM ${source.table} WHERE ${where} ORDER BY id LIMIT $2 OFFSET $3`, [text ?? null, limit, offset]);
+  const { rows } = await q.query<T>(`SELECT ${source.columns} FROM ${source.table} WHERE ${where} ORDER BY id LIMIT $2 OFFSET $3`, [
+    text ?? null,
+    limit,
+    offset,
+  ]);
   return { rows, total };
 }
 

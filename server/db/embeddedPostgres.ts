@@ -46,7 +46,14 @@ const DB_USER = 'berth';
 const SOCKET_NAME_PORT = 5432; // names the socket file only: no TCP listener
 // Small buffers keep the whole tree's memory in bounds; registry metadata is small and
 // its hot rows (manifests by digest, tags) fit many times over.
-const SERVER_SETTINGS = ['shared_buffers=32MB', 'work_mem=4MB', 'maintenance_work_mem=32MB', 'max_wal_size=256MB', 'log_min_messages=warning', 'log_checkpoints=off'];
+const SERVER_SETTINGS = [
+  'shared_buffers=32MB',
+  'work_mem=4MB',
+  'maintenance_work_mem=32MB',
+  'max_wal_size=256MB',
+  'log_min_messages=warning',
+  'log_checkpoints=off',
+];
 
 interface Binaries {
   initdb: string;
@@ -59,7 +66,9 @@ async function binaries(): Promise<Binaries> {
     const mod = (await import(pkg)) as Binaries;
     return { initdb: mod.initdb, postgres: mod.postgres };
   } catch {
-    throw new Error(`the embedded database has no PostgreSQL build for ${os.platform()}-${os.arch()} (${pkg} is not installed); set DATABASE_URL to use an external PostgreSQL`);
+    throw new Error(
+      `the embedded database has no PostgreSQL build for ${os.platform()}-${os.arch()} (${pkg} is not installed); set DATABASE_URL to use an external PostgreSQL`,
+    );
   }
 }
 
@@ -94,12 +103,20 @@ function identity(osUser: string, log: Logger): Identity {
       wrap: (cmd, args, death) => (setpriv && death ? ['setpriv', ['--pdeathsig', 'INT', '--', cmd, ...args]] : [cmd, args]),
     };
   }
-  if (!setpriv) throw new Error('the embedded database runs PostgreSQL as an unprivileged user, which needs setpriv (util-linux) when Berth runs as root; install it, run Berth as another user, or set DATABASE_URL');
+  if (!setpriv)
+    throw new Error(
+      'the embedded database runs PostgreSQL as an unprivileged user, which needs setpriv (util-linux) when Berth runs as root; install it, run Berth as another user, or set DATABASE_URL',
+    );
   let ids = lookupUser(osUser);
   if (!ids) {
-    const r = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', osUser], { encoding: 'utf8' });
+    const r = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', osUser], {
+      encoding: 'utf8',
+    });
     ids = lookupUser(osUser);
-    if (!ids) throw new Error(`could not create the OS user ${osUser} for the embedded database (${(r.stderr || r.error?.message || '').trim()}); create it, or set BERTH_EMBEDDED_DB_USER to an existing unprivileged user`);
+    if (!ids)
+      throw new Error(
+        `could not create the OS user ${osUser} for the embedded database (${(r.stderr || r.error?.message || '').trim()}); create it, or set BERTH_EMBEDDED_DB_USER to an existing unprivileged user`,
+      );
     log.info({ user: osUser, uid: ids.uid }, 'created the OS user of the embedded database');
   }
   const { uid, gid } = ids;
@@ -136,7 +153,9 @@ function checkReachable(dir: string, id: Identity): void {
     const st = statSync(d);
     const passable = st.uid === id.uid ? st.mode & 0o100 : st.gid === id.gid ? st.mode & 0o010 : st.mode & 0o001;
     if (!passable) {
-      throw new Error(`the embedded database's OS user cannot enter ${d} (mode ${(st.mode & 0o777).toString(8)}) on the way to ${dir}: choose a BERTH_DATA_DIR outside it, allow others to pass (chmod o+x), or set DATABASE_URL`);
+      throw new Error(
+        `the embedded database's OS user cannot enter ${d} (mode ${(st.mode & 0o777).toString(8)}) on the way to ${dir}: choose a BERTH_DATA_DIR outside it, allow others to pass (chmod o+x), or set DATABASE_URL`,
+      );
     }
     if (d === path.dirname(d)) return;
   }
@@ -186,7 +205,11 @@ function parentOf(pid: number): number | undefined {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 class InUse extends Error {
-  constructor(readonly pid: number, pgdata: string, parent: number) {
+  constructor(
+    readonly pid: number,
+    pgdata: string,
+    parent: number,
+  ) {
     super(`the embedded database in ${pgdata} is in use by process ${parent} (another Berth on the same BERTH_DATA_DIR?)`);
   }
 }
@@ -223,7 +246,8 @@ async function connectable(url: string, child: ChildProcess, logFile: string): P
   // Crash recovery after an unclean stop replays WAL before the first connection is taken.
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the embedded PostgreSQL exited (${child.exitCode ?? child.signalCode}) while starting:\n${tail(logFile)}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`the embedded PostgreSQL exited (${child.exitCode ?? child.signalCode}) while starting:\n${tail(logFile)}`);
     const c = new pg.Client({ connectionString: url });
     try {
       await c.connect();
@@ -297,12 +321,18 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   }
 
   const args = [
-    '-D', pgdata,
-    '-p', String(SOCKET_NAME_PORT),
-    '-c', 'listen_addresses=',
-    '-c', `unix_socket_directories=${socketDir}`,
-    '-c', 'unix_socket_permissions=0700',
-    '-c', `max_connections=${opts.maxConnections}`,
+    '-D',
+    pgdata,
+    '-p',
+    String(SOCKET_NAME_PORT),
+    '-c',
+    'listen_addresses=',
+    '-c',
+    `unix_socket_directories=${socketDir}`,
+    '-c',
+    'unix_socket_permissions=0700',
+    '-c',
+    `max_connections=${opts.maxConnections}`,
     ...SERVER_SETTINGS.flatMap((s) => ['-c', s]),
   ];
   let child: ChildProcess;

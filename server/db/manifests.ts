@@ -48,10 +48,10 @@ export async function findManifestByDigest(q: Queryer, repositoryName: string, d
 /** Which of `digests` are manifests of the repository; locks them against a concurrent delete. */
 export async function lockManifestDigests(q: Queryer, repositoryId: number, digests: string[]): Promise<Set<string>> {
   if (!digests.length) return new Set();
-  const { rows } = await q.query<{ digest: string }>(
-    'SELECT digest FROM manifests WHERE repository_id = $1 AND digest = ANY($2::text[]) FOR SHARE',
-    [repositoryId, digests],
-  );
+  const { rows } = await q.query<{ digest: string }>('SELECT digest FROM manifests WHERE repository_id = $1 AND digest = ANY($2::text[]) FOR SHARE', [
+    repositoryId,
+    digests,
+  ]);
   return new Set(rows.map((r) => r.digest));
 }
 
@@ -70,10 +70,10 @@ export async function saveManifest(q: Queryer, m: NewManifest): Promise<number> 
   }
   const id = inserted.rows[0].id;
   if (m.blobDigests.length) {
-    await q.query(
-      'INSERT INTO manifest_blobs (manifest_id, digest) SELECT $1, unnest($2::text[]) ON CONFLICT ON CONSTRAINT pk_manifest_blobs DO NOTHING',
-      [id, [...new Set(m.blobDigests)]],
-    );
+    await q.query('INSERT INTO manifest_blobs (manifest_id, digest) SELECT $1, unnest($2::text[]) ON CONFLICT ON CONSTRAINT pk_manifest_blobs DO NOTHING', [
+      id,
+      [...new Set(m.blobDigests)],
+    ]);
   }
   if (m.childDigests.length) {
     await q.query(

@@ -42,7 +42,10 @@ export async function findProjectAccess(
 }
 
 /** Inserts a project; undefined when the name is taken. */
-export async function saveProject(q: Queryer, p: { name: string; public: boolean; ownerId: number | null; storageLimit?: number }): Promise<number | undefined> {
+export async function saveProject(
+  q: Queryer,
+  p: { name: string; public: boolean; ownerId: number | null; storageLimit?: number },
+): Promise<number | undefined> {
   const { rows } = await q.query<{ id: number }>(
     `INSERT INTO projects (name, public, owner_id, storage_limit) VALUES ($1, $2, $3, $4)
      ON CONFLICT ON CONSTRAINT uq_projects_name DO NOTHING RETURNING id`,
@@ -123,11 +126,21 @@ export interface MemberRow {
 }
 
 /** One page of a project's members (by user name), and how many match in all. */
-export async function listMembers(q: Queryer, projectId: number, nameContains: string | undefined, limit: number, offset: number): Promise<{ rows: MemberRow[]; total: number }> {
+export async function listMembers(
+  q: Queryer,
+  projectId: number,
+  nameContains: string | undefined,
+  limit: number,
+  offset: number,
+): Promise<{ rows: MemberRow[]; total: number }> {
   const from = `FROM project_members m JOIN users u ON u.id = m.user_id WHERE m.project_id = $1 AND ($2::text IS NULL OR strpos(u.username, $2) > 0)`;
   const params = [projectId, nameContains ?? null];
   const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n ${from}`, params)).rows[0].n;
-  const { rows } = await q.query<MemberRow>(`SELECT m.user_id, u.username, m.role_id ${from} ORDER BY u.username LIMIT $3 OFFSET $4`, [...params, limit, offset]);
+  const { rows } = await q.query<MemberRow>(`SELECT m.user_id, u.username, m.role_id ${from} ORDER BY u.username LIMIT $3 OFFSET $4`, [
+    ...params,
+    limit,
+    offset,
+  ]);
   return { rows, total };
 }
 
@@ -161,6 +174,9 @@ export async function countRepositoriesIn(q: Queryer, projectName: string): Prom
 
 export async function projectSummaryCounts(q: Queryer, projectId: number, projectName: string): Promise<{ repo_count: number; roles: Record<number, number> }> {
   const repos = await countRepositoriesIn(q, projectName);
-  const { rows } = await q.query<{ role_id: number; n: number }>('SELECT role_id, count(*)::int AS n FROM project_members WHERE project_id = $1 GROUP BY role_id', [projectId]);
+  const { rows } = await q.query<{ role_id: number; n: number }>(
+    'SELECT role_id, count(*)::int AS n FROM project_members WHERE project_id = $1 GROUP BY role_id',
+    [projectId],
+  );
   return { repo_count: repos, roles: Object.fromEntries(rows.map((r) => [r.role_id, r.n])) };
 }

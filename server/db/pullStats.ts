@@ -1,7 +1,13 @@
 import type { Queryer } from './database.js';
 
 /** Adds pulls to repositories and stamps the pulled artifacts and tags, for one batch. */
-export async function addPulls(q: Queryer, repositories: Array<[string, number]>, artifacts: Array<[string, string]>, tags: Array<[string, string]>, at: Date): Promise<void> {
+export async function addPulls(
+  q: Queryer,
+  repositories: Array<[string, number]>,
+  artifacts: Array<[string, string]>,
+  tags: Array<[string, string]>,
+  at: Date,
+): Promise<void> {
   if (repositories.length) {
     await q.query(
       `UPDATE repositories r SET pull_count = r.pull_count + v.n

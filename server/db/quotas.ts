@@ -25,7 +25,11 @@ export async function hasProjectBlob(q: Queryer, projectId: number, digest: stri
 }
 
 export async function saveProjectBlob(q: Queryer, projectId: number, digest: string, size: number): Promise<void> {
-  await q.query('INSERT INTO project_blobs (project_id, digest, size) VALUES ($1, $2, $3) ON CONFLICT ON CONSTRAINT pk_project_blobs DO NOTHING', [projectId, digest, size]);
+  await q.query('INSERT INTO project_blobs (project_id, digest, size) VALUES ($1, $2, $3) ON CONFLICT ON CONSTRAINT pk_project_blobs DO NOTHING', [
+    projectId,
+    digest,
+    size,
+  ]);
   await q.query('UPDATE projects SET storage_used = storage_used + $2 WHERE id = $1', [projectId, size]);
 }
 
@@ -39,10 +43,9 @@ export async function recomputeProjectUsage(q: Queryer, projectName: string): Pr
                          WHERE rb.digest = pb.digest AND r.name LIKE $2)`,
     [projectName, prefix],
   );
-  await q.query(
-    `UPDATE projects p SET storage_used = COALESCE((SELECT sum(size) FROM project_blobs pb WHERE pb.project_id = p.id), 0) WHERE p.name = $1`,
-    [projectName],
-  );
+  await q.query(`UPDATE projects p SET storage_used = COALESCE((SELECT sum(size) FROM project_blobs pb WHERE pb.project_id = p.id), 0) WHERE p.name = $1`, [
+    projectName,
+  ]);
 }
 
 export async function listQuotas(q: Queryer, limit: number, offset: number): Promise<{ rows: QuotaRow[]; total: number }> {

@@ -59,7 +59,12 @@ export async function findRegistries(q: Queryer, ids: number[]): Promise<Registr
   return rows;
 }
 
-export async function listRegistries(q: Queryer, nameContains: string | undefined, limit: number, offset: number): Promise<{ rows: RegistryRow[]; total: number }> {
+export async function listRegistries(
+  q: Queryer,
+  nameContains: string | undefined,
+  limit: number,
+  offset: number,
+): Promise<{ rows: RegistryRow[]; total: number }> {
   return pageWhereContains<RegistryRow>(q, { table: 'registries', columns, column: 'name' }, nameContains, limit, offset);
 }
 

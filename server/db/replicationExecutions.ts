@@ -114,7 +114,11 @@ export async function addTasks(q: Queryer, executionId: number, maxAttempts: num
      SELECT $1, $2, t.operation, t.src, t.dst, t.ref, ARRAY(SELECT jsonb_array_elements_text(t.tags))
        FROM jsonb_to_recordset($3::jsonb) AS t(operation text, src text, dst text, ref text, tags jsonb)
      RETURNING id`,
-    [executionId, maxAttempts, JSON.stringify(tasks.map((t) => ({ operation: t.operation, src: t.srcRepository, dst: t.dstRepository, ref: t.reference, tags: t.tags })))],
+    [
+      executionId,
+      maxAttempts,
+      JSON.stringify(tasks.map((t) => ({ operation: t.operation, src: t.srcRepository, dst: t.dstRepository, ref: t.reference, tags: t.tags }))),
+    ],
   );
   return rows.map((r) => r.id).sort((a, b) => a - b);
 }
@@ -123,7 +127,12 @@ export async function addTasks(q: Queryer, executionId: number, maxAttempts: num
  * Claims a task for `worker`: a pending task whose time has come, or one whose worker's
  * lease ran out (it died). Undefined when someone else holds it or it is finished.
  */
-export async function claimTask(q: Queryer, id: number, worker: string, leaseSeconds: number): Promise<(TaskRow & { previous_worker: string | null }) | undefined> {
+export async function claimTask(
+  q: Queryer,
+  id: number,
+  worker: string,
+  leaseSeconds: number,
+): Promise<(TaskRow & { previous_worker: string | null }) | undefined> {
   const { rows } = await q.query<TaskRow & { previous_worker: string | null }>(
     `WITH old AS (SELECT id, worker FROM replication_tasks WHERE id = $1 FOR UPDATE)
      UPDATE replication_tasks t SET status = 'InProgress', worker = $2, attempts = t.attempts + 1,
@@ -223,10 +232,9 @@ export async function failExecution(q: Queryer, executionId: number, text: strin
 
 /** Stops an execution: open tasks become Stopped (a worker copying one notices at its next lease renewal). */
 export async function stopExecution(q: Queryer, executionId: number): Promise<boolean> {
-  const { rowCount } = await q.query(
-    `UPDATE replication_executions SET status = 'Stopped', end_time = now() WHERE id = $1 AND status = 'InProgress'`,
-    [executionId],
-  );
+  const { rowCount } = await q.query(`UPDATE replication_executions SET status = 'Stopped', end_time = now() WHERE id = $1 AND status = 'InProgress'`, [
+    executionId,
+  ]);
   if (!rowCount) return false;
   await q.query(
     `UPDATE replication_tasks SET status = 'Stopped', end_time = now(), update_time = now(), worker = NULL, lease_until = NULL
@@ -267,7 +275,11 @@ export async function listTasks(
   const where = `execution_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR resource_type = $3)`;
   const args = [executionId, filter.status ?? null, filter.resourceType ?? null];
   const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM replication_tasks WHERE ${where}`, args)).rows[0].n;
-  const { rows } = await q.query<TaskRow>(`SELECT ${taskColumns} FROM replication_tasks WHERE ${where} ORDER BY id LIMIT $4 OFFSET $5`, [...args, limit, offset]);
+  const { rows } = await q.query<TaskRow>(`SELECT ${taskColumns} FROM replication_tasks WHERE ${where} ORDER BY id LIMIT $4 OFFSET $5`, [
+    ...args,
+    limit,
+    offset,
+  ]);
   return { rows, total };
 }
 

@@ -93,6 +93,8 @@ export async function removePolicy(q: Queryer, id: number): Promise<boolean> {
 }
 
 export async function countPoliciesUsing(q: Queryer, registryId: number): Promise<number> {
-  const { rows } = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM replication_policies WHERE src_registry_id = $1 OR dest_registry_id = $1', [registryId]);
+  const { rows } = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM replication_policies WHERE src_registry_id = $1 OR dest_registry_id = $1', [
+    registryId,
+  ]);
   return rows[0].n;
 }

@@ -18,10 +18,7 @@ export async function saveRepository(q: Queryer, name: string): Promise<number> 
 
 /** Repository names in byte order after `last`, at most `limit`. */
 export async function listRepositoryNames(q: Queryer, last: string | undefined, limit: number): Promise<string[]> {
-  const { rows } = await q.query<{ name: string }>(
-    'SELECT name FROM repositories WHERE name > $1 ORDER BY name LIMIT $2',
-    [last ?? '', limit],
-  );
+  const { rows } = await q.query<{ name: string }>('SELECT name FROM repositories WHERE name > $1 ORDER BY name LIMIT $2', [last ?? '', limit]);
   return rows.map((r) => r.name);
 }
 
@@ -50,10 +47,12 @@ export async function listProjectRepositories(
   const prefix = projectRepositoriesPattern(projectName);
   const where = `r.name LIKE $1 AND ($2::text IS NULL OR strpos(r.name, $2) > 0)`;
   const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM repositories r WHERE ${where}`, [prefix, nameContains ?? null])).rows[0].n;
-  const { rows } = await q.query<RepositoryRow>(
-    `SELECT ${repositoryColumns} FROM repositories r WHERE ${where} ORDER BY r.name LIMIT $3 OFFSET $4`,
-    [prefix, nameContains ?? null, limit, offset],
-  );
+  const { rows } = await q.query<RepositoryRow>(`SELECT ${repositoryColumns} FROM repositories r WHERE ${where} ORDER BY r.name LIMIT $3 OFFSET $4`, [
+    prefix,
+    nameContains ?? null,
+    limit,
+    offset,
+  ]);
   return { rows, total };
 }
 
@@ -73,11 +72,10 @@ export async function listVisibleRepositories(
     WHERE ($2::boolean OR p.public OR m.role_id IS NOT NULL) AND ($3::text IS NULL OR strpos(r.name, $3) > 0)`;
   const params = [visibleTo ?? null, visibleTo === undefined, nameContains ?? null];
   const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n ${from}`, params)).rows[0].n;
-  const { rows } = await q.query<RepositoryRow & { project_id: number }>(`SELECT ${repositoryColumns}, p.id AS project_id ${from} ORDER BY r.name LIMIT $4 OFFSET $5`, [
-    ...params,
-    limit,
-    offset,
-  ]);
+  const { rows } = await q.query<RepositoryRow & { project_id: number }>(
+    `SELECT ${repositoryColumns}, p.id AS project_id ${from} ORDER BY r.name LIMIT $4 OFFSET $5`,
+    [...params, limit, offset],
+  );
   return { rows, total };
 }
 

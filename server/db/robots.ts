@@ -33,14 +33,26 @@ export async function findRobotById(q: Queryer, id: number): Promise<RobotRow | 
 }
 
 export async function listRobotGrants(q: Queryer, robotId: number): Promise<RobotGrant[]> {
-  const { rows } = await q.query<RobotGrant>('SELECT namespace, resource, action FROM robot_permissions WHERE robot_id = $1 ORDER BY namespace, resource, action', [robotId]);
+  const { rows } = await q.query<RobotGrant>(
+    'SELECT namespace, resource, action FROM robot_permissions WHERE robot_id = $1 ORDER BY namespace, resource, action',
+    [robotId],
+  );
   return rows;
 }
 
 /** Inserts a robot; undefined when the name is taken. */
 export async function saveRobot(
   q: Queryer,
-  r: { name: string; description: string; level: 'system' | 'project'; projectId: number | null; secretHash: string; disabled: boolean; durationDays: number; creatorId: number },
+  r: {
+    name: string;
+    description: string;
+    level: 'system' | 'project';
+    projectId: number | null;
+    secretHash: string;
+    disabled: boolean;
+    durationDays: number;
+    creatorId: number;
+  },
 ): Promise<number | undefined> {
   const { rows } = await q.query<{ id: number }>(
     `INSERT INTO robots (name, description, level, project_id, secret_hash, disabled, duration_days, expires_at, creator_id)

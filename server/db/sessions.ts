@@ -10,10 +10,12 @@ export interface SessionRow {
 }
 
 export async function saveSession(q: Queryer, s: { idHash: string; userId: number; csrfToken: string; timeoutMs: number }): Promise<void> {
-  await q.query(
-    `INSERT INTO sessions (id_hash, user_id, csrf_token, expires_at) VALUES ($1, $2, $3, now() + ($4::bigint * interval '1 millisecond'))`,
-    [s.idHash, s.userId, s.csrfToken, s.timeoutMs],
-  );
+  await q.query(`INSERT INTO sessions (id_hash, user_id, csrf_token, expires_at) VALUES ($1, $2, $3, now() + ($4::bigint * interval '1 millisecond'))`, [
+    s.idHash,
+    s.userId,
+    s.csrfToken,
+    s.timeoutMs,
+  ]);
 }
 
 /** The live session with this id hash and its user; undefined when unknown or expired. */
@@ -29,7 +31,10 @@ export async function findSession(q: Queryer, idHash: string): Promise<SessionRo
 }
 
 export async function extendSession(q: Queryer, idHash: string, timeoutMs: number): Promise<void> {
-  await q.query(`UPDATE sessions SET expires_at = now() + ($2::bigint * interval '1 millisecond') WHERE id_hash = $1 AND expires_at > now()`, [idHash, timeoutMs]);
+  await q.query(`UPDATE sessions SET expires_at = now() + ($2::bigint * interval '1 millisecond') WHERE id_hash = $1 AND expires_at > now()`, [
+    idHash,
+    timeoutMs,
+  ]);
 }
 
 /** Ends a live session; the user name it belonged to, or undefined when there was none. */

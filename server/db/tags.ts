@@ -15,9 +15,10 @@ export async function removeTag(q: Queryer, repositoryId: number, name: string):
 
 /** Tag names in byte order after `last`, at most `limit`. */
 export async function listTagNames(q: Queryer, repositoryId: number, last: string | undefined, limit: number): Promise<string[]> {
-  const { rows } = await q.query<{ name: string }>(
-    'SELECT name FROM tags WHERE repository_id = $1 AND name > $2 ORDER BY name LIMIT $3',
-    [repositoryId, last ?? '', limit],
-  );
+  const { rows } = await q.query<{ name: string }>('SELECT name FROM tags WHERE repository_id = $1 AND name > $2 ORDER BY name LIMIT $3', [
+    repositoryId,
+    last ?? '',
+    limit,
+  ]);
   return rows.map((r) => r.name);
 }

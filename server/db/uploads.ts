@@ -45,7 +45,13 @@ export async function findUpload(q: Queryer, id: string): Promise<UploadRow | un
  * Appends a chunk only if nobody else moved the session since `expectedSize` was read
  * (optimistic concurrency: no lock is held while a body streams). False means it lost.
  */
-export async function appendUploadChunk(q: Queryer, id: string, expectedSize: number, chunk: UploadChunk, parted: PartsAppend = { parts: [], tail: null }): Promise<boolean> {
+export async function appendUploadChunk(
+  q: Queryer,
+  id: string,
+  expectedSize: number,
+  chunk: UploadChunk,
+  parted: PartsAppend = { parts: [], tail: null },
+): Promise<boolean> {
   const res = await q.query(
     `UPDATE uploads SET committed_size = committed_size + $3, chunks = chunks || $4::jsonb, parts = parts || $5::jsonb, tail = $6::jsonb, updated_at = now()
       WHERE id = $1 AND committed_size = $2`,
@@ -65,7 +71,10 @@ export async function nextPartNumber(q: Queryer, id: string): Promise<number | u
 
 /** Records the store's upload id unless another request did first; returns the one that holds. */
 export async function claimMultipartId(q: Queryer, id: string, multipartId: string): Promise<string | undefined> {
-  const claimed = await q.query<{ multipart_id: string }>('UPDATE uploads SET multipart_id = $2 WHERE id = $1 AND multipart_id IS NULL RETURNING multipart_id', [id, multipartId]);
+  const claimed = await q.query<{ multipart_id: string }>(
+    'UPDATE uploads SET multipart_id = $2 WHERE id = $1 AND multipart_id IS NULL RETURNING multipart_id',
+    [id, multipartId],
+  );
   if (claimed.rows[0]) return claimed.rows[0].multipart_id;
   // A statement of its own: one snapshot with the UPDATE would predate the winner's commit
   // the UPDATE waited for, and read the id as still unset.

@@ -53,5 +53,5 @@ function toRegistryError(err: unknown, log: Logger, ctx: Koa.Context): RegistryE
     return new RegistryError('BLOB_UPLOAD_INVALID', 'request body ended early', undefined, { status: 400 });
   }
   log.error({ err, reqId: ctx.state.requestId, method: ctx.method, path: ctx.path }, 'unexpected error');
-  return new RegistryError('UNKNOWN', 'internal server error; see the server log for request id ' + String(ctx.state.requestId));
+  return new RegistryError('UNKNOWN', `internal server error; see the server log for request id ${String(ctx.state.requestId)}`);
 }

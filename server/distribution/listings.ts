@@ -34,7 +34,12 @@ export async function catalog(ctx: Koa.Context, deps: RegistryDeps): Promise<voi
 export async function referrersList(ctx: Koa.Context, deps: RegistryDeps): Promise<void> {
   const artifactType = queryString(ctx, 'artifactType');
   if (artifactType !== undefined && !isMediaType(artifactType)) {
-    throw new RegistryError('UNSUPPORTED', `artifactType must be a media type (type/subtype), got ${JSON.stringify(artifactType.slice(0, 100))}`, { artifactType: artifactType.slice(0, 100) }, { status: 400 });
+    throw new RegistryError(
+      'UNSUPPORTED',
+      `artifactType must be a media type (type/subtype), got ${JSON.stringify(artifactType.slice(0, 100))}`,
+      { artifactType: artifactType.slice(0, 100) },
+      { status: 400 },
+    );
   }
   const index = await referrers(deps, routeParam(ctx, 'name'), routeParam(ctx, 'digest'), artifactType);
   if (artifactType) ctx.set('OCI-Filters-Applied', 'artifactType');

@@ -18,7 +18,8 @@ export function queryString(ctx: Koa.Context, name: string): string | undefined 
 export function pageSize(ctx: Koa.Context): number | undefined {
   const n = queryString(ctx, 'n');
   if (n === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(n)) throw new RegistryError('PAGINATION_NUMBER_INVALID', `n must be a non-negative integer, got ${JSON.stringify(n.slice(0, 50))}`, { n: n.slice(0, 50) });
+  if (!/^\d{1,9}$/.test(n))
+    throw new RegistryError('PAGINATION_NUMBER_INVALID', `n must be a non-negative integer, got ${JSON.stringify(n.slice(0, 50))}`, { n: n.slice(0, 50) });
   return Number(n);
 }
 

@@ -49,13 +49,19 @@ const base: Handler = async (ctx) => {
 
 export const routes: Route[] = [
   { pattern: /^\/v2\/?$/, methods: { GET: { need: { kind: 'login' }, handler: base }, HEAD: { need: { kind: 'login' }, handler: base } } },
-  { pattern: /^\/v2\/_catalog$/, methods: { GET: { need: { kind: 'catalog' }, handler: catalog, query: { n: 'PAGINATION_NUMBER_INVALID', last: 'NAME_INVALID' } } } },
+  {
+    pattern: /^\/v2\/_catalog$/,
+    methods: { GET: { need: { kind: 'catalog' }, handler: catalog, query: { n: 'PAGINATION_NUMBER_INVALID', last: 'NAME_INVALID' } } },
+  },
   { pattern: /^\/v2\/(?<name>.+)\/tags\/list$/, methods: { GET: pull(tagsList, { n: 'PAGINATION_NUMBER_INVALID', last: 'TAG_INVALID' }) } },
   {
     pattern: /^\/v2\/(?<name>.+)\/manifests\/(?<reference>[^/]+)$/,
     methods: { GET: pull(getManifestRoute), HEAD: pull(getManifestRoute), PUT: push(putManifestRoute), DELETE: remove(deleteManifestRoute) },
   },
-  { pattern: /^\/v2\/(?<name>.+)\/blobs\/uploads\/?$/, methods: { POST: push(postUpload, { digest: 'DIGEST_INVALID', mount: 'DIGEST_INVALID', from: 'NAME_INVALID' }) } },
+  {
+    pattern: /^\/v2\/(?<name>.+)\/blobs\/uploads\/?$/,
+    methods: { POST: push(postUpload, { digest: 'DIGEST_INVALID', mount: 'DIGEST_INVALID', from: 'NAME_INVALID' }) },
+  },
   {
     // An upload session's status and cancellation belong to whoever may push there.
     pattern: /^\/v2\/(?<name>.+)\/blobs\/uploads\/(?<uuid>[^/]+)$/,
@@ -71,7 +77,13 @@ function checkQuery(params: QueryParams): Koa.Middleware {
   const only = new Set(Object.keys(params));
   return (ctx, next) => {
     const fault = queryFault(ctx.querystring, { only, maxBytes: maxQueryValueBytes });
-    if (fault) throw new RegistryError(params[fault.name] ?? 'UNSUPPORTED', `query parameter ${fault.name} ${fault.problem}`, { parameter: fault.name }, { status: 400 });
+    if (fault)
+      throw new RegistryError(
+        params[fault.name] ?? 'UNSUPPORTED',
+        `query parameter ${fault.name} ${fault.problem}`,
+        { parameter: fault.name },
+        { status: 400 },
+      );
     return next();
   };
 }

@@ -1,7 +1,17 @@
 // /v2 upload routes (distribution-spec: "Pushing blobs" — monolithic, chunked, mount).
 import type Koa from 'koa';
 import type { RegistryDeps } from '../registry/deps.js';
-import { appendChunk, cancelUpload, finishUpload, mountBlob, startUpload, uploadHeaders, uploadMonolithic, uploadStatus, type UploadState } from '../registry/uploads.js';
+import {
+  appendChunk,
+  cancelUpload,
+  finishUpload,
+  mountBlob,
+  startUpload,
+  uploadHeaders,
+  uploadMonolithic,
+  uploadStatus,
+  type UploadState,
+} from '../registry/uploads.js';
 import { contentRange, emptyBody, hasBody, queryString, routeParam } from './params.js';
 
 function accepted(ctx: Koa.Context, state: UploadState, status: number): void {

@@ -12,7 +12,9 @@ import { openUploadCount, replicationTaskCounts } from '../db/metrics.js';
 
 const registry = client.register;
 let sources: { db?: Database } = {};
-let made: { requests: client.Counter<'method' | 'route' | 'status'>; duration: client.Histogram<'method' | 'route'>; bytes: client.Counter<'direction'> } | undefined;
+let made:
+  | { requests: client.Counter<'method' | 'route' | 'status'>; duration: client.Histogram<'method' | 'route'>; bytes: client.Counter<'direction'> }
+  | undefined;
 
 /** The process's metrics, made once (prom-client's registry is process-wide). */
 function ensureMetrics() {
@@ -50,7 +52,11 @@ function ensureMetrics() {
     },
   });
   made = {
-    requests: new client.Counter({ name: 'berth_http_requests_total', help: 'HTTP requests by method, route and status', labelNames: ['method', 'route', 'status'] }),
+    requests: new client.Counter({
+      name: 'berth_http_requests_total',
+      help: 'HTTP requests by method, route and status',
+      labelNames: ['method', 'route', 'status'],
+    }),
     duration: new client.Histogram({
       name: 'berth_http_request_duration_seconds',
       help: 'Time to the last byte of the response, by method and route',

@@ -27,18 +27,26 @@ function operationOf(method: string): AuditOperation | undefined {
   return undefined;
 }
 
-function describe(ctx: Koa.Context, operation: AuditOperation): { operation: AuditOperation; resourceType: string; resource: string; projectName?: string | null } | undefined {
+function describe(
+  ctx: Koa.Context,
+  operation: AuditOperation,
+): { operation: AuditOperation; resourceType: string; resource: string; projectName?: string | null } | undefined {
   const v2 = v2Path.exec(ctx.path);
   if (v2?.groups) {
     const { name, kind, ref } = v2.groups;
     const resourceType = kind === 'manifests' ? 'artifact' : 'blob';
-    return { operation: operation === 'update' ? 'create' : operation, resourceType, resource: ref && kind !== 'blobs/uploads' ? `${name}${ref.includes(':') ? '@' : ':'}${ref}` : name, projectName: projectOf(name) };
+    return {
+      operation: operation === 'update' ? 'create' : operation,
+      resourceType,
+      resource: ref && kind !== 'blobs/uploads' ? `${name}${ref.includes(':') ? '@' : ':'}${ref}` : name,
+      projectName: projectOf(name),
+    };
   }
   if (ctx.path.startsWith('/api/v2.0/')) {
     const parts = ctx.path.slice('/api/v2.0/'.length).split('/').filter(Boolean);
     const collection = [...parts].reverse().find((p) => p in apiTypes);
     const project = parts[0] === 'projects' && parts[1] && !/^\d+$/.test(parts[1]) ? decodeURIComponent(parts[1]) : null;
-    return { operation, resourceType: collection ? apiTypes[collection] : parts[0] ?? 'api', resource: ctx.path.slice(0, 1024), projectName: project };
+    return { operation, resourceType: collection ? apiTypes[collection] : (parts[0] ?? 'api'), resource: ctx.path.slice(0, 1024), projectName: project };
   }
   return undefined;
 }

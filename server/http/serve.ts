@@ -34,7 +34,17 @@ export async function serve(config: Config, db: Database, store: BlobStore, log:
     replication: { box: secretBox(loadSecretKey(config.secretKey, config.dataDir)), allow: parseAllowedNetworks(config.replicationAllow), queue },
   };
   const auditWriter = new AuditWriter(db, { enabled: config.auditLog, log });
-  const app = createApp({ db, store, log, auth, accessLog: config.accessLog, auditWriter, trustedProxies: config.trustedProxies, metrics: config.metrics, redirectBlobs: config.s3?.redirect });
+  const app = createApp({
+    db,
+    store,
+    log,
+    auth,
+    accessLog: config.accessLog,
+    auditWriter,
+    trustedProxies: config.trustedProxies,
+    metrics: config.metrics,
+    redirectBlobs: config.s3?.redirect,
+  });
   const server = http.createServer(app.callback());
   // Big blobs stream for as long as they need; only slow headers are cut off.
   server.requestTimeout = 0;

@@ -21,6 +21,7 @@ export interface QueryTextRules {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 // C0 controls and DEL: no name, tag, digest, filter or media type holds one.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this pattern's purpose
 const control = /[\u0000-\u001f\u007f]/;
 
 function hexValue(code: number): number {

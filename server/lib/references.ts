@@ -52,7 +52,9 @@ export function assertDigest(digest: string): ParsedDigest {
     const known = anyDigestShape.test(digest) && !digestRe.test(digest);
     throw new RegistryError(
       'DIGEST_INVALID',
-      known ? `unsupported digest algorithm in ${JSON.stringify(digest.slice(0, 200))}; use sha256 or sha512` : `invalid digest: ${JSON.stringify(digest.slice(0, 200))}`,
+      known
+        ? `unsupported digest algorithm in ${JSON.stringify(digest.slice(0, 200))}; use sha256 or sha512`
+        : `invalid digest: ${JSON.stringify(digest.slice(0, 200))}`,
       { digest: digest.slice(0, 200) },
     );
   }
@@ -75,7 +77,10 @@ export function parseReference(ref: string): { tag: string } | { digest: ParsedD
  */
 export function parseReadReference(ref: string): { tag: string } | { digest: ParsedDigest } {
   if (ref.includes(':')) return { digest: assertDigest(ref) };
-  if (!tagRe.test(ref)) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${JSON.stringify(ref.slice(0, 200))} unknown: not a valid tag or digest`, { reference: ref.slice(0, 200) });
+  if (!tagRe.test(ref))
+    throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${JSON.stringify(ref.slice(0, 200))} unknown: not a valid tag or digest`, {
+      reference: ref.slice(0, 200),
+    });
   return { tag: ref };
 }
 

@@ -6,15 +6,7 @@ import { stringify } from 'csv-stringify';
 import { DomainError } from '../lib/errors.js';
 import type { Filter, Paging } from '../lib/query.js';
 import { requireAdmin, requireUser, type Principal } from '../lib/principal.js';
-import {
-  auditFilterColumns,
-  chainState,
-  countAudit,
-  countInTimeRange,
-  listAudit,
-  type AuditQuery,
-  type AuditRow,
-} from '../db/audit.js';
+import { auditFilterColumns, chainState, countAudit, countInTimeRange, listAudit, type AuditQuery, type AuditRow } from '../db/audit.js';
 import type { Database } from '../db/database.js';
 import { visibleProject } from './projects.js';
 import { can } from './permissions.js';
@@ -54,7 +46,8 @@ async function scope(db: Database, principal: Principal, project?: { ref: string
 
 function validate(filters: Map<string, Filter>): void {
   const t = filters.get('op_time');
-  if (t && t.kind !== 'range' && t.kind !== 'exact') throw new DomainError('INVALID', 'op_time filters by a range: op_time=[2025-01-01T00:00:00~2025-02-01T00:00:00]');
+  if (t && t.kind !== 'range' && t.kind !== 'exact')
+    throw new DomainError('INVALID', 'op_time filters by a range: op_time=[2025-01-01T00:00:00~2025-02-01T00:00:00]');
   for (const v of t?.kind === 'range' ? [t.min, t.max] : t?.kind === 'exact' ? [t.value] : []) {
     if (v !== undefined && !(v instanceof Date)) throw new DomainError('INVALID', 'op_time values are times like 2025-01-31T23:59:59 (UTC)');
   }
@@ -126,14 +119,32 @@ export async function exportAuditLogs(
       })(),
     );
   }
-  const columns = ['id', 'op_time', 'username', 'actor_type', 'client_address', 'operation', 'resource_type', 'resource', 'project_id', 'project_name', 'is_successful', 'count', 'error_code', 'user_agent', 'request_id', 'hash'];
+  const columns = [
+    'id',
+    'op_time',
+    'username',
+    'actor_type',
+    'client_address',
+    'operation',
+    'resource_type',
+    'resource',
+    'project_id',
+    'project_name',
+    'is_successful',
+    'count',
+    'error_code',
+    'user_agent',
+    'request_id',
+    'hash',
+  ];
   return Readable.from(rows()).pipe(stringify({ header: true, columns, cast: { boolean: (b) => String(b) } }));
 }
 
 export async function purgeAuditLogFor(db: Database, principal: Principal, input: { retention_hours?: unknown; dry_run?: unknown }) {
   requireAdmin(principal, 'only system administrators purge the audit log');
   const hours = input.retention_hours;
-  if (typeof hours !== 'number' || !Number.isInteger(hours) || hours < 1) throw new DomainError('INVALID', 'retention_hours must be a whole number of hours, at least 1');
+  if (typeof hours !== 'number' || !Number.isInteger(hours) || hours < 1)
+    throw new DomainError('INVALID', 'retention_hours must be a whole number of hours, at least 1');
   if (input.dry_run !== undefined && typeof input.dry_run !== 'boolean') throw new DomainError('INVALID', 'dry_run must be true or false');
   return purgeAuditLog(db, hours * 3_600_000, input.dry_run === true);
 }

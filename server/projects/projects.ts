@@ -105,7 +105,13 @@ export interface NewProject {
 }
 
 /** POST /projects: the creator becomes its project admin. */
-export async function createProject(db: Database, principal: Principal, input: NewProject, creation: 'everyone' | 'adminonly', defaultStorageLimit = -1): Promise<number> {
+export async function createProject(
+  db: Database,
+  principal: Principal,
+  input: NewProject,
+  creation: 'everyone' | 'adminonly',
+  defaultStorageLimit = -1,
+): Promise<number> {
   const user = requireUser(principal);
   if (creation === 'adminonly' && !user.sysadmin) throw new DomainError('DENIED', 'only system administrators may create projects');
   const name = input.project_name;
@@ -138,7 +144,12 @@ export async function getProject(db: Database, principal: Principal, ref: string
 }
 
 /** The project as getProject shows it, with the principal's access to it (one lookup of each). */
-export async function visibleProject(db: Database, principal: Principal, ref: string, byName: boolean): Promise<{ project: ProjectView; access: ProjectAccess }> {
+export async function visibleProject(
+  db: Database,
+  principal: Principal,
+  ref: string,
+  byName: boolean,
+): Promise<{ project: ProjectView; access: ProjectAccess }> {
   const row = byName || !/^\d+$/.test(ref) ? await findProjectByName(db, ref) : await findProjectById(db, Number(ref));
   const notFound = new DomainError('NOT_FOUND', `project ${ref.slice(0, 300)} not found`);
   if (!row) throw notFound;
@@ -168,11 +179,18 @@ export interface NewMember {
 }
 
 /** POST /projects/{p}/members. */
-export async function addMember(db: Database, principal: Principal, ref: string, byName: boolean, input: NewMember): Promise<{ projectId: number; userId: number }> {
+export async function addMember(
+  db: Database,
+  principal: Principal,
+  ref: string,
+  byName: boolean,
+  input: NewMember,
+): Promise<{ projectId: number; userId: number }> {
   requireUser(principal);
   const { project, access } = await visibleProject(db, principal, ref, byName);
   if (!can(access, 'member', 'create')) throw new DomainError('DENIED', `adding members to ${project.name} needs the project admin role`);
-  if (!isRoleId(input.role_id)) throw new DomainError('INVALID', 'role_id must be 1 (project admin), 2 (developer), 3 (guest), 4 (maintainer) or 5 (limited guest)');
+  if (!isRoleId(input.role_id))
+    throw new DomainError('INVALID', 'role_id must be 1 (project admin), 2 (developer), 3 (guest), 4 (maintainer) or 5 (limited guest)');
   const username = input.member_user?.username;
   if (typeof username !== 'string') throw new DomainError('INVALID', 'member_user.username is required');
   const user = await findUserByName(db, username);
@@ -203,7 +221,8 @@ export async function listProjectsFor(db: Database, principal: Principal, query:
   const name = query.filters.get('name');
   const pub = query.filters.get('public');
   if (name && name.kind !== 'exact' && name.kind !== 'fuzzy') throw new DomainError('INVALID', 'name filters by exact value (name=x) or substring (name=~x)');
-  if (pub && (pub.kind !== 'exact' || (pub.value !== 'true' && pub.value !== 'false'))) throw new DomainError('INVALID', 'public filters by public=true or public=false');
+  if (pub && (pub.kind !== 'exact' || (pub.value !== 'true' && pub.value !== 'false')))
+    throw new DomainError('INVALID', 'public filters by public=true or public=false');
   const { rows, total } = await listProjects(db, {
     visibleTo: sysadmin ? undefined : principal.kind === 'user' ? principal.id : null,
     nameExact: name?.kind === 'exact' ? String(name.value) : undefined,
@@ -235,7 +254,13 @@ export async function updateProject(db: Database, principal: Principal, ref: str
   const isPublic = flag === true || flag === 'true';
   await db.tx(async (q) => {
     await updateProjectPublic(q, project.project_id, isPublic);
-    await recordAudit(q, { operation: 'update', resourceType: 'project', resource: `${project.name} public=${isPublic}`, projectName: project.name, projectId: project.project_id });
+    await recordAudit(q, {
+      operation: 'update',
+      resourceType: 'project',
+      resource: `${project.name} public=${isPublic}`,
+      projectName: project.name,
+      projectId: project.project_id,
+    });
   });
 }
 
@@ -271,7 +296,14 @@ function memberView(m: MemberRow, projectId: number): MemberView {
 }
 
 /** GET /projects/{p}/members (entityname filters by substring). Member ids are user ids. */
-export async function listProjectMembers(db: Database, principal: Principal, ref: string, byName: boolean, entityName: string | undefined, paging: Paging): Promise<{ items: MemberView[]; total: number }> {
+export async function listProjectMembers(
+  db: Database,
+  principal: Principal,
+  ref: string,
+  byName: boolean,
+  entityName: string | undefined,
+  paging: Paging,
+): Promise<{ items: MemberView[]; total: number }> {
   const project = await memberProject(db, principal, ref, byName, 'list');
   const { rows, total } = await listMembers(db, project.project_id, entityName, paging.pageSize, paging.offset);
   return { items: rows.map((m) => memberView(m, project.project_id)), total };
@@ -286,9 +318,17 @@ export async function getProjectMember(db: Database, principal: Principal, ref: 
 }
 
 /** PUT /projects/{p}/members/{mid} {role_id}. */
-export async function changeMemberRole(db: Database, principal: Principal, ref: string, byName: boolean, memberId: string, input: { role_id?: unknown }): Promise<void> {
+export async function changeMemberRole(
+  db: Database,
+  principal: Principal,
+  ref: string,
+  byName: boolean,
+  memberId: string,
+  input: { role_id?: unknown },
+): Promise<void> {
   const project = await memberProject(db, principal, ref, byName, 'update');
-  if (!isRoleId(input.role_id)) throw new DomainError('INVALID', 'role_id must be 1 (project admin), 2 (developer), 3 (guest), 4 (maintainer) or 5 (limited guest)');
+  if (!isRoleId(input.role_id))
+    throw new DomainError('INVALID', 'role_id must be 1 (project admin), 2 (developer), 3 (guest), 4 (maintainer) or 5 (limited guest)');
   const roleId = input.role_id;
   await db.tx(async (q) => {
     if (!/^\d+$/.test(memberId) || !(await updateMemberRole(q, project.project_id, Number(memberId), roleId))) {

@@ -6,7 +6,14 @@ import type { Paging } from '../lib/query.js';
 import type { Principal } from '../lib/principal.js';
 import type { Database } from '../db/database.js';
 import { findArtifact, listArtifacts, removeManifest, type ArtifactRow } from '../db/manifests.js';
-import { findRepository, listProjectRepositories, listVisibleRepositories, removeRepository, updateRepositoryDescription, type RepositoryRow } from '../db/repositories.js';
+import {
+  findRepository,
+  listProjectRepositories,
+  listVisibleRepositories,
+  removeRepository,
+  updateRepositoryDescription,
+  type RepositoryRow,
+} from '../db/repositories.js';
 import { removeTag, saveTag } from '../db/tags.js';
 import { queueReplicationEvent } from '../db/replicationExecutions.js';
 import { manifestKinds } from '../registry/mediaTypes.js';
@@ -84,7 +91,13 @@ export async function listAllRepositories(db: Database, principal: Principal, na
  * POST …/repositories/{r}/artifacts?from=<project>/<repository>:<tag>|@<digest> (Harbor's
  * CopyArtifact): needs artifact read on the source and artifact create on the target.
  */
-export async function copyArtifactInto(deps: RegistryDeps, principal: Principal, projectName: string, repositoryName: string, from: string | undefined): Promise<{ repository: string; digest: string }> {
+export async function copyArtifactInto(
+  deps: RegistryDeps,
+  principal: Principal,
+  projectName: string,
+  repositoryName: string,
+  from: string | undefined,
+): Promise<{ repository: string; digest: string }> {
   const m = from ? /^(?<repo>[^:@]+)(?::(?<tag>[^:@]+)|@(?<digest>[^@]+))$/.exec(from) : null;
   if (!m?.groups) throw new DomainError('INVALID', 'from is <project>/<repository>:<tag> or <project>/<repository>@<digest>');
   const source = m.groups.repo;
@@ -101,14 +114,27 @@ export async function copyArtifactInto(deps: RegistryDeps, principal: Principal,
 }
 
 /** PUT /projects/{p}/repositories/{r} {description}: those who may update the repository. */
-export async function updateRepository(db: Database, principal: Principal, projectName: string, repositoryName: string, input: { description?: unknown }): Promise<void> {
+export async function updateRepository(
+  db: Database,
+  principal: Principal,
+  projectName: string,
+  repositoryName: string,
+  input: { description?: unknown },
+): Promise<void> {
   const project = await inProject(db, principal, projectName, 'repository', 'update');
   const repo = await repositoryIn(db, project.name, repositoryName);
-  if (typeof input.description !== 'string' || input.description.length > 65_536) throw new DomainError('INVALID', 'description must be a string of at most 65536 characters');
+  if (typeof input.description !== 'string' || input.description.length > 65_536)
+    throw new DomainError('INVALID', 'description must be a string of at most 65536 characters');
   const description = input.description;
   await db.tx(async (q) => {
     await updateRepositoryDescription(q, repo.id, description);
-    await recordAudit(q, { operation: 'update', resourceType: 'repository', resource: `${repo.name} description`, projectName: project.name, projectId: project.project_id });
+    await recordAudit(q, {
+      operation: 'update',
+      resourceType: 'repository',
+      resource: `${repo.name} description`,
+      projectName: project.name,
+      projectId: project.project_id,
+    });
   });
 }
 
@@ -168,7 +194,10 @@ function artifactView(a: ArtifactRow, projectId: number, repo: RepositoryRow, ex
   try {
     const doc = JSON.parse(a.payload.toString('utf8'));
     if (isIndex && Array.isArray(doc.manifests)) {
-      references = doc.manifests.map((m: { digest: string; platform?: unknown }) => ({ child_digest: m.digest, ...(m.platform ? { platform: m.platform } : {}) }));
+      references = doc.manifests.map((m: { digest: string; platform?: unknown }) => ({
+        child_digest: m.digest,
+        ...(m.platform ? { platform: m.platform } : {}),
+      }));
     }
     configType = doc.config?.mediaType;
   } catch {
@@ -230,7 +259,13 @@ function parseArtifactRef(reference: string): { digest?: string; tag?: string } 
   throw new DomainError('INVALID', `reference must be a tag or a digest: ${reference.slice(0, 200)}`);
 }
 
-export async function getArtifact(deps: ArtifactDeps, principal: Principal, projectName: string, repositoryName: string, reference: string): Promise<ArtifactView> {
+export async function getArtifact(
+  deps: ArtifactDeps,
+  principal: Principal,
+  projectName: string,
+  repositoryName: string,
+  reference: string,
+): Promise<ArtifactView> {
   const project = await inProject(deps.db, principal, projectName, 'artifact', 'read');
   const { row, repo } = await artifactIn(deps.db, project, repositoryName, reference);
   return (await artifactViews(deps, [row], project.project_id, repo))[0];
@@ -261,7 +296,13 @@ export async function deleteArtifact(db: Database, principal: Principal, project
   await db.tx(async (q) => {
     if (!(await removeManifest(q, repo.id, a.digest))) throw notFound;
     await queueReplicationEvent(q, { operation: 'delete', repository: repo.name, reference: a.digest, digest: a.digest, artifact_type: null });
-    await recordAudit(q, { operation: 'delete', resourceType: 'artifact', resource: artifactResource(repo.name, a.digest), projectName: project.name, projectId: project.project_id });
+    await recordAudit(q, {
+      operation: 'delete',
+      resourceType: 'artifact',
+      resource: artifactResource(repo.name, a.digest),
+      projectName: project.name,
+      projectId: project.project_id,
+    });
   });
 }
 
@@ -274,23 +315,44 @@ export async function listArtifactTags(db: Database, principal: Principal, proje
 }
 
 /** POST …/artifacts/{reference}/tags {name}: a new tag on this artifact (409 if the name is taken). */
-export async function createArtifactTag(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string, input: { name?: unknown }): Promise<string> {
+export async function createArtifactTag(
+  db: Database,
+  principal: Principal,
+  projectName: string,
+  repositoryName: string,
+  reference: string,
+  input: { name?: unknown },
+): Promise<string> {
   const project = await inProject(db, principal, projectName, 'tag', 'create');
   const artifact = await taggedArtifact(db, project, repositoryName, reference);
   if (typeof input.name !== 'string' || !isTag(input.name)) throw new DomainError('INVALID', 'name must be a valid tag ([a-zA-Z0-9_][a-zA-Z0-9._-]{0,127})');
   // Harbor refuses to move an existing tag through this endpoint; a push moves tags.
-  if (await findArtifact(db, artifact.repository_id, undefined, input.name)) throw new DomainError('CONFLICT', `tag ${input.name} already exists in ${artifact.repository_name}`);
+  if (await findArtifact(db, artifact.repository_id, undefined, input.name))
+    throw new DomainError('CONFLICT', `tag ${input.name} already exists in ${artifact.repository_name}`);
   const tag = input.name;
   await db.tx(async (q) => {
     await saveTag(q, artifact.repository_id, tag, artifact.id);
-    await queueReplicationEvent(q, { operation: 'push', repository: artifact.repository_name, reference: tag, digest: artifact.digest, artifact_type: artifact.artifact_type ?? null });
+    await queueReplicationEvent(q, {
+      operation: 'push',
+      repository: artifact.repository_name,
+      reference: tag,
+      digest: artifact.digest,
+      artifact_type: artifact.artifact_type ?? null,
+    });
     await recordAudit(q, tagEvent('create', project, artifact, tag));
   });
   return tag;
 }
 
 /** DELETE …/artifacts/{reference}/tags/{tag_name}: removes the tag only; the artifact stays. */
-export async function deleteArtifactTag(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string, tag: string): Promise<void> {
+export async function deleteArtifactTag(
+  db: Database,
+  principal: Principal,
+  projectName: string,
+  repositoryName: string,
+  reference: string,
+  tag: string,
+): Promise<void> {
   const project = await inProject(db, principal, projectName, 'tag', 'delete');
   const artifact = await taggedArtifact(db, project, repositoryName, reference);
   const notFound = new DomainError('NOT_FOUND', `tag ${tag.slice(0, 200)} not found on ${reference.slice(0, 200)}`);
@@ -303,5 +365,11 @@ export async function deleteArtifactTag(db: Database, principal: Principal, proj
 }
 
 function tagEvent(operation: 'create' | 'delete', project: ProjectView, artifact: ArtifactView, tag: string): AuditEvent {
-  return { operation, resourceType: 'tag', resource: artifactResource(artifact.repository_name, artifact.digest, tag), projectName: project.name, projectId: project.project_id };
+  return {
+    operation,
+    resourceType: 'tag',
+    resource: artifactResource(artifact.repository_name, artifact.digest, tag),
+    projectName: project.name,
+    projectId: project.project_id,
+  };
 }

@@ -98,7 +98,8 @@ async function assertWithin(db: Database, actor: Extract<Principal, { kind: 'use
 
 function parseDuration(v: unknown): number {
   if (v === undefined) return -1;
-  if (typeof v !== 'number' || !Number.isInteger(v) || (v < 1 && v !== -1) || v > 36500) throw new DomainError('INVALID', 'duration is a number of days, or -1 for never');
+  if (typeof v !== 'number' || !Number.isInteger(v) || (v < 1 && v !== -1) || v > 36500)
+    throw new DomainError('INVALID', 'duration is a number of days, or -1 for never');
   return v;
 }
 
@@ -138,7 +139,11 @@ async function manageable(db: Database, principal: Principal, id: string, action
 }
 
 /** POST /robots: returns the secret, once. */
-export async function createRobot(db: Database, principal: Principal, input: RobotInput): Promise<{ id: number; name: string; secret: string; creation_time: string; expires_at: number }> {
+export async function createRobot(
+  db: Database,
+  principal: Principal,
+  input: RobotInput,
+): Promise<{ id: number; name: string; secret: string; creation_time: string; expires_at: number }> {
   const actor = requireUser(principal);
   if (typeof input.name !== 'string' || !robotNameRe.test(input.name) || input.name.length > 200) {
     throw new DomainError('INVALID', 'name must be lower-case letters and digits with ".", "_" or "-" between them');
@@ -166,14 +171,29 @@ export async function createRobot(db: Database, principal: Principal, input: Rob
   const secret = newSecret();
   const secretHash = await hashPassword(secret);
   const id = await db.tx(async (q) => {
-    const robotId = await saveRobot(q, { name: fullName, description, level: input.level as 'system' | 'project', projectId, secretHash, disabled: input.disable === true, durationDays: duration, creatorId: actor.id });
+    const robotId = await saveRobot(q, {
+      name: fullName,
+      description,
+      level: input.level as 'system' | 'project',
+      projectId,
+      secretHash,
+      disabled: input.disable === true,
+      durationDays: duration,
+      creatorId: actor.id,
+    });
     if (robotId === undefined) throw new DomainError('CONFLICT', `robot ${fullName} already exists`);
     await replaceRobotGrants(q, robotId, grants);
     await recordAudit(q, robotEvent('create', { name: fullName, project_id: projectId }));
     return robotId;
   });
   const row = (await findRobotById(db, id))!;
-  return { id, name: fullName, secret, creation_time: new Date(row.created_at).toISOString(), expires_at: row.expires_at ? Math.floor(new Date(row.expires_at).getTime() / 1000) : -1 };
+  return {
+    id,
+    name: fullName,
+    secret,
+    creation_time: new Date(row.created_at).toISOString(),
+    expires_at: row.expires_at ? Math.floor(new Date(row.expires_at).getTime() / 1000) : -1,
+  };
 }
 
 export async function getRobot(db: Database, principal: Principal, id: string): Promise<RobotView> {
@@ -185,12 +205,18 @@ export async function getRobot(db: Database, principal: Principal, id: string): 
 export const robotFilterKeys = ['ProjectID', 'Level', 'name'] as const;
 
 /** GET /robots?q=ProjectID=<id>,Level=project|system,name=~x: a project's robots for those who may list them, any for administrators. */
-export async function listRobotsFor(db: Database, principal: Principal, filters: Map<string, Filter>, paging: Paging): Promise<{ items: RobotView[]; total: number }> {
+export async function listRobotsFor(
+  db: Database,
+  principal: Principal,
+  filters: Map<string, Filter>,
+  paging: Paging,
+): Promise<{ items: RobotView[]; total: number }> {
   const actor = requireUser(principal);
   const f: RobotFilter = {};
   const project = filters.get('ProjectID');
   if (project) {
-    if (project.kind !== 'exact' || !/^\d{1,15}$/.test(String(project.value))) throw new DomainError('INVALID', 'ProjectID filters by a project id: q=ProjectID=<id>');
+    if (project.kind !== 'exact' || !/^\d{1,15}$/.test(String(project.value)))
+      throw new DomainError('INVALID', 'ProjectID filters by a project id: q=ProjectID=<id>');
     f.projectId = Number(project.value);
   }
   const level = filters.get('Level');
@@ -205,7 +231,7 @@ export async function listRobotsFor(db: Database, principal: Principal, filters:
     else f.nameContains = name.value;
   }
   if (f.projectId === undefined) {
-    if (!actor.sysadmin) throw new DomainError('DENIED', 'list a project\'s robots with q=ProjectID=<id>');
+    if (!actor.sysadmin) throw new DomainError('DENIED', "list a project's robots with q=ProjectID=<id>");
   } else {
     const row = await findProjectById(db, f.projectId);
     const d = row ? await projectAccess(db, actor, row.name) : undefined;

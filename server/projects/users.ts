@@ -76,7 +76,8 @@ export async function currentUser(db: Database, principal: Principal): Promise<U
 export async function getUserFor(db: Database, principal: Principal, userId: string): Promise<UserView> {
   const actor = requireUser(principal);
   const target = /^\d{1,15}$/.test(userId) ? await findUserById(db, Number(userId)) : undefined;
-  if (!target || (target.id !== actor.id && !actor.sysadmin)) throw new DomainError(actor.sysadmin ? 'NOT_FOUND' : 'DENIED', `user ${userId.slice(0, 50)} is not yours to read`);
+  if (!target || (target.id !== actor.id && !actor.sysadmin))
+    throw new DomainError(actor.sysadmin ? 'NOT_FOUND' : 'DENIED', `user ${userId.slice(0, 50)} is not yours to read`);
   return view(target);
 }
 
@@ -90,15 +91,21 @@ export interface ProfileInput {
 export async function updateUserProfile(db: Database, principal: Principal, userId: string, input: ProfileInput): Promise<void> {
   const actor = requireUser(principal);
   const target = /^\d{1,15}$/.test(userId) ? await findUserById(db, Number(userId)) : undefined;
-  if (!target || (target.id !== actor.id && !actor.sysadmin)) throw new DomainError(actor.sysadmin ? 'NOT_FOUND' : 'DENIED', `user ${userId.slice(0, 50)} is not yours to edit`);
+  if (!target || (target.id !== actor.id && !actor.sysadmin))
+    throw new DomainError(actor.sysadmin ? 'NOT_FOUND' : 'DENIED', `user ${userId.slice(0, 50)} is not yours to edit`);
   const fields: { email?: string; realname?: string; comment?: string } = {};
-  for (const [k, limit] of [['email', 255], ['realname', 255], ['comment', 1024]] as const) {
+  for (const [k, limit] of [
+    ['email', 255],
+    ['realname', 255],
+    ['comment', 1024],
+  ] as const) {
     const v = input[k];
     if (v === undefined || v === null) continue;
     if (typeof v !== 'string' || v.length > limit) throw new DomainError('INVALID', `${k} must be a string of at most ${limit} characters`);
     fields[k] = v;
   }
-  if (fields.email !== undefined && fields.email !== '' && !/^[^\s@]+@[^\s@]+$/.test(fields.email)) throw new DomainError('INVALID', 'email must be an address (name@host)');
+  if (fields.email !== undefined && fields.email !== '' && !/^[^\s@]+@[^\s@]+$/.test(fields.email))
+    throw new DomainError('INVALID', 'email must be an address (name@host)');
   await db.tx(async (q) => {
     await updateProfile(q, target.id, fields);
     await recordAudit(q, { operation: 'update', resourceType: 'user', resource: `${target.username} profile` });
@@ -106,7 +113,12 @@ export async function updateUserProfile(db: Database, principal: Principal, user
 }
 
 /** GET /users/search?username=: any signed-in user finds others by name (ids and names only), as Harbor. */
-export async function searchUsers(db: Database, principal: Principal, usernameContains: string | undefined, paging: Paging): Promise<{ items: Array<{ user_id: number; username: string }>; total: number }> {
+export async function searchUsers(
+  db: Database,
+  principal: Principal,
+  usernameContains: string | undefined,
+  paging: Paging,
+): Promise<{ items: Array<{ user_id: number; username: string }>; total: number }> {
   requireUser(principal);
   if (!usernameContains) throw new DomainError('INVALID', 'username is required');
   const { rows, total } = await listUsers(db, usernameContains, paging.pageSize, paging.offset);
@@ -114,7 +126,12 @@ export async function searchUsers(db: Database, principal: Principal, usernameCo
 }
 
 /** GET /users (administrators): `username` filters by substring. */
-export async function listUsersFor(db: Database, principal: Principal, usernameContains: string | undefined, paging: Paging): Promise<{ items: UserView[]; total: number }> {
+export async function listUsersFor(
+  db: Database,
+  principal: Principal,
+  usernameContains: string | undefined,
+  paging: Paging,
+): Promise<{ items: UserView[]; total: number }> {
   requireAdmin(principal);
   const { rows, total } = await listUsers(db, usernameContains, paging.pageSize, paging.offset);
   return { items: rows.map(view), total };
@@ -124,11 +141,17 @@ export async function listUsersFor(db: Database, principal: Principal, usernameC
  * PUT /users/{id}/password {old_password, new_password}: users change their own (proving
  * the old one); administrators set anyone else's without it.
  */
-export async function changePassword(db: Database, principal: Principal, userId: string, input: { old_password?: unknown; new_password?: unknown }): Promise<void> {
+export async function changePassword(
+  db: Database,
+  principal: Principal,
+  userId: string,
+  input: { old_password?: unknown; new_password?: unknown },
+): Promise<void> {
   const actor = requireUser(principal);
   const target = /^\d+$/.test(userId) ? await findUserById(db, Number(userId)) : undefined;
   const self = target?.id === actor.id;
-  if (!target || (!self && !actor.sysadmin)) throw new DomainError(actor.sysadmin ? 'NOT_FOUND' : 'DENIED', `cannot change the password of user ${userId.slice(0, 50)}`);
+  if (!target || (!self && !actor.sysadmin))
+    throw new DomainError(actor.sysadmin ? 'NOT_FOUND' : 'DENIED', `cannot change the password of user ${userId.slice(0, 50)}`);
   if (typeof input.new_password !== 'string') throw new DomainError('INVALID', 'new_password is required');
   if (self) {
     if (typeof input.old_password !== 'string' || !(await bcrypt.compare(input.old_password, target.password_hash))) {

@@ -63,6 +63,11 @@ export async function deleteBlob(deps: RegistryDeps, repository: string, digest:
       throw new RegistryError('BLOB_UNKNOWN', `blob ${digest} unknown to repository ${repository}`, { digest });
     }
     await releaseUnused(q, repository);
-    await recordAudit(q, { operation: 'delete', resourceType: 'blob', resource: artifactResource(repository, parsed.digest), projectName: projectOf(repository) });
+    await recordAudit(q, {
+      operation: 'delete',
+      resourceType: 'blob',
+      resource: artifactResource(repository, parsed.digest),
+      projectName: projectOf(repository),
+    });
   });
 }

@@ -18,7 +18,8 @@ async function copyManifest(deps: RegistryDeps, source: string, target: string, 
   const parsed = parseManifest(stored.payload, stored.mediaType);
   for (const child of parsed.childDigests) await copyManifest(deps, source, target, child, depth + 1);
   for (const blob of parsed.blobDigests) {
-    if (!(await mountBlob(deps, target, blob, source))) throw new RegistryError('BLOB_UNKNOWN', `blob ${blob} of ${source}@${stored.digest} is not in ${source}`, { digest: blob });
+    if (!(await mountBlob(deps, target, blob, source)))
+      throw new RegistryError('BLOB_UNKNOWN', `blob ${blob} of ${source}@${stored.digest} is not in ${source}`, { digest: blob });
   }
   // A tag is given only for the artifact asked for; its children go by digest.
   const saved = await putManifest(deps, target, depth === 0 && !reference.includes(':') ? reference : stored.digest, stored.mediaType, stored.payload);

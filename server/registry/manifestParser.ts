@@ -25,7 +25,8 @@ export interface ParsedManifest {
   annotations?: Record<string, string>;
 }
 
-const schema1Message = 'Docker schema 1 manifests are not supported (deprecated, unsigned content); push with a current client that writes schema 2 or OCI manifests';
+const schema1Message =
+  'Docker schema 1 manifests are not supported (deprecated, unsigned content); push with a current client that writes schema 2 or OCI manifests';
 
 function invalid(message: string, detail?: unknown): never {
   throw new RegistryError('MANIFEST_INVALID', message, detail);

@@ -86,7 +86,13 @@ export async function putManifest(
     if ('tag' in ref) await saveTag(q, repositoryId, ref.tag, manifestId);
     // Untagged children of an index travel with their parent; tags and referrers are events.
     if ('tag' in ref || parsed.subjectDigest) {
-      await queueReplicationEvent(q, { operation: 'push', repository, reference: 'tag' in ref ? ref.tag : digest, digest, artifact_type: parsed.artifactType ?? null });
+      await queueReplicationEvent(q, {
+        operation: 'push',
+        repository,
+        reference: 'tag' in ref ? ref.tag : digest,
+        digest,
+        artifact_type: parsed.artifactType ?? null,
+      });
     }
     await recordAudit(q, {
       operation: 'create',

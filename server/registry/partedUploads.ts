@@ -5,7 +5,7 @@
 // stores the tail as the last part and joins the parts server-side. Memory per upload is
 // two parts (one filling, one sending) whatever the blob's size.
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { claimMultipartId, nextPartNumber, type PartsAppend, type UploadRow } from '../db/uploads.js';
 import type { BlobStore, PartedWrites, StoredPart } from '../storage/blobStore.js';
@@ -31,7 +31,10 @@ async function partNumber(deps: RegistryDeps, store: PartedStore, uploadId: stri
   const n = await nextPartNumber(deps.db, uploadId);
   if (n === undefined) throw sessionEnded(uploadId);
   if (n > store.parts.maxParts) {
-    throw new RegistryError('BLOB_UPLOAD_INVALID', `the upload needs more than the store's ${store.parts.maxParts} parts; push the blob in fewer, larger chunks`);
+    throw new RegistryError(
+      'BLOB_UPLOAD_INVALID',
+      `the upload needs more than the store's ${store.parts.maxParts} parts; push the blob in fewer, larger chunks`,
+    );
   }
   return n;
 }
@@ -67,7 +70,9 @@ export async function appendParts(deps: RegistryDeps, store: PartedStore, row: U
     const n = await partNumber(deps, store, row.id);
     sending = store.parts.putPart(key, multipartId, n, bytes).then(
       (p) => void made.push(p),
-      (err: unknown) => void (failed = err),
+      (err: unknown) => {
+        failed = err;
+      },
     );
   };
   // Leaving the loop below early (a failed part) returns the generator, which destroys

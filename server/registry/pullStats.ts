@@ -41,10 +41,12 @@ export class PullStats {
       this.repositories = new Map();
       this.artifacts = new Set();
       this.tags = new Set();
-      await this.db.tx((q) => addPulls(q, repositories, artifacts, tags, new Date())).catch((err) => {
-        // Counts are statistics: a failed batch is logged and dropped, never retried forever.
-        this.log?.warn({ err }, 'pull statistics not written');
-      });
+      await this.db
+        .tx((q) => addPulls(q, repositories, artifacts, tags, new Date()))
+        .catch((err) => {
+          // Counts are statistics: a failed batch is logged and dropped, never retried forever.
+          this.log?.warn({ err }, 'pull statistics not written');
+        });
     });
     return this.flushing;
   }

@@ -34,12 +34,16 @@ export async function checkWithinQuota(q: Queryer, repository: string): Promise<
   if (!projectName) return;
   const project = await lockProjectQuota(q, projectName);
   if (project && project.storage_limit >= 0 && project.storage_used > project.storage_limit) {
-    throw new RegistryError('DENIED', `quota exceeded: project ${projectName} uses ${mib(project.storage_used)} of its ${mib(project.storage_limit)} limit; delete something or raise the quota`, {
-      project: projectName,
-      limit: project.storage_limit,
-      used: project.storage_used,
-      over: project.storage_used - project.storage_limit,
-    });
+    throw new RegistryError(
+      'DENIED',
+      `quota exceeded: project ${projectName} uses ${mib(project.storage_used)} of its ${mib(project.storage_limit)} limit; delete something or raise the quota`,
+      {
+        project: projectName,
+        limit: project.storage_limit,
+        used: project.storage_used,
+        over: project.storage_used - project.storage_limit,
+      },
+    );
   }
 }
 

@@ -87,10 +87,15 @@ async function loadSession(deps: RegistryDeps, repository: string, id: string): 
 }
 
 function rangeError(message: string, row: Pick<UploadRow, 'id' | 'repository' | 'committed_size'>): RegistryError {
-  return new RegistryError('BLOB_UPLOAD_INVALID', message, { offset: row.committed_size }, {
-    status: 416,
-    headers: uploadHeaders({ id: row.id, repository: row.repository, offset: row.committed_size }),
-  });
+  return new RegistryError(
+    'BLOB_UPLOAD_INVALID',
+    message,
+    { offset: row.committed_size },
+    {
+      status: 416,
+      headers: uploadHeaders({ id: row.id, repository: row.repository, offset: row.committed_size }),
+    },
+  );
 }
 
 /** Headers that tell a client where a session stands (shared by every upload response). */
@@ -129,7 +134,12 @@ async function appendToSession(deps: RegistryDeps, row: UploadRow, body: Readabl
     const hasher = new HashingStream('sha256');
     received = hasher;
     // The callback form of pipeline hands back the hasher with the body's errors passed on.
-    const parted = await appendParts(deps, store, row, pipelineCb(body, hasher, () => undefined)).catch(async (err: unknown) => {
+    const parted = await appendParts(
+      deps,
+      store,
+      row,
+      pipelineCb(body, hasher, () => undefined),
+    ).catch(async (err: unknown) => {
       // A missing tail was consumed by a request that moved the session after this one read
       // it (a window of milliseconds); a tail missing from an unmoved session is a real error.
       if (!(err instanceof ObjectNotFoundError)) throw err;
@@ -158,10 +168,14 @@ async function appendToSession(deps: RegistryDeps, row: UploadRow, body: Readabl
   const size = received.bytes;
   if (range && range.end - range.start + 1 !== size) {
     await stored.discard();
-    throw new RegistryError('SIZE_INVALID', `Content-Range ${range.start}-${range.end} announces ${range.end - range.start + 1} bytes but the body had ${size}`, {
-      announced: range.end - range.start + 1,
-      received: size,
-    });
+    throw new RegistryError(
+      'SIZE_INVALID',
+      `Content-Range ${range.start}-${range.end} announces ${range.end - range.start + 1} bytes but the body had ${size}`,
+      {
+        announced: range.end - range.start + 1,
+        received: size,
+      },
+    );
   }
   if (size === 0) {
     await stored.discard();

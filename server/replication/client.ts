@@ -227,7 +227,9 @@ export class RegistryClient {
 
   /** The digests of manifests that refer to `digest` (empty where the registry has no referrers API). */
   async referrers(repository: string, digest: string): Promise<string[]> {
-    const res = await this.request('GET', `/v2/${repository}/referrers/${digest}`, `repository:${repository}:pull`, { headers: { Accept: 'application/vnd.oci.image.index.v1+json' } });
+    const res = await this.request('GET', `/v2/${repository}/referrers/${digest}`, `repository:${repository}:pull`, {
+      headers: { Accept: 'application/vnd.oci.image.index.v1+json' },
+    });
     if (res.status !== 200) {
       await res.body?.cancel();
       return [];

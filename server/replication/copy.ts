@@ -7,7 +7,7 @@
 // (of multi-arch indexes too) are the same on both sides.
 import { createHash } from 'node:crypto';
 import { parseManifest } from '../registry/manifestParser.js';
-import { RegistryClient, withRetry, type RetryPolicy, defaultRetry } from './client.js';
+import { type RegistryClient, withRetry, type RetryPolicy, defaultRetry } from './client.js';
 import { RemoteError } from './remote.js';
 
 export interface CopyProgress {
@@ -128,7 +128,8 @@ export async function copyArtifact(
   const copyManifest = async (ref: string): Promise<{ digest: string; mediaType: string; bytes: Buffer }> => {
     const m = await withRetry(retry, `GET manifest ${srcRepository}:${ref}`, () => src.getManifest(srcRepository, ref), log);
     const digest = sha256(m.bytes);
-    if (m.digest && m.digest !== digest && m.digest.startsWith('sha256:')) throw new RemoteError(`manifest ${ref} arrived with digest ${digest}, the source says ${m.digest}`);
+    if (m.digest && m.digest !== digest && m.digest.startsWith('sha256:'))
+      throw new RemoteError(`manifest ${ref} arrived with digest ${digest}, the source says ${m.digest}`);
     if (ref.includes(':') && ref !== digest && ref.startsWith('sha256:')) throw new RemoteError(`manifest ${ref} arrived with digest ${digest}`);
     const parsed = parseManifest(m.bytes, m.mediaType);
     if (!(await withRetry(retry, `HEAD manifest ${digest}`, () => dst.hasManifest(dstRepository, digest, pushScope), log))) {
@@ -177,7 +178,11 @@ export async function copyArtifact(
 function blobSizes(bytes: Buffer): Map<string, number> {
   const sizes = new Map<string, number>();
   try {
-    const doc = JSON.parse(bytes.toString('utf8')) as { config?: { digest: string; size: number }; layers?: Array<{ digest: string; size: number }>; blobs?: Array<{ digest: string; size: number }> };
+    const doc = JSON.parse(bytes.toString('utf8')) as {
+      config?: { digest: string; size: number };
+      layers?: Array<{ digest: string; size: number }>;
+      blobs?: Array<{ digest: string; size: number }>;
+    };
     for (const d of [doc.config, ...(doc.layers ?? []), ...(doc.blobs ?? [])]) if (d?.digest) sizes.set(d.digest, d.size);
   } catch {
     /* parseManifest already accepted it */

@@ -96,7 +96,12 @@ export async function startExecution(deps: ReplicationDeps, principal: Principal
   });
 }
 
-export async function listExecutionsFor(deps: ReplicationDeps, principal: Principal, filter: { policy_id?: string; status?: string; trigger?: string }, paging: Paging) {
+export async function listExecutionsFor(
+  deps: ReplicationDeps,
+  principal: Principal,
+  filter: { policy_id?: string; status?: string; trigger?: string },
+  paging: Paging,
+) {
   requireAdmin(principal, admins);
   if (filter.policy_id !== undefined && !/^\d{1,15}$/.test(filter.policy_id)) throw bad('policy_id must be a replication rule id');
   if (filter.status !== undefined && !executionStatuses.includes(filter.status)) throw bad(`status is one of ${executionStatuses.join(', ')}`);
@@ -125,7 +130,13 @@ export async function stopExecutionFor(deps: ReplicationDeps, principal: Princip
   });
 }
 
-export async function listTasksFor(deps: ReplicationDeps, principal: Principal, executionId: string, filter: { status?: string; resource_type?: string }, paging: Paging) {
+export async function listTasksFor(
+  deps: ReplicationDeps,
+  principal: Principal,
+  executionId: string,
+  filter: { status?: string; resource_type?: string },
+  paging: Paging,
+) {
   requireAdmin(principal, admins);
   // NOTE: the filter is checked before the lookup, so a malformed request is a 400 whether
   // or not the execution exists.

@@ -130,7 +130,9 @@ function parseTrigger(input: PolicyInput['trigger'], stored: PolicyTrigger | und
     try {
       if (!new Cron(cron, { paused: true }).nextRun()) throw new Error('it never fires');
     } catch (err) {
-      throw bad(`trigger.trigger_settings.cron ${JSON.stringify(cron.slice(0, 100))} is not a schedule: ${(err as Error).message} (six fields, seconds first, as Harbor: "0 0 2 * * *")`);
+      throw bad(
+        `trigger.trigger_settings.cron ${JSON.stringify(cron.slice(0, 100))} is not a schedule: ${(err as Error).message} (six fields, seconds first, as Harbor: "0 0 2 * * *")`,
+      );
     }
   }
   return { type: type as PolicyTrigger['type'], trigger_settings: { cron: type === 'scheduled' ? cron : '' } };
@@ -146,7 +148,7 @@ function parseFilters(input: unknown, stored: PolicyFilter[] | undefined): Polic
     if (seen.has(type)) throw bad(`one ${type} filter per rule`);
     seen.add(type);
     const decoration = f.decoration ?? 'matches';
-    if (decoration !== 'matches' && decoration !== 'excludes') throw bad('a filter\'s decoration must be matches or excludes');
+    if (decoration !== 'matches' && decoration !== 'excludes') throw bad("a filter's decoration must be matches or excludes");
     if (typeof f.value !== 'string' || !f.value || f.value.length > 1024) throw bad(`the ${type} filter needs a value`);
     if (type === 'resource') {
       if (f.value !== 'image' && f.value !== 'artifact') throw bad('the resource filter is image or artifact');
@@ -171,9 +173,11 @@ async function fields(q: Queryer, input: PolicyInput, stored?: PolicyRow): Promi
   const dest = sides ? await registryRef(q, input.dest_registry, 'dest_registry') : undefined;
   const srcId = sides ? (src?.id ?? null) : (stored?.src_registry_id ?? null);
   const destId = sides ? (dest?.id ?? null) : (stored?.dest_registry_id ?? null);
-  if ((srcId === null) === (destId === null)) throw bad('give exactly one of src_registry (a pull rule) or dest_registry (a push rule); the other side is this Berth');
+  if ((srcId === null) === (destId === null))
+    throw bad('give exactly one of src_registry (a pull rule) or dest_registry (a push rule); the other side is this Berth');
   const namespace = input.dest_namespace ?? stored?.dest_namespace ?? '';
-  if (typeof namespace !== 'string' || (namespace && !namespaceRe.test(namespace))) throw bad('dest_namespace must be empty or a lower-case repository path such as "mirror" or "team/mirror"');
+  if (typeof namespace !== 'string' || (namespace && !namespaceRe.test(namespace)))
+    throw bad('dest_namespace must be empty or a lower-case repository path such as "mirror" or "team/mirror"');
   const replaceCount = input.dest_namespace_replace_count ?? stored?.dest_namespace_replace_count ?? -1;
   if (typeof replaceCount !== 'number' || !Number.isInteger(replaceCount) || replaceCount < -1 || replaceCount > 10) {
     throw bad('dest_namespace_replace_count is -1 (flatten all levels), 0 (none) or the number of levels to flatten');
@@ -183,7 +187,8 @@ async function fields(q: Queryer, input: PolicyInput, stored?: PolicyRow): Promi
   const replicateDeletion = bool(input.replicate_deletion ?? input.deletion, 'replicate_deletion', stored?.replicate_deletion ?? false);
   if (replicateDeletion && (trig.type !== 'event_based' || srcId !== null)) throw bad('replicate_deletion applies to event-based push rules only');
   const speed = input.speed ?? stored?.speed_kb ?? -1;
-  if (typeof speed !== 'number' || !Number.isInteger(speed) || (speed !== -1 && speed < 1) || speed > 10_000_000) throw bad('speed is -1 (unlimited) or a limit in KB/s');
+  if (typeof speed !== 'number' || !Number.isInteger(speed) || (speed !== -1 && speed < 1) || speed > 10_000_000)
+    throw bad('speed is -1 (unlimited) or a limit in KB/s');
   return {
     name: name.trim(),
     description,

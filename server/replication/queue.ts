@@ -51,7 +51,12 @@ export async function sendPlan(boss: PgBoss, q: Queryer, executionId: number): P
 
 export async function sendTasks(boss: PgBoss, q: Queryer | undefined, taskIds: number[], startAfterSeconds = 0): Promise<void> {
   if (!taskIds.length) return;
-  const jobs = taskIds.map((taskId) => ({ name: taskQueue, data: { taskId } satisfies TaskJob, singletonKey: `task:${taskId}`, startAfter: String(startAfterSeconds) }));
+  const jobs = taskIds.map((taskId) => ({
+    name: taskQueue,
+    data: { taskId } satisfies TaskJob,
+    singletonKey: `task:${taskId}`,
+    startAfter: String(startAfterSeconds),
+  }));
   // One statement for any number of tasks.
   await (q ? boss.insert(jobs, { db: inTx(q) }) : boss.insert(jobs));
 }

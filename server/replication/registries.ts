@@ -6,7 +6,16 @@ import type { Paging } from '../lib/query.js';
 import { requireAdmin, type Principal } from '../lib/principal.js';
 import { recordAudit } from '../audit/record.js';
 import type { Database } from '../db/database.js';
-import { findRegistry, listRegistries, removeRegistry, saveRegistry, setRegistryStatus, updateRegistry, type RegistryFields, type RegistryRow } from '../db/registries.js';
+import {
+  findRegistry,
+  listRegistries,
+  removeRegistry,
+  saveRegistry,
+  setRegistryStatus,
+  updateRegistry,
+  type RegistryFields,
+  type RegistryRow,
+} from '../db/registries.js';
 import { countPoliciesUsing } from '../db/replicationPolicies.js';
 import { adapterInfos, isRegistryType, registryTypes, type RegistryType } from './adapters.js';
 import { pingRemote, RemoteError, type RemoteRegistry } from './remote.js';
@@ -112,7 +121,15 @@ async function fields(deps: ReplicationDeps, input: RegistryInput, stored?: Regi
   const key = accessKey ?? stored?.access_key ?? null;
   const sealed = keepSecret ? (stored?.access_secret_enc ?? null) : accessSecret === '' ? null : deps.box.seal(accessSecret);
   if (!key !== !sealed) throw new DomainError('INVALID', 'give both access_key and access_secret, or neither');
-  return { name, type, url, insecure, description: str(input.description, 'description', 1024) ?? stored?.description ?? '', accessKey: key || null, accessSecretEnc: sealed };
+  return {
+    name,
+    type,
+    url,
+    insecure,
+    description: str(input.description, 'description', 1024) ?? stored?.description ?? '',
+    accessKey: key || null,
+    accessSecretEnc: sealed,
+  };
 }
 
 async function checkUrl(deps: ReplicationDeps, url: string): Promise<void> {

@@ -51,7 +51,8 @@ export async function authorizationFor(r: RemoteRegistry, allow: AllowedNetworks
   if (scope) realm.searchParams.set('scope', scope);
   if (r.credential) realm.searchParams.set('account', r.credential.username);
   const res = await targetFetch(realm.toString(), { headers: r.credential ? { Authorization: basic(r.credential) } : {} }, { insecure: r.insecure, allow });
-  if (res.status === 401 || res.status === 403) throw new RemoteError(r.credential ? 'the registry rejected the credentials' : 'the registry requires credentials');
+  if (res.status === 401 || res.status === 403)
+    throw new RemoteError(r.credential ? 'the registry rejected the credentials' : 'the registry requires credentials');
   if (res.status !== 200) throw new RemoteError(`the token service answered ${await describe(res)}`);
   const body = (await res.json().catch(() => ({}))) as { token?: string; access_token?: string };
   const token = body.token ?? body.access_token;
@@ -69,7 +70,8 @@ export async function pingRemote(r: RemoteRegistry, allow: AllowedNetworks): Pro
       const challenge = res.headers.get('www-authenticate') ?? '';
       await res.body?.cancel();
       res = await targetFetch(url, { headers: { Authorization: await authorizationFor(r, allow, challenge) } }, { insecure: r.insecure, allow });
-      if (res.status === 401 || res.status === 403) throw new RemoteError(r.credential ? 'the registry rejected the credentials' : 'the registry requires credentials');
+      if (res.status === 401 || res.status === 403)
+        throw new RemoteError(r.credential ? 'the registry rejected the credentials' : 'the registry requires credentials');
     }
   } catch (err) {
     if (err instanceof RemoteError) throw err;

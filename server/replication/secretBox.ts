@@ -33,7 +33,8 @@ export function secretBox(key: Buffer): SecretBox {
     open(sealed) {
       const [v, id, data] = sealed.split(':');
       if (v !== version || !data) throw new SecretBoxError('not a sealed secret');
-      if (id !== keyId) throw new SecretBoxError(`sealed with another key (${id}); this server's key is ${keyId}: set the same BERTH_SECRET_KEY on every server`);
+      if (id !== keyId)
+        throw new SecretBoxError(`sealed with another key (${id}); this server's key is ${keyId}: set the same BERTH_SECRET_KEY on every server`);
       const raw = Buffer.from(data, 'base64');
       const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
       decipher.setAuthTag(raw.subarray(12, 28));

@@ -88,12 +88,14 @@ export async function checkTargetUrl(url: string, allow: AllowedNetworks): Promi
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TargetRefused('the URL must start with http:// or https://');
   if (u.username || u.password) throw new TargetRefused('put credentials in the credential fields, not in the URL');
   const host = u.hostname.replace(/^\[|\]$/g, '');
-  const addresses = net.isIP(host) ? [host] : await dns.promises.lookup(host, { all: true }).then(
-    (r) => r.map((x) => x.address),
-    (err: NodeJS.ErrnoException) => {
-      throw new TargetRefused(`cannot resolve ${host}: ${err.code ?? err.message}`);
-    },
-  );
+  const addresses = net.isIP(host)
+    ? [host]
+    : await dns.promises.lookup(host, { all: true }).then(
+        (r) => r.map((x) => x.address),
+        (err: NodeJS.ErrnoException) => {
+          throw new TargetRefused(`cannot resolve ${host}: ${err.code ?? err.message}`);
+        },
+      );
   for (const a of addresses) {
     const why = refusalOf(a, allow);
     if (why) throw new TargetRefused(host === a ? why : `${host} resolves to ${why}`);
@@ -108,7 +110,12 @@ function agentFor(insecure: boolean, allow: AllowedNetworks): Agent {
   let agent = agents.get(key);
   if (!agent) {
     // Idle limits rather than a total one: a big layer may stream for as long as it needs.
-    agent = new Agent({ connect: { lookup: guardedLookup(allow) as never, rejectUnauthorized: !insecure }, connectTimeout: 10_000, headersTimeout: 60_000, bodyTimeout: 120_000 });
+    agent = new Agent({
+      connect: { lookup: guardedLookup(allow) as never, rejectUnauthorized: !insecure },
+      connectTimeout: 10_000,
+      headersTimeout: 60_000,
+      bodyTimeout: 120_000,
+    });
     agents.set(key, agent);
   }
   return agent;
@@ -118,7 +125,11 @@ function agentFor(insecure: boolean, allow: AllowedNetworks): Agent {
  * fetch for remote registries: the URL is checked first, the connection's lookup checks
  * again, and redirects are not followed (a caller that follows one checks the new URL).
  */
-export async function targetFetch(url: string, init: UndiciRequestInit, opts: { insecure: boolean; allow: AllowedNetworks; timeoutMs?: number }): Promise<UndiciResponse> {
+export async function targetFetch(
+  url: string,
+  init: UndiciRequestInit,
+  opts: { insecure: boolean; allow: AllowedNetworks; timeoutMs?: number },
+): Promise<UndiciResponse> {
   await checkTargetUrl(url, opts.allow);
   // timeoutMs 0: no total limit (blob transfers), only the agent's idle limits.
   const signals = [init.signal, opts.timeoutMs === 0 ? undefined : AbortSignal.timeout(opts.timeoutMs ?? 15_000)].filter((x): x is AbortSignal => !!x);

@@ -233,10 +233,7 @@ describe('OCI Distribution Conformance Tests', () => {
 
       it('Cross-mounting of nonexistent blob should yield session id', function () {
         if (lastResponse?.status !== 202) this.skip(); // RunOnlyIf(lastResponse.StatusCode() == 202)
-        assert.ok(
-          lastResponse.relativeLocation().startsWith(`/v2/${crossmountNamespace}/blobs/uploads/`),
-          lastResponse.describe(),
-        );
+        assert.ok(lastResponse.relativeLocation().startsWith(`/v2/${crossmountNamespace}/blobs/uploads/`), lastResponse.describe());
       });
 
       it('Cross-mounting without from, and automatic content discovery enabled should return a 201', async function () {

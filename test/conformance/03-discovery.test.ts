@@ -176,7 +176,10 @@ describe('OCI Distribution Conformance Tests', () => {
         // most n tags, all lexically after `last`.
         const page2 = getTagList(res.text());
         assert.ok(page2.length > 0 && page2.length <= numResults, `second page size: ${res.describe()}`);
-        assert.ok(page2.every((t) => t > last), `second page must start after ${last}: ${res.describe()}`);
+        assert.ok(
+          page2.every((t) => t > last),
+          `second page must start after ${last}: ${res.describe()}`,
+        );
       });
     });
 

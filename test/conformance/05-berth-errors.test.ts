@@ -383,8 +383,7 @@ describe('Berth conformance contract', () => {
       await uploadBlob(c, blob.content);
     });
 
-    const get = (headers: Record<string, string> = {}, method = 'GET') =>
-      c.request(method, '/v2/<name>/blobs/<digest>', { digest: blob.digest, headers });
+    const get = (headers: Record<string, string> = {}, method = 'GET') => c.request(method, '/v2/<name>/blobs/<digest>', { digest: blob.digest, headers });
 
     it('GET is 200 with the bytes, exact Content-Length, Docker-Content-Digest and Accept-Ranges: bytes', async () => {
       const res = await get();
@@ -509,7 +508,9 @@ describe('Berth conformance contract', () => {
         JSON.stringify({
           schemaVersion: 2,
           mediaType: mediaTypes.ociIndex,
-          manifests: [{ mediaType: mediaTypes.ociManifest, digest: image.digest, size: image.manifest.length, platform: { architecture: 'amd64', os: 'linux' } }],
+          manifests: [
+            { mediaType: mediaTypes.ociManifest, digest: image.digest, size: image.manifest.length, platform: { architecture: 'amd64', os: 'linux' } },
+          ],
         }),
       );
       await expectPushed('oci-index', bytes, mediaTypes.ociIndex);
@@ -539,7 +540,14 @@ describe('Berth conformance contract', () => {
         JSON.stringify({
           schemaVersion: 2,
           mediaType: mediaTypes.dockerManifestList,
-          manifests: [{ mediaType: mediaTypes.dockerManifest, size: dockerManifest.length, digest: sha256(dockerManifest), platform: { architecture: 'amd64', os: 'linux' } }],
+          manifests: [
+            {
+              mediaType: mediaTypes.dockerManifest,
+              size: dockerManifest.length,
+              digest: sha256(dockerManifest),
+              platform: { architecture: 'amd64', os: 'linux' },
+            },
+          ],
         }),
       );
       await expectPushed('docker-list', bytes, mediaTypes.dockerManifestList);
@@ -636,9 +644,31 @@ describe('Berth conformance contract', () => {
         ['a JSON array', '[]', mediaTypes.ociManifest],
         ['a manifest without config', JSON.stringify({ schemaVersion: 2, mediaType: mediaTypes.ociManifest, layers: [] }), mediaTypes.ociManifest],
         ['schemaVersion 3', JSON.stringify({ schemaVersion: 3, mediaType: mediaTypes.ociManifest, config: {}, layers: [] }), mediaTypes.ociManifest],
-        ['layers that are not an array', JSON.stringify({ schemaVersion: 2, mediaType: mediaTypes.ociManifest, config: { mediaType: mediaTypes.ociConfig, digest: emptyJsonDigest, size: 2 }, layers: {} }), mediaTypes.ociManifest],
-        ['a descriptor size that is a string', JSON.stringify({ schemaVersion: 2, mediaType: mediaTypes.ociManifest, config: { mediaType: mediaTypes.ociConfig, digest: emptyJsonDigest, size: '2' }, layers: [] }), mediaTypes.ociManifest],
-        ['an index whose manifests is not an array', JSON.stringify({ schemaVersion: 2, mediaType: mediaTypes.ociIndex, manifests: 'nope' }), mediaTypes.ociIndex],
+        [
+          'layers that are not an array',
+          JSON.stringify({
+            schemaVersion: 2,
+            mediaType: mediaTypes.ociManifest,
+            config: { mediaType: mediaTypes.ociConfig, digest: emptyJsonDigest, size: 2 },
+            layers: {},
+          }),
+          mediaTypes.ociManifest,
+        ],
+        [
+          'a descriptor size that is a string',
+          JSON.stringify({
+            schemaVersion: 2,
+            mediaType: mediaTypes.ociManifest,
+            config: { mediaType: mediaTypes.ociConfig, digest: emptyJsonDigest, size: '2' },
+            layers: [],
+          }),
+          mediaTypes.ociManifest,
+        ],
+        [
+          'an index whose manifests is not an array',
+          JSON.stringify({ schemaVersion: 2, mediaType: mediaTypes.ociIndex, manifests: 'nope' }),
+          mediaTypes.ociIndex,
+        ],
       ];
       for (const [label, body, mediaType] of invalid) {
         it(`${label} is 400 MANIFEST_INVALID`, async () => {
@@ -749,7 +779,10 @@ describe('Berth conformance contract', () => {
     it('last alone starts after the given tag', async () => {
       const res = await c.request('GET', '/v2/<name>/tags/list', { query: { last: 'Z' } });
       expectStatus(res, 200);
-      assert.deepEqual(tagsOf(res), sorted.filter((t) => t > 'Z'));
+      assert.deepEqual(
+        tagsOf(res),
+        sorted.filter((t) => t > 'Z'),
+      );
     });
 
     it('n=0 is 200 with no tags', async () => {
@@ -900,7 +933,11 @@ describe('Berth conformance contract', () => {
     it('?artifactType= filters and answers OCI-Filters-Applied: artifactType', async () => {
       const { res, manifests } = await referrersOf(c, subject.digest, { artifactType: 'application/vnd.berth.cfgtype' });
       expectHeader(res, 'oci-filters-applied', 'artifactType');
-      assert.deepEqual(manifests.map((m) => m.digest), [cfgTyped.digest], res.describe());
+      assert.deepEqual(
+        manifests.map((m) => m.digest),
+        [cfgTyped.digest],
+        res.describe(),
+      );
     });
 
     it('a filter that matches nothing gives an empty list, still with OCI-Filters-Applied', async () => {
@@ -920,7 +957,11 @@ describe('Berth conformance contract', () => {
       const here = await referrersOf(c, subject.digest);
       assert.ok(!here.manifests.some((m) => m.digest === foreign.digest), here.res.describe());
       const there = await referrersOf(other, subject.digest);
-      assert.deepEqual(there.manifests.map((m) => m.digest), [foreign.digest], there.res.describe());
+      assert.deepEqual(
+        there.manifests.map((m) => m.digest),
+        [foreign.digest],
+        there.res.describe(),
+      );
     });
 
     it('a deleted referrer drops out of the list', async () => {

@@ -63,11 +63,19 @@ async function requestToken(scopes: readonly string[], creds?: Credentials): Pro
   const res = await fetch(url, { headers });
   const text = await res.text();
   const ct = res.headers.get('content-type');
-  return { status: res.status, headers: res.headers, text, describe: `GET ${url.pathname}${url.search} (${creds ? `as ${creds.username}` : 'anonymous'}) -> ${res.status} [content-type: ${ct}] ${text.slice(0, 400)}` };
+  return {
+    status: res.status,
+    headers: res.headers,
+    text,
+    describe: `GET ${url.pathname}${url.search} (${creds ? `as ${creds.username}` : 'anonymous'}) -> ${res.status} [content-type: ${ct}] ${text.slice(0, 400)}`,
+  };
 }
 
 /** A token the registry must issue (200), and its decoded JWT. */
-async function issue(scopes: readonly string[], creds?: Credentials): Promise<{ token: string; body: TokenBody; claims: Claims; header: Record<string, unknown> }> {
+async function issue(
+  scopes: readonly string[],
+  creds?: Credentials,
+): Promise<{ token: string; body: TokenBody; claims: Claims; header: Record<string, unknown> }> {
   const res = await requestToken(scopes, creds);
   assert.equal(res.status, 200, res.describe);
   const body = JSON.parse(res.text) as TokenBody;
@@ -306,7 +314,10 @@ describe('Berth auth: closed by default, Docker token flow', () => {
       expectInsufficientScope(put, `repository:${repoA}:pull,push`);
       expectOciError(await getManifest(admin, {}, 'pull-only-written'), 404, 'MANIFEST_UNKNOWN');
 
-      expectInsufficientScope(await anonA.request('DELETE', '/v2/<name>/manifests/<digest>', { digest: imageA.digest, headers: bearer(token) }), `repository:${repoA}:delete`);
+      expectInsufficientScope(
+        await anonA.request('DELETE', '/v2/<name>/manifests/<digest>', { digest: imageA.digest, headers: bearer(token) }),
+        `repository:${repoA}:delete`,
+      );
       expectStatus(await getManifest(admin, {}, imageA.digest), 200);
     });
 
@@ -367,7 +378,10 @@ describe('Berth auth: closed by default, Docker token flow', () => {
       it(`garbage ${JSON.stringify(garbage.length > 20 ? `${garbage.slice(0, 10)}…` : garbage)}`, async () => {
         const res = await getManifest(anonA, { authorization: `Bearer ${garbage}`.trimEnd() });
         assert.equal(res.status, 401, res.describe());
-        assert.ok(parseChallenges(res.header('www-authenticate')).some((c) => c.scheme === 'bearer'), `expected a Bearer challenge: ${res.describe()}`);
+        assert.ok(
+          parseChallenges(res.header('www-authenticate')).some((c) => c.scheme === 'bearer'),
+          `expected a Bearer challenge: ${res.describe()}`,
+        );
       });
     }
   });

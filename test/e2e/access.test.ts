@@ -101,7 +101,7 @@ describe('e2e: access control (users, roles, public and private projects)', func
 
   const app = () => `${reg!.host}/${PRIVATE}/app`;
 
-  before(async function () {
+  before(async () => {
     requireTool('docker');
     requireTool('dockerd');
     const skopeoBin = requireTool('skopeo');
@@ -134,13 +134,13 @@ describe('e2e: access control (users, roles, public and private projects)', func
     ]);
   });
 
-  after(async function () {
+  after(async () => {
     await dockerd?.stop();
     await reg?.dispose();
     await removeScratchDir(dir);
   });
 
-  it('challenges anonymous /v2 requests with the token realm and the scope they need', async function () {
+  it('challenges anonymous /v2 requests with the token realm and the scope they need', async () => {
     const pull = await exchange(`${reg!.url}/v2/${PRIVATE}/app/manifests/v1`);
     assert.equal(pull.status, 401, `anonymous GET manifest: ${JSON.stringify(pull)}`);
     const params = challengeParams(pull.challenge);
@@ -152,7 +152,7 @@ describe('e2e: access control (users, roles, public and private projects)', func
     assert.equal(challengeParams(push.challenge).scope, `repository:${PRIVATE}/app:pull,push`, push.challenge);
   });
 
-  it('the token service grants each identity what its role allows', async function () {
+  it('the token service grants each identity what its role allows', async () => {
     const grant = async (who: Credentials | undefined, repo: string): Promise<string[]> => {
       const url = `${reg!.url}/service/token?service=berth&scope=${encodeURIComponent(`repository:${repo}:pull,push`)}`;
       const res = await fetch(url, { headers: who ? { Authorization: basicAuth(who) } : {} });
@@ -174,7 +174,7 @@ describe('e2e: access control (users, roles, public and private projects)', func
     assert.deepEqual(await grant(dev, `${PUBLIC}/anything`), ['pull']);
   });
 
-  it('the developer logs in with docker, pushes a 2-layer image and pulls it back', async function () {
+  it('the developer logs in with docker, pushes a 2-layer image and pulls it back', async () => {
     const d = dockerd!;
     assert.match((await d.login(reg!.host, dev, devConfig)).stdout, /Login Succeeded/);
     const context = path.join(dir!, 'context');
@@ -201,7 +201,7 @@ describe('e2e: access control (users, roles, public and private projects)', func
     await expectFiles(out, mergeLayers(layers));
   });
 
-  it('the guest pulls with docker, but its pushes are refused', async function () {
+  it('the guest pulls with docker, but its pushes are refused', async () => {
     const d = dockerd!;
     assert.match((await d.login(reg!.host, guest, guestConfig)).stdout, /Login Succeeded/);
     await d.docker(['rmi', `${app()}:v1`]);
@@ -223,16 +223,15 @@ describe('e2e: access control (users, roles, public and private projects)', func
     assert.equal(missing.status, 404, `${PRIVATE}/guest-new exists after a refused push: ${JSON.stringify(missing)}`);
   });
 
-  it('an outsider cannot pull from the private project, nor learn which repositories exist', async function () {
+  it('an outsider cannot pull from the private project, nor learn which repositories exist', async () => {
     const existing = `${PRIVATE}/app`;
     const absent = `${PRIVATE}/no-such-repo`;
     const dest = `oci:${path.join(dir!, 'outsider')}:v1`;
     const messages: string[] = [];
     for (const name of [existing, absent]) {
-      const r = await skopeo(
-        ['copy', '--src-tls-verify=false', ...credsFlag('--src-creds', outsider), `docker://${reg!.host}/${name}:v1`, dest],
-        { allowFailure: true },
-      );
+      const r = await skopeo(['copy', '--src-tls-verify=false', ...credsFlag('--src-creds', outsider), `docker://${reg!.host}/${name}:v1`, dest], {
+        allowFailure: true,
+      });
       assertRefused(r, `outsider skopeo copy of ${name}`);
       messages.push(fatalMessage(r.stderr).replaceAll(name, '<repo>'));
     }
@@ -264,12 +263,17 @@ describe('e2e: access control (users, roles, public and private projects)', func
     }
   });
 
-  it('anyone, also anonymous, pulls from the public project with skopeo; nobody unentitled pushes there', async function () {
+  it('anyone, also anonymous, pulls from the public project with skopeo; nobody unentitled pushes there', async () => {
     const pub = `${reg!.host}/${PUBLIC}/anon-img`;
     const digestFile = path.join(dir!, 'pub.digest');
     await skopeo([
-      'copy', '--dest-tls-verify=false', ...credsFlag('--dest-creds', admin), '--digestfile', digestFile,
-      `oci:${layout}:v1`, `docker://${pub}:v1`,
+      'copy',
+      '--dest-tls-verify=false',
+      ...credsFlag('--dest-creds', admin),
+      '--digestfile',
+      digestFile,
+      `oci:${layout}:v1`,
+      `docker://${pub}:v1`,
     ]);
     assert.equal((await readFile(digestFile, 'utf8')).trim(), ociImage.manifestDigest);
 
@@ -286,9 +290,9 @@ describe('e2e: access control (users, roles, public and private projects)', func
       assert.ok(pulled.equals(data), `blob ${digest} differs after an anonymous pull`);
     }
     // A logged-in user who is no member of the public project pulls as well.
-    const asOutsider = JSON.parse(
-      (await skopeo(['inspect', '--tls-verify=false', ...credsFlag('--creds', outsider), `docker://${pub}:v1`])).stdout,
-    ) as { Digest: string };
+    const asOutsider = JSON.parse((await skopeo(['inspect', '--tls-verify=false', ...credsFlag('--creds', outsider), `docker://${pub}:v1`])).stdout) as {
+      Digest: string;
+    };
     assert.equal(asOutsider.Digest, ociImage.manifestDigest);
 
     const copyTo = (ref: string, creds: string[]) =>
@@ -302,7 +306,7 @@ describe('e2e: access control (users, roles, public and private projects)', func
     );
   });
 
-  it('the guest logs in with podman and pulls; its podman push is refused', async function () {
+  it('the guest logs in with podman and pulls; its podman push is refused', async () => {
     assert.match((await containersLogin(podman, podmanEnv, reg!.host, guest)).stdout, /Login Succeeded/);
     const ref = `${app()}:v1`;
     await podman(['pull', '--tls-verify=false', ...podmanPolicy, ref]);
@@ -321,29 +325,23 @@ describe('e2e: access control (users, roles, public and private projects)', func
     );
   });
 
-  it('the developer pushes with skopeo --dest-creds; the guest may not', async function () {
+  it('the developer pushes with skopeo --dest-creds; the guest may not', async () => {
     const ref = `${reg!.host}/${PRIVATE}/skopeo-dev`;
     const digestFile = path.join(dir!, 'dev.digest');
-    await skopeo([
-      'copy', '--dest-tls-verify=false', ...credsFlag('--dest-creds', dev), '--digestfile', digestFile,
-      `oci:${layout}:v1`, `docker://${ref}:v1`,
-    ]);
+    await skopeo(['copy', '--dest-tls-verify=false', ...credsFlag('--dest-creds', dev), '--digestfile', digestFile, `oci:${layout}:v1`, `docker://${ref}:v1`]);
     assert.equal((await readFile(digestFile, 'utf8')).trim(), ociImage.manifestDigest);
     assert.equal((await getManifest(reg!, `${PRIVATE}/skopeo-dev`, 'v1')).digest, ociImage.manifestDigest);
-    const info = JSON.parse(
-      (await skopeo(['inspect', '--tls-verify=false', ...credsFlag('--creds', dev), `docker://${ref}:v1`])).stdout,
-    ) as { Digest: string };
+    const info = JSON.parse((await skopeo(['inspect', '--tls-verify=false', ...credsFlag('--creds', dev), `docker://${ref}:v1`])).stdout) as { Digest: string };
     assert.equal(info.Digest, ociImage.manifestDigest);
 
-    const byGuest = await skopeo(
-      ['copy', '--dest-tls-verify=false', ...credsFlag('--dest-creds', guest), `oci:${layout}:v1`, `docker://${ref}:by-guest`],
-      { allowFailure: true },
-    );
+    const byGuest = await skopeo(['copy', '--dest-tls-verify=false', ...credsFlag('--dest-creds', guest), `oci:${layout}:v1`, `docker://${ref}:by-guest`], {
+      allowFailure: true,
+    });
     assertRefused(byGuest, 'guest skopeo push');
     assert.deepEqual(await listTags(reg!, `${PRIVATE}/skopeo-dev`), ['v1']);
   });
 
-  it('a robot account logs in with docker and skopeo, pushes and pulls within its grants', async function () {
+  it('a robot account logs in with docker and skopeo, pushes and pulls within its grants', async () => {
     const res = await fetch(`${reg!.url}/api/v2.0/robots`, {
       method: 'POST',
       headers: { Authorization: `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString('base64')}`, 'Content-Type': 'application/json' },
@@ -351,7 +349,16 @@ describe('e2e: access control (users, roles, public and private projects)', func
         name: 'ci',
         level: 'project',
         duration: -1,
-        permissions: [{ kind: 'project', namespace: PRIVATE, access: [{ resource: 'repository', action: 'pull' }, { resource: 'repository', action: 'push' }] }],
+        permissions: [
+          {
+            kind: 'project',
+            namespace: PRIVATE,
+            access: [
+              { resource: 'repository', action: 'pull' },
+              { resource: 'repository', action: 'push' },
+            ],
+          },
+        ],
       }),
     });
     assert.equal(res.status, 201, await res.clone().text());

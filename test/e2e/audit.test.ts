@@ -26,14 +26,14 @@ interface Row {
   client_address: string | null;
 }
 
-describe(`e2e: audit log`, function () {
+describe(`e2e: audit log`, () => {
   let first: BerthProcess | undefined;
   let second: BerthProcess | undefined;
   let dir: string | undefined;
   let syslog: dgram.Socket | undefined;
   const received: string[] = [];
 
-  before(async function () {
+  before(async () => {
     dir = await makeScratchDir('audit');
     syslog = dgram.createSocket('udp4');
     syslog.on('message', (m) => received.push(m.toString('utf8')));
@@ -45,14 +45,14 @@ describe(`e2e: audit log`, function () {
       ['second berth', () => second?.output() ?? ''],
     ]);
   });
-  after(async function () {
+  after(async () => {
     await second?.dispose();
     await first?.dispose();
     syslog?.close();
     await removeScratchDir(dir);
   });
 
-  it('records a skopeo push and pull once each, keeps them across a SIGTERM, and forwards them to syslog', async function () {
+  it('records a skopeo push and pull once each, keeps them across a SIGTERM, and forwards them to syslog', async () => {
     const skopeo = skopeoRunner(requireTool('skopeo'), await containersEnv(path.join(dir!, 'containers')));
     const env = { BERTH_AUDIT_SYSLOG: `udp://127.0.0.1:${syslog!.address().port}` };
     first = await startBerth({ env });
@@ -74,16 +74,29 @@ describe(`e2e: audit log`, function () {
     const artifact = `e2e/audit-img:v1@${image.manifestDigest}`;
     const pushes = rows.filter((r) => r.operation === 'create' && r.resource_type === 'artifact');
     const pulls = rows.filter((r) => r.operation === 'pull');
-    assert.deepEqual(pushes.map((r) => r.resource), [artifact], JSON.stringify(rows, null, 1));
-    assert.deepEqual(pulls.map((r) => [r.resource, r.count]), [[artifact, 1]]);
+    assert.deepEqual(
+      pushes.map((r) => r.resource),
+      [artifact],
+      JSON.stringify(rows, null, 1),
+    );
+    assert.deepEqual(
+      pulls.map((r) => [r.resource, r.count]),
+      [[artifact, 1]],
+    );
     for (const r of [...pushes, ...pulls]) {
       assert.match(r.user_agent ?? '', /skopeo|containers/i);
       assert.equal(r.client_address, '127.0.0.1');
       assert.equal(r.is_successful, true);
     }
     const logins = rows.filter((r) => r.operation === 'login');
-    assert.ok(logins.reduce((n, r) => n + r.count, 0) >= 2 && logins.every((r) => r.is_successful && r.resource === 'auditor'), 'each token request is a login');
-    assert.ok(rows.every((r) => r.operation !== 'create' || r.resource_type !== 'blob'), 'blob uploads are not artifact pushes');
+    assert.ok(
+      logins.reduce((n, r) => n + r.count, 0) >= 2 && logins.every((r) => r.is_successful && r.resource === 'auditor'),
+      'each token request is a login',
+    );
+    assert.ok(
+      rows.every((r) => r.operation !== 'create' || r.resource_type !== 'blob'),
+      'blob uploads are not artifact pushes',
+    );
 
     const verified = await (await fetch(`${second.url}/api/v2.0/audit-logs/verify`, { headers: { Authorization: basic(admin) } })).json();
     assert.equal(verified.intact, true);
@@ -91,6 +104,11 @@ describe(`e2e: audit log`, function () {
     const deadline = Date.now() + 10_000;
     const forwarded = () => received.filter((m) => m.includes(`"resource":"${artifact}"`));
     while (forwarded().length < 2 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 100));
-    assert.deepEqual(forwarded().map((m) => JSON.parse(/\{.*\}/.exec(m)![0]).operation).sort(), ['create', 'pull']);
+    assert.deepEqual(
+      forwarded()
+        .map((m) => JSON.parse(/\{.*\}/.exec(m)![0]).operation)
+        .sort(),
+      ['create', 'pull'],
+    );
   });
 });

@@ -44,8 +44,7 @@ class PatternBlob {
     // Chunks end at header/pattern boundaries so each is a view, never a copy; views are
     // safe to hand out because the header and pattern never change.
     for (let at = 0; at < this.size; ) {
-      const boundary =
-        at < this.header.length ? this.header.length : at + this.pattern.length - ((at - this.header.length) % this.pattern.length);
+      const boundary = at < this.header.length ? this.header.length : at + this.pattern.length - ((at - this.header.length) % this.pattern.length);
       const chunk = this.slice(at, Math.min(boundary, this.size));
       hash.update(chunk);
       at += chunk.length;
@@ -70,8 +69,7 @@ class PatternBlob {
   }
 }
 
-const show = (res: Response) =>
-  `${res.status} ${JSON.stringify(res.headers)} ${res.body.subarray(0, 300).toString('utf8')}`;
+const show = (res: Response) => `${res.status} ${JSON.stringify(res.headers)} ${res.body.subarray(0, 300).toString('utf8')}`;
 
 describe(`a ${SIZE / MiB} MiB blob streams through Berth without being buffered (${testStorage})`, function () {
   this.timeout(600_000);
@@ -153,7 +151,9 @@ describe(`a ${SIZE / MiB} MiB blob streams through Berth without being buffered 
     const peak: TreeMemoryPeak = sampler.result();
     const mib = (n: number) => `${(n / MiB).toFixed(0)} MiB`;
     const perProcess = peak.processes.map((p) => `${p.comm}[${p.pid}] ${mib(p.peakRssBytes)} (${mib(startRss.get(p.pid) ?? 0)} at start)`);
-    console.log(`      peak RSS per process: ${perProcess.join(', ')}; whole tree ${mib(peak.peakTotalBytes)} RSS, ${mib(peak.peakPssTotalBytes)} PSS, over ${peak.samples} samples`);
+    console.log(
+      `      peak RSS per process: ${perProcess.join(', ')}; whole tree ${mib(peak.peakTotalBytes)} RSS, ${mib(peak.peakPssTotalBytes)} PSS, over ${peak.samples} samples`,
+    );
     assert.ok(peak.samples >= 10, `only ${peak.samples} memory samples were taken`);
     for (const p of peak.processes) {
       const measured = p.peakRssBytes;

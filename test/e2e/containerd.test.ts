@@ -24,7 +24,7 @@ async function listedDigest(c: Containerd, ref: string): Promise<string | undefi
   return row?.[2];
 }
 
-describe('e2e: containerd (ctr)', function () {
+describe('e2e: containerd (ctr)', () => {
   let reg: TargetRegistry | undefined;
   let dir: string | undefined;
   let containerd: Containerd | undefined;
@@ -32,7 +32,7 @@ describe('e2e: containerd (ctr)', function () {
   let ref: string;
   let creds: Credentials | undefined;
 
-  before(async function () {
+  before(async () => {
     dir = await makeScratchDir('containerd');
     containerd = await startContainerd(dir);
     reg = await startRegistry();
@@ -48,26 +48,26 @@ describe('e2e: containerd (ctr)', function () {
     ]);
   });
 
-  after(async function () {
+  after(async () => {
     await containerd?.daemon.stop();
     await reg?.dispose();
     await removeScratchDir(dir);
   });
 
-  it('imports an image archive', async function () {
+  it('imports an image archive', async () => {
     const archive = path.join(dir!, 'image.tar');
     await writeFile(archive, ociArchive(image, ref));
     await containerd!.ctr(['images', 'import', '--snapshotter', 'native', archive]);
     assert.equal(await listedDigest(containerd!, ref), image.manifestDigest);
   });
 
-  it('pushes it with --plain-http; the registry serves the same manifest', async function () {
+  it('pushes it with --plain-http; the registry serves the same manifest', async () => {
     await containerd!.ctr(['images', 'push', '--plain-http', ...ctrUserFlag(creds), ref]);
     const served = await getManifest(reg!, 'e2e/ctr-img', 'v1');
     assert.equal(served.digest, image.manifestDigest);
   });
 
-  it('pulls it back after removing it, with identical digest and blobs', async function () {
+  it('pulls it back after removing it, with identical digest and blobs', async () => {
     const c = containerd!;
     await c.ctr(['images', 'rm', '--sync', ref]);
     assert.equal(await listedDigest(c, ref), undefined);

@@ -20,7 +20,7 @@ function pushedDigest(output: string): string {
   return m[1];
 }
 
-describe('e2e: docker', function () {
+describe('e2e: docker', () => {
   let reg: TargetRegistry | undefined;
   let dir: string | undefined;
   let dockerd: Dockerd | undefined;
@@ -28,7 +28,7 @@ describe('e2e: docker', function () {
   let repo: string;
   let digest: string;
 
-  before(async function () {
+  before(async () => {
     requireTool('docker');
     requireTool('dockerd');
     dir = await makeScratchDir('docker');
@@ -46,13 +46,13 @@ describe('e2e: docker', function () {
     ]);
   });
 
-  after(async function () {
+  after(async () => {
     await dockerd?.stop();
     await reg?.dispose();
     await removeScratchDir(dir);
   });
 
-  it('builds a 3-layer image from scratch without network', async function () {
+  it('builds a 3-layer image from scratch without network', async () => {
     const context = path.join(dir!, 'context');
     layers = makeLayers('docker');
     await writeFiles(context, mergeLayers(layers));
@@ -66,7 +66,7 @@ describe('e2e: docker', function () {
     assert.equal((JSON.parse(rootfs) as string[]).length, 3);
   });
 
-  it('pushes it; docker and the registry report the same manifest digest', async function () {
+  it('pushes it; docker and the registry report the same manifest digest', async () => {
     digest = pushedDigest((await dockerd!.docker(['push', `${repo}:v1`])).stdout);
     const served = await getManifest(reg!, 'e2e/docker-img', 'v1');
     assert.equal(served.digest, digest);
@@ -74,7 +74,7 @@ describe('e2e: docker', function () {
     assert.equal(served.json.layers?.length, 3);
   });
 
-  it('pushes the same image to a second repository (blobs may be mounted) with the same digest', async function () {
+  it('pushes the same image to a second repository (blobs may be mounted) with the same digest', async () => {
     const other = `${reg!.host}/e2e/docker-img-copy:v1`;
     await dockerd!.docker(['tag', `${repo}:v1`, other]);
     assert.equal(pushedDigest((await dockerd!.docker(['push', other])).stdout), digest);
@@ -82,7 +82,7 @@ describe('e2e: docker', function () {
     await dockerd!.docker(['rmi', other]);
   });
 
-  it('pulls it back after deleting it locally, with the same digest and files', async function () {
+  it('pulls it back after deleting it locally, with the same digest and files', async () => {
     const d = dockerd!;
     await d.docker(['rmi', `${repo}:v1`]);
     const gone = await d.docker(['image', 'inspect', `${repo}:v1`]).then(
@@ -92,9 +92,7 @@ describe('e2e: docker', function () {
     assert.ok(gone, 'image still present locally, so the pull would prove nothing');
     const pull = (await d.docker(['pull', `${repo}:v1`])).stdout;
     assert.match(pull, new RegExp(`Digest: ${digest}`));
-    const repoDigests = JSON.parse(
-      (await d.docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', `${repo}:v1`])).stdout,
-    ) as string[];
+    const repoDigests = JSON.parse((await d.docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', `${repo}:v1`])).stdout) as string[];
     assert.deepEqual(repoDigests, [`${repo}@${digest}`]);
 
     await d.docker(['create', '--name', 'berth-e2e-pulled', `${repo}:v1`]);

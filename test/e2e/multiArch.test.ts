@@ -16,7 +16,7 @@ import { requireTool } from './support/tools.js';
 
 const ARCHES = ['amd64', 'arm64'] as const;
 
-describe('e2e: multi-arch index (buildah manifest, skopeo)', function () {
+describe('e2e: multi-arch index (buildah manifest, skopeo)', () => {
   let reg: TargetRegistry | undefined;
   let dir: string | undefined;
   let cenv: ContainersEnv;
@@ -26,7 +26,7 @@ describe('e2e: multi-arch index (buildah manifest, skopeo)', function () {
   let ref: string;
   let creds: Credentials | undefined;
 
-  before(async function () {
+  before(async () => {
     const buildahBin = requireTool('buildah');
     const skopeoBin = requireTool('skopeo');
     dir = await makeScratchDir('multiarch');
@@ -45,14 +45,14 @@ describe('e2e: multi-arch index (buildah manifest, skopeo)', function () {
     dumpLogsOnFailure(this, [['registry', () => reg?.output() ?? '']]);
   });
 
-  after(async function () {
+  after(async () => {
     await reg?.dispose();
     await removeScratchDir(dir);
   });
 
   const policy = () => ['--signature-policy', cenv.policy];
 
-  it('buildah pushes an index of two platform images with --all', async function () {
+  it('buildah pushes an index of two platform images with --all', async () => {
     const list = 'localhost/berth-e2e-list';
     await buildah(['manifest', 'create', list]);
     for (const arch of ARCHES) {
@@ -67,10 +67,7 @@ describe('e2e: multi-arch index (buildah manifest, skopeo)', function () {
       await buildah(['manifest', 'add', list, `containers-storage:${image}`]);
     }
     const digestFile = path.join(dir!, 'index.digest');
-    await buildah([
-      'manifest', 'push', '--all', '--tls-verify=false', ...policy(), '--digestfile', digestFile,
-      list, `docker://${ref}:v1`,
-    ]);
+    await buildah(['manifest', 'push', '--all', '--tls-verify=false', ...policy(), '--digestfile', digestFile, list, `docker://${ref}:v1`]);
     indexDigest = (await readFile(digestFile, 'utf8')).trim();
 
     const served = await getManifest(reg!, 'e2e/multi-img', 'v1');
@@ -84,28 +81,22 @@ describe('e2e: multi-arch index (buildah manifest, skopeo)', function () {
     }
   });
 
-  it('comes back byte-exact: skopeo --raw and a copy --all into an OCI layout', async function () {
+  it('comes back byte-exact: skopeo --raw and a copy --all into an OCI layout', async () => {
     const raw = (await skopeo(['inspect', '--raw', '--tls-verify=false', ...credsFlag('--creds', creds), `docker://${ref}:v1`])).stdoutBytes;
     assert.equal(sha256(raw), indexDigest);
     const back = path.join(dir!, 'back');
-    await skopeo([
-      'copy', '--all', '--preserve-digests', '--src-tls-verify=false', ...credsFlag('--src-creds', creds),
-      `docker://${ref}:v1`, `oci:${back}:v1`,
-    ]);
+    await skopeo(['copy', '--all', '--preserve-digests', '--src-tls-verify=false', ...credsFlag('--src-creds', creds), `docker://${ref}:v1`, `oci:${back}:v1`]);
     const index = JSON.parse(await readFile(path.join(back, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
     assert.equal(index.manifests[0].digest, indexDigest);
     const stored = await readFile(path.join(back, 'blobs/sha256', indexDigest.slice('sha256:'.length)));
     assert.ok(stored.equals(raw), 'the index copied back differs from the one served');
   });
 
-  it('a per-platform pull resolves the arm64 child', async function () {
+  it('a per-platform pull resolves the arm64 child', async () => {
     const served = await getManifest(reg!, 'e2e/multi-img', 'v1');
     const arm = served.json.manifests!.find((m) => m.platform?.architecture === 'arm64')!;
     const out = path.join(dir!, 'arm64');
-    await skopeo([
-      '--override-arch', 'arm64', 'copy', '--src-tls-verify=false', ...credsFlag('--src-creds', creds),
-      `docker://${ref}:v1`, `oci:${out}:v1`,
-    ]);
+    await skopeo(['--override-arch', 'arm64', 'copy', '--src-tls-verify=false', ...credsFlag('--src-creds', creds), `docker://${ref}:v1`, `oci:${out}:v1`]);
     const index = JSON.parse(await readFile(path.join(out, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
     assert.equal(index.manifests[0].digest, arm.digest);
   });

@@ -14,7 +14,7 @@ import { getManifest } from './support/registryApi.js';
 import { makeScratchDir, removeScratchDir } from './support/scratch.js';
 import { requireTool } from './support/tools.js';
 
-describe('e2e: buildah and podman', function () {
+describe('e2e: buildah and podman', () => {
   let reg: TargetRegistry | undefined;
   let dir: string | undefined;
   let buildahEnv: ContainersEnv;
@@ -26,7 +26,7 @@ describe('e2e: buildah and podman', function () {
   let podmanLayers: LayerFiles[];
   let podmanDigest: string;
 
-  before(async function () {
+  before(async () => {
     const buildahBin = requireTool('buildah');
     const podmanBin = requireTool('podman');
     dir = await makeScratchDir('podman');
@@ -46,7 +46,7 @@ describe('e2e: buildah and podman', function () {
     dumpLogsOnFailure(this, [['registry', () => reg?.output() ?? '']]);
   });
 
-  after(async function () {
+  after(async () => {
     await reg?.dispose();
     await removeScratchDir(dir);
   });
@@ -54,7 +54,7 @@ describe('e2e: buildah and podman', function () {
   const digestFile = (label: string) => path.join(dir!, `${label}.digest`);
   const policy = (env: ContainersEnv) => ['--signature-policy', env.policy];
 
-  it('buildah builds a 3-layer image from scratch', async function () {
+  it('buildah builds a 3-layer image from scratch', async () => {
     const src = path.join(dir!, 'buildah-src');
     buildahLayers = makeLayers('buildah');
     await writeFiles(src, mergeLayers(buildahLayers));
@@ -73,11 +73,16 @@ describe('e2e: buildah and podman', function () {
     assert.equal(info.OCIv1.rootfs.diff_ids.length, 3);
   });
 
-  it('buildah pushes it; the digest file and the registry agree', async function () {
+  it('buildah pushes it; the digest file and the registry agree', async () => {
     const file = digestFile('buildah-push');
     await buildah([
-      'push', '--tls-verify=false', ...policy(buildahEnv), '--digestfile', file,
-      'localhost/berth-e2e-step3', `docker://${reg!.host}/e2e/buildah-img:v1`,
+      'push',
+      '--tls-verify=false',
+      ...policy(buildahEnv),
+      '--digestfile',
+      file,
+      'localhost/berth-e2e-step3',
+      `docker://${reg!.host}/e2e/buildah-img:v1`,
     ]);
     buildahDigest = (await readFile(file, 'utf8')).trim();
     const served = await getManifest(reg!, 'e2e/buildah-img', 'v1');
@@ -85,7 +90,7 @@ describe('e2e: buildah and podman', function () {
     assert.equal(served.json.layers?.length, 3);
   });
 
-  it('podman pulls it into its own store with the same digest and files', async function () {
+  it('podman pulls it into its own store with the same digest and files', async () => {
     const ref = `${reg!.host}/e2e/buildah-img:v1`;
     await podman(['pull', '--tls-verify=false', ...policy(podmanEnv), ref]);
     assert.equal((await podman(['image', 'inspect', '--format', '{{.Digest}}', ref])).stdout.trim(), buildahDigest);
@@ -97,7 +102,7 @@ describe('e2e: buildah and podman', function () {
     }
   });
 
-  it('podman builds from a Containerfile and pushes; buildah pulls it back with the same digest', async function () {
+  it('podman builds from a Containerfile and pushes; buildah pulls it back with the same digest', async () => {
     const context = path.join(dir!, 'podman-context');
     podmanLayers = makeLayers('podman');
     await writeFiles(context, mergeLayers(podmanLayers));

@@ -16,13 +16,13 @@ import { asBody, getBytes, pushImage, sha256, v2fetch } from '../helpers/v2clien
 import { dumpLogsOnFailure } from './support/diagnostics.js';
 import { startRegistry, type TargetRegistry } from './support/registry.js';
 
-describe(`e2e: replication copy with CNCF Distribution`, function () {
+describe(`e2e: replication copy with CNCF Distribution`, () => {
   let berth: BerthProcess | undefined;
   let distribution: TargetRegistry | undefined;
   const allow = { loopback: true, private: false };
   const key = randomBytes(32);
 
-  before(async function () {
+  before(async () => {
     [berth, distribution] = await Promise.all([
       startBerth({ env: { BERTH_REPLICATION_ALLOW: 'loopback', BERTH_SECRET_KEY: key.toString('base64') } }),
       startRegistry('distribution'),
@@ -35,12 +35,12 @@ describe(`e2e: replication copy with CNCF Distribution`, function () {
       ['distribution', () => distribution?.output() ?? ''],
     ]);
   });
-  after(async function () {
+  after(async () => {
     await berth?.dispose();
     await distribution?.dispose();
   });
 
-  it('copies a multi-arch index Berth -> Distribution -> Berth with identical digests', async function () {
+  it('copies a multi-arch index Berth -> Distribution -> Berth with identical digests', async () => {
     const amd = await pushImage(berth!.url, 'site/app', 'amd');
     const arm = await pushImage(berth!.url, 'site/app', 'arm');
     const index = Buffer.from(
@@ -48,12 +48,26 @@ describe(`e2e: replication copy with CNCF Distribution`, function () {
         schemaVersion: 2,
         mediaType: 'application/vnd.oci.image.index.v1+json',
         manifests: [
-          { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: amd.digest, size: amd.body.length, platform: { architecture: 'amd64', os: 'linux' } },
-          { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: arm.digest, size: arm.body.length, platform: { architecture: 'arm64', os: 'linux' } },
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: amd.digest,
+            size: amd.body.length,
+            platform: { architecture: 'amd64', os: 'linux' },
+          },
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: arm.digest,
+            size: arm.body.length,
+            platform: { architecture: 'arm64', os: 'linux' },
+          },
         ],
       }),
     );
-    const put = await v2fetch(`${berth!.url}/v2/site/app/manifests/v1`, { method: 'PUT', body: asBody(index), headers: { 'Content-Type': 'application/vnd.oci.image.index.v1+json' } });
+    const put = await v2fetch(`${berth!.url}/v2/site/app/manifests/v1`, {
+      method: 'PUT',
+      body: asBody(index),
+      headers: { 'Content-Type': 'application/vnd.oci.image.index.v1+json' },
+    });
     assert.equal(put.status, 201);
 
     const local = new RegistryClient({ url: berth!.url, insecure: false, credential: admin }, allow);
@@ -76,12 +90,17 @@ describe(`e2e: replication copy with CNCF Distribution`, function () {
     }
   });
 
-  it('saves Distribution as a docker-registry endpoint, pings it healthy, and seals the secret with BERTH_SECRET_KEY', async function () {
+  it('saves Distribution as a docker-registry endpoint, pings it healthy, and seals the secret with BERTH_SECRET_KEY', async () => {
     const headers = { Authorization: basic(admin), 'Content-Type': 'application/json' };
     const res = await fetch(`${berth!.url}/api/v2.0/registries`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ name: 'distribution', type: 'docker-registry', url: distribution!.url, credential: { access_key: 'unused', access_secret: 'Unused-Passw0rd' } }),
+      body: JSON.stringify({
+        name: 'distribution',
+        type: 'docker-registry',
+        url: distribution!.url,
+        credential: { access_key: 'unused', access_secret: 'Unused-Passw0rd' },
+      }),
     });
     assert.equal(res.status, 201, await res.clone().text());
     const id = Number(res.headers.get('Location')!.split('/').pop());

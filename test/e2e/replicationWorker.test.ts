@@ -15,7 +15,8 @@ import { dumpLogsOnFailure } from './support/diagnostics.js';
 import { startRegistry, type TargetRegistry } from './support/registry.js';
 
 const json = { Authorization: basic(admin), 'Content-Type': 'application/json' };
-const api = (base: string, method: string, p: string, body?: unknown) => fetch(`${base}/api/v2.0${p}`, { method, headers: json, body: body === undefined ? undefined : JSON.stringify(body) });
+const api = (base: string, method: string, p: string, body?: unknown) =>
+  fetch(`${base}/api/v2.0${p}`, { method, headers: json, body: body === undefined ? undefined : JSON.stringify(body) });
 async function created(res: Response): Promise<number> {
   assert.equal(res.status, 201, await res.clone().text());
   return Number(res.headers.get('Location')!.split('/').pop());
@@ -31,7 +32,9 @@ async function finished(base: string, id: number, timeoutMs: number): Promise<{ 
 }
 async function manifestDigest(base: string, repo: string, ref: string, auth = true): Promise<string | undefined> {
   const headers = { Accept: 'application/vnd.oci.image.manifest.v1+json' };
-  const res = auth ? await v2fetch(`${base}/v2/${repo}/manifests/${ref}`, { method: 'HEAD', headers }) : await fetch(`${base}/v2/${repo}/manifests/${ref}`, { method: 'HEAD', headers });
+  const res = auth
+    ? await v2fetch(`${base}/v2/${repo}/manifests/${ref}`, { method: 'HEAD', headers })
+    : await fetch(`${base}/v2/${repo}/manifests/${ref}`, { method: 'HEAD', headers });
   return res.status === 200 ? (res.headers.get('docker-content-digest') ?? undefined) : undefined;
 }
 
@@ -65,11 +68,8 @@ describe(`e2e: replication rules and workers`, function () {
   let distribution: TargetRegistry | undefined;
   const workers: Array<{ child: ChildProcess; out: () => string }> = [];
 
-  before(async function () {
-    [a, distribution] = await Promise.all([
-      startBerth({ env: { BERTH_REPLICATION_ALLOW: 'loopback', BERTH_SECRET_KEY: key } }),
-      startRegistry('distribution'),
-    ]);
+  before(async () => {
+    [a, distribution] = await Promise.all([startBerth({ env: { BERTH_REPLICATION_ALLOW: 'loopback', BERTH_SECRET_KEY: key } }), startRegistry('distribution')]);
     await createProject(a.url, 'site');
   });
   afterEach(function () {
@@ -79,30 +79,37 @@ describe(`e2e: replication rules and workers`, function () {
       ...workers.map((w, i) => [`worker ${i}`, w.out] as [string, () => string]),
     ]);
   });
-  after(async function () {
+  after(async () => {
     for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
     await a?.dispose();
     await distribution?.dispose();
   });
 
-  it('pushes to CNCF Distribution and pulls from it by rule, with identical digests', async function () {
+  it('pushes to CNCF Distribution and pulls from it by rule, with identical digests', async () => {
     const img = await pushImage(a!.url, 'site/app', 'v1');
     const dist = await created(await api(a!.url, 'POST', '/registries', { name: 'distribution', type: 'docker-registry', url: distribution!.url }));
-    const push = await created(await api(a!.url, 'POST', '/replication/policies', { name: 'to-dist', dest_registry: { id: dist }, filters: [{ type: 'name', value: 'site/app' }] }));
+    const push = await created(
+      await api(a!.url, 'POST', '/replication/policies', { name: 'to-dist', dest_registry: { id: dist }, filters: [{ type: 'name', value: 'site/app' }] }),
+    );
     const e1 = await finished(a!.url, await created(await api(a!.url, 'POST', '/replication/executions', { policy_id: push })), 60_000);
     assert.equal(e1.status, 'Succeed', JSON.stringify(e1));
     assert.equal(await manifestDigest(distribution!.url, 'site/app', 'v1', false), img.digest);
 
     // And back from Distribution's catalog into another project, created on the way.
     const pull = await created(
-      await api(a!.url, 'POST', '/replication/policies', { name: 'from-dist', src_registry: { id: dist }, dest_namespace: 'pulled', filters: [{ type: 'name', value: 'site/**' }] }),
+      await api(a!.url, 'POST', '/replication/policies', {
+        name: 'from-dist',
+        src_registry: { id: dist },
+        dest_namespace: 'pulled',
+        filters: [{ type: 'name', value: 'site/**' }],
+      }),
     );
     const e2 = await finished(a!.url, await created(await api(a!.url, 'POST', '/replication/executions', { policy_id: pull })), 60_000);
     assert.equal(e2.status, 'Succeed', JSON.stringify(e2));
     assert.equal(await manifestDigest(a!.url, 'pulled/app', 'v1'), img.digest);
   });
 
-  it('finishes a copy whose worker process was killed (SIGKILL) in the middle of a large layer', async function () {
+  it('finishes a copy whose worker process was killed (SIGKILL) in the middle of a large layer', async () => {
     const b = await startBerth({ env: { BERTH_REPLICATION_WORKER: 'false' } });
     // A's own worker is off: only the worker processes below copy.
     const src = await startBerth({ env: { BERTH_REPLICATION_ALLOW: 'loopback', BERTH_SECRET_KEY: key, BERTH_REPLICATION_WORKER: 'false' } });
@@ -140,13 +147,31 @@ describe(`e2e: replication rules and workers`, function () {
           layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layer, size }],
         }),
       );
-      const put = await v2fetch(`${src.url}/v2/big/image/manifests/v1`, { method: 'PUT', body: asBody(manifest), headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' } });
+      const put = await v2fetch(`${src.url}/v2/big/image/manifests/v1`, {
+        method: 'PUT',
+        body: asBody(manifest),
+        headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' },
+      });
       assert.equal(put.status, 201);
       const digest = put.headers.get('docker-content-digest')!;
 
-      const toB = await created(await api(src.url, 'POST', '/registries', { name: 'b', type: 'berth', url: b.url, credential: { access_key: admin.username, access_secret: admin.password } }));
+      const toB = await created(
+        await api(src.url, 'POST', '/registries', {
+          name: 'b',
+          type: 'berth',
+          url: b.url,
+          credential: { access_key: admin.username, access_secret: admin.password },
+        }),
+      );
       // 16 MiB/s: the layer takes about 6 s, long enough to kill the worker in the middle.
-      const rule = await created(await api(src.url, 'POST', '/replication/policies', { name: 'big', dest_registry: { id: toB }, filters: [{ type: 'name', value: 'big/**' }], speed: 16 * 1024 }));
+      const rule = await created(
+        await api(src.url, 'POST', '/replication/policies', {
+          name: 'big',
+          dest_registry: { id: toB },
+          filters: [{ type: 'name', value: 'big/**' }],
+          speed: 16 * 1024,
+        }),
+      );
       const first = startWorker();
       const exec = await created(await api(src.url, 'POST', '/replication/executions', { policy_id: rule }));
       const until = Date.now() + 60_000;

@@ -31,7 +31,14 @@ describe('e2e: blob pulls redirected to S3', function () {
   it('lets skopeo pull through the redirects, digests verified', async () => {
     await createProject(berth!.url, 'site');
     const img = await pushImage(berth!.url, 'site/app', 'v1');
-    await run('skopeo', ['copy', '--src-tls-verify=false', '--src-creds', `${admin.username}:${admin.password}`, `docker://${berth!.host}/site/app:v1`, `oci:${dir}:v1`]);
+    await run('skopeo', [
+      'copy',
+      '--src-tls-verify=false',
+      '--src-creds',
+      `${admin.username}:${admin.password}`,
+      `docker://${berth!.host}/site/app:v1`,
+      `oci:${dir}:v1`,
+    ]);
     const { stdout } = await run('skopeo', ['inspect', '--raw', `oci:${dir}:v1`]);
     // skopeo may compress the uncompressed test layer for the OCI layout; the config it keeps as is.
     assert.equal(JSON.parse(stdout).config.digest, JSON.parse(img.body.toString()).config.digest);

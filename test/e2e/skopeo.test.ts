@@ -14,7 +14,7 @@ import { getManifest, headManifestDigest, listTags, sha256 } from './support/reg
 import { makeScratchDir, removeScratchDir } from './support/scratch.js';
 import { requireTool } from './support/tools.js';
 
-describe('e2e: skopeo', function () {
+describe('e2e: skopeo', () => {
   let reg: TargetRegistry | undefined;
   let dir: string | undefined;
   let skopeo: ReturnType<typeof skopeoRunner>;
@@ -22,7 +22,7 @@ describe('e2e: skopeo', function () {
   let ref: string;
   let creds: Credentials | undefined;
 
-  before(async function () {
+  before(async () => {
     const bin = requireTool('skopeo');
     dir = await makeScratchDir('skopeo');
     skopeo = skopeoRunner(bin, await containersEnv(path.join(dir, 'containers')));
@@ -37,16 +37,21 @@ describe('e2e: skopeo', function () {
     dumpLogsOnFailure(this, [['registry', () => reg?.output() ?? '']]);
   });
 
-  after(async function () {
+  after(async () => {
     await reg?.dispose();
     await removeScratchDir(dir);
   });
 
-  it('pushes a 3-layer OCI layout; client and registry agree on the manifest digest', async function () {
+  it('pushes a 3-layer OCI layout; client and registry agree on the manifest digest', async () => {
     const digestFile = path.join(dir!, 'push.digest');
     await skopeo([
-      'copy', '--dest-tls-verify=false', ...credsFlag('--dest-creds', creds), '--digestfile', digestFile,
-      `oci:${dir}/src:v1`, `docker://${ref}:v1`,
+      'copy',
+      '--dest-tls-verify=false',
+      ...credsFlag('--dest-creds', creds),
+      '--digestfile',
+      digestFile,
+      `oci:${dir}/src:v1`,
+      `docker://${ref}:v1`,
     ]);
     const pushed = (await readFile(digestFile, 'utf8')).trim();
     // Copying OCI to a registry needs no conversion, so the manifest must arrive byte-exact.
@@ -59,9 +64,8 @@ describe('e2e: skopeo', function () {
     assert.equal(byDigest.digest, image.manifestDigest);
   });
 
-  it('skopeo inspect reports the pushed digest and layers', async function () {
-    const inspect = (flags: string[]) =>
-      skopeo(['inspect', ...flags, '--tls-verify=false', ...credsFlag('--creds', creds), `docker://${ref}:v1`]);
+  it('skopeo inspect reports the pushed digest and layers', async () => {
+    const inspect = (flags: string[]) => skopeo(['inspect', ...flags, '--tls-verify=false', ...credsFlag('--creds', creds), `docker://${ref}:v1`]);
     const info = JSON.parse((await inspect([])).stdout) as {
       Digest: string;
       Layers: string[];
@@ -76,7 +80,7 @@ describe('e2e: skopeo', function () {
     assert.equal(sha256(config), image.configDigest);
   });
 
-  it('copies the image back into an OCI layout with identical blobs', async function () {
+  it('copies the image back into an OCI layout with identical blobs', async () => {
     const back = path.join(dir!, 'back');
     await skopeo(['copy', '--src-tls-verify=false', ...credsFlag('--src-creds', creds), `docker://${ref}:v1`, `oci:${back}:v1`]);
     const index = JSON.parse(await readFile(path.join(back, 'index.json'), 'utf8')) as {
@@ -89,7 +93,7 @@ describe('e2e: skopeo', function () {
     }
   });
 
-  it('copies between repositories of the registry and lists the tags', async function () {
+  it('copies between repositories of the registry and lists the tags', async () => {
     const digestFile = path.join(dir!, 'copy.digest');
     await skopeo([
       'copy',
@@ -105,9 +109,7 @@ describe('e2e: skopeo', function () {
     assert.equal((await readFile(digestFile, 'utf8')).trim(), image.manifestDigest);
     assert.equal((await getManifest(reg!, 'e2e/skopeo-copy', 'v2')).digest, image.manifestDigest);
     const tags = JSON.parse(
-      (
-        await skopeo(['list-tags', '--tls-verify=false', ...credsFlag('--creds', creds), `docker://${reg!.host}/e2e/skopeo-copy`])
-      ).stdout,
+      (await skopeo(['list-tags', '--tls-verify=false', ...credsFlag('--creds', creds), `docker://${reg!.host}/e2e/skopeo-copy`])).stdout,
     ) as { Tags: string[] };
     assert.deepEqual(tags.Tags, ['v2']);
     assert.deepEqual(await listTags(reg!, 'e2e/skopeo-img'), ['v1']);

@@ -25,7 +25,7 @@ async function layoutDigest(layout: string, tag: string): Promise<string> {
   return entry.digest;
 }
 
-describe('e2e: umoci', function () {
+describe('e2e: umoci', () => {
   let reg: TargetRegistry | undefined;
   let dir: string | undefined;
   let umoci: (args: string[]) => ReturnType<typeof run>;
@@ -36,7 +36,7 @@ describe('e2e: umoci', function () {
   let builtDigest: string;
   let creds: Credentials | undefined;
 
-  before(async function () {
+  before(async () => {
     const umociBin = requireTool('umoci');
     const skopeoBin = requireTool('skopeo');
     dir = await makeScratchDir('umoci');
@@ -50,12 +50,12 @@ describe('e2e: umoci', function () {
     dumpLogsOnFailure(this, [['registry', () => reg?.output() ?? '']]);
   });
 
-  after(async function () {
+  after(async () => {
     await reg?.dispose();
     await removeScratchDir(dir);
   });
 
-  it('builds a 3-layer image with umoci', async function () {
+  it('builds a 3-layer image with umoci', async () => {
     const layout = path.join(dir!, 'layout');
     const bundle = path.join(dir!, 'bundle');
     layers = makeLayers('umoci');
@@ -70,13 +70,11 @@ describe('e2e: umoci', function () {
       await umoci(['repack', '--refresh-bundle', '--image', `${layout}:v${i + 1}`, bundle]);
     }
     builtDigest = await layoutDigest(layout, 'v3');
-    const manifest = JSON.parse(
-      await readFile(path.join(layout, 'blobs/sha256', builtDigest.slice('sha256:'.length)), 'utf8'),
-    ) as { layers: unknown[] };
+    const manifest = JSON.parse(await readFile(path.join(layout, 'blobs/sha256', builtDigest.slice('sha256:'.length)), 'utf8')) as { layers: unknown[] };
     assert.equal(manifest.layers.length, 3);
   });
 
-  it('pushes the layout; skopeo and the registry report umoci’s manifest digest', async function () {
+  it('pushes the layout; skopeo and the registry report umoci’s manifest digest', async () => {
     const digestFile = path.join(dir!, 'push.digest');
     await skopeo([
       'copy',
@@ -91,12 +89,9 @@ describe('e2e: umoci', function () {
     assert.equal((await getManifest(reg!, 'e2e/umoci-img', 'v3')).digest, builtDigest);
   });
 
-  it('pulls into a new layout that umoci unpacks to the same files', async function () {
+  it('pulls into a new layout that umoci unpacks to the same files', async () => {
     const pulled = path.join(dir!, 'pulled');
-    await skopeo([
-      'copy', '--src-tls-verify=false', ...credsFlag('--src-creds', creds),
-      `docker://${reg!.host}/e2e/umoci-img:v3`, `oci:${pulled}:back`,
-    ]);
+    await skopeo(['copy', '--src-tls-verify=false', ...credsFlag('--src-creds', creds), `docker://${reg!.host}/e2e/umoci-img:v3`, `oci:${pulled}:back`]);
     assert.equal(await layoutDigest(pulled, 'back'), builtDigest);
     const bundle = path.join(dir!, 'bundle-pulled');
     await umoci(['unpack', '--image', `${pulled}:back`, bundle]);

@@ -3,32 +3,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { admin } from './api.js';
+import { freePort, repoRoot } from './local.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { processTree } from '../../bench/lib/procTree.js';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-/**
- * A port free right now, picked at random below Linux's ephemeral range (32768 and up), so
- * the kernel never hands it to another process's bind(0) or connect() before the caller
- * binds it; test files running side by side pick independently and rarely meet.
- */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const srv = createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(candidate, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (free) return candidate;
-  }
-}
+export { freePort, repoRoot } from './local.js';
 
 /** Whether a process in the tree of `root` holds the listening socket of `port` (Linux /proc). */
 async function listensOn(root: number, port: number): Promise<boolean> {

@@ -85,7 +85,15 @@ export const testWorkerSettings: Partial<WorkerSettings> = {
 export async function startTestWorker(reg: TestRegistry, settings: Partial<WorkerSettings> = {}): Promise<ReplicationWorker> {
   const keys = await loadSigningKeys(reg.db);
   const worker = new ReplicationWorker(
-    { db: reg.db, box: secretBox(testSecretKey), allow: { loopback: true, private: false }, keys: () => keys, tokenService: 'berth', localUrl: reg.url, log: createLogger('silent') },
+    {
+      db: reg.db,
+      box: secretBox(testSecretKey),
+      allow: { loopback: true, private: false },
+      keys: () => keys,
+      tokenService: 'berth',
+      localUrl: reg.url,
+      log: createLogger('silent'),
+    },
     { ...testWorkerSettings, ...settings },
   );
   await worker.start();

@@ -10,7 +10,7 @@ class StatsReporter extends Mocha.reporters.Spec {
       const file = process.env.BERTH_TEST_STATS;
       if (!file) return;
       const { passes, failures, pending } = runner.stats ?? this.stats;
-      fs.appendFileSync(file, JSON.stringify({ tier: process.env.BERTH_TEST_TIER ?? '', passes, failures, pending }) + '\n');
+      fs.appendFileSync(file, `${JSON.stringify({ tier: process.env.BERTH_TEST_TIER ?? '', passes, failures, pending })}\n`);
     });
   }
 }

@@ -58,7 +58,10 @@ describe(`access control`, function () {
           assert.equal(!refused, expected, `${res.status} ${text}`);
           if (refused && caller === 'anonymous') {
             assert.equal(res.status, 401);
-            assert.match(res.headers.get('www-authenticate')!, new RegExp(`^Bearer realm="${r.url}/service/token",service="berth",scope="repository:${project}/app:`));
+            assert.match(
+              res.headers.get('www-authenticate')!,
+              new RegExp(`^Bearer realm="${r.url}/service/token",service="berth",scope="repository:${project}/app:`),
+            );
           }
           if (refused && caller !== 'anonymous') assert.equal(JSON.parse(text).errors[0].code, 'DENIED');
         });
@@ -104,7 +107,10 @@ describe(`access control`, function () {
     assert.equal((await token(r, undefined)).status, 401);
     const anon = await token(r, undefined, 'repository:pub/app:pull', 'repository:priv/app:pull');
     const claims = JSON.parse(Buffer.from((await anon.json()).token.split('.')[1], 'base64url').toString());
-    assert.deepEqual(claims.access.map((a: { actions: string[] }) => a.actions), [['pull'], []]);
+    assert.deepEqual(
+      claims.access.map((a: { actions: string[] }) => a.actions),
+      [['pull'], []],
+    );
   });
 
   it('accepts the OAuth2 password grant (containerd) and refuses refresh tokens', async () => {
@@ -135,7 +141,11 @@ describe(`access control`, function () {
 
   it('mounts only from repositories the caller may pull, else starts a normal upload', async () => {
     const blob = randomBlob(1000);
-    const put = await fetch(`${r.url}/v2/priv/app/blobs/uploads/?digest=${blob.digest}`, { method: 'POST', headers: { Authorization: basic(admin) }, body: asBody(blob.data) });
+    const put = await fetch(`${r.url}/v2/priv/app/blobs/uploads/?digest=${blob.digest}`, {
+      method: 'POST',
+      headers: { Authorization: basic(admin) },
+      body: asBody(blob.data),
+    });
     assert.equal(put.status, 201);
     await createProject(r.url, 'devonly');
     await addMember(r.url, 'devonly', 'u-outsider', roleIds.developer);

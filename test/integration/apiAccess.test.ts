@@ -28,7 +28,12 @@ const cases: Case[] = [
     what: 'add a member',
     resource: 'member',
     action: 'create',
-    send: (r, c, n) => fetch(`${r.url}/api/v2.0/projects/apiproj/members`, { method: 'POST', headers: json(c), body: JSON.stringify({ role_id: 3, member_user: { username: `spare-${n}` } }) }),
+    send: (r, c, n) =>
+      fetch(`${r.url}/api/v2.0/projects/apiproj/members`, {
+        method: 'POST',
+        headers: json(c),
+        body: JSON.stringify({ role_id: 3, member_user: { username: `spare-${n}` } }),
+      }),
   },
   {
     what: 'create a robot',
@@ -38,19 +43,48 @@ const cases: Case[] = [
       fetch(`${r.url}/api/v2.0/robots`, {
         method: 'POST',
         headers: json(c),
-        body: JSON.stringify({ name: `bot-${n}`, level: 'project', permissions: [{ kind: 'project', namespace: 'apiproj', access: [{ resource: 'repository', action: 'pull' }] }] }),
+        body: JSON.stringify({
+          name: `bot-${n}`,
+          level: 'project',
+          permissions: [{ kind: 'project', namespace: 'apiproj', access: [{ resource: 'repository', action: 'pull' }] }],
+        }),
       }),
   },
-  { what: 'update the project', resource: '', action: 'update', send: (r, c) => fetch(`${r.url}/api/v2.0/projects/apiproj`, { method: 'PUT', headers: json(c), body: JSON.stringify({ metadata: { public: 'false' } }) }) },
-  { what: 'list repositories', resource: 'repository', action: 'list', send: (r, c) => fetch(`${r.url}/api/v2.0/projects/apiproj/repositories`, { headers: json(c) }) },
-  { what: 'list artifacts', resource: 'artifact', action: 'list', send: (r, c) => fetch(`${r.url}/api/v2.0/projects/apiproj/repositories/app/artifacts`, { headers: json(c) }) },
+  {
+    what: 'update the project',
+    resource: '',
+    action: 'update',
+    send: (r, c) => fetch(`${r.url}/api/v2.0/projects/apiproj`, { method: 'PUT', headers: json(c), body: JSON.stringify({ metadata: { public: 'false' } }) }),
+  },
+  {
+    what: 'list repositories',
+    resource: 'repository',
+    action: 'list',
+    send: (r, c) => fetch(`${r.url}/api/v2.0/projects/apiproj/repositories`, { headers: json(c) }),
+  },
+  {
+    what: 'list artifacts',
+    resource: 'artifact',
+    action: 'list',
+    send: (r, c) => fetch(`${r.url}/api/v2.0/projects/apiproj/repositories/app/artifacts`, { headers: json(c) }),
+  },
   {
     what: 'add a tag',
     resource: 'tag',
     action: 'create',
-    send: (r, c, n) => fetch(`${r.url}/api/v2.0/projects/apiproj/repositories/app/artifacts/v1/tags`, { method: 'POST', headers: json(c), body: JSON.stringify({ name: `t-${n}` }) }),
+    send: (r, c, n) =>
+      fetch(`${r.url}/api/v2.0/projects/apiproj/repositories/app/artifacts/v1/tags`, {
+        method: 'POST',
+        headers: json(c),
+        body: JSON.stringify({ name: `t-${n}` }),
+      }),
   },
-  { what: 'delete a repository', resource: 'repository', action: 'delete', send: (r, c, n) => fetch(`${r.url}/api/v2.0/projects/apiproj/repositories/del-${n}`, { method: 'DELETE', headers: json(c) }) },
+  {
+    what: 'delete a repository',
+    resource: 'repository',
+    action: 'delete',
+    send: (r, c, n) => fetch(`${r.url}/api/v2.0/projects/apiproj/repositories/del-${n}`, { method: 'DELETE', headers: json(c) }),
+  },
 ];
 
 describe(`management API access by role`, function () {

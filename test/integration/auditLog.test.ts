@@ -85,20 +85,27 @@ describe(`audit log`, function () {
   });
 
   it('records each management change once', async () => {
-    const robot = await (await call(owner, 'POST', '/robots', {
-      name: 'ci', level: 'project', duration: -1,
-      permissions: [{ kind: 'project', namespace: 'audited', access: [{ resource: 'repository', action: 'pull' }] }],
-    })).json();
+    const robot = await (
+      await call(owner, 'POST', '/robots', {
+        name: 'ci',
+        level: 'project',
+        duration: -1,
+        permissions: [{ kind: 'project', namespace: 'audited', access: [{ resource: 'repository', action: 'pull' }] }],
+      })
+    ).json();
     assert.equal((await call(owner, 'PUT', `/robots/${robot.id}`, { description: 'changed' })).status, 200);
     assert.equal((await call(owner, 'PATCH', `/robots/${robot.id}`, {})).status, 200);
     assert.equal((await call(owner, 'DELETE', `/robots/${robot.id}`)).status, 200);
     const robotRows = await logs('resource_type=robot', '&sort=op_time');
-    assert.deepEqual(robotRows.map((x) => [x.operation, x.resource]), [
-      ['create', 'robot$audited+ci'],
-      ['update', 'robot$audited+ci'],
-      ['update', 'robot$audited+ci secret refreshed'],
-      ['delete', 'robot$audited+ci'],
-    ]);
+    assert.deepEqual(
+      robotRows.map((x) => [x.operation, x.resource]),
+      [
+        ['create', 'robot$audited+ci'],
+        ['update', 'robot$audited+ci'],
+        ['update', 'robot$audited+ci secret refreshed'],
+        ['delete', 'robot$audited+ci'],
+      ],
+    );
     assert.ok(robotRows.every((x) => x.project_id === projectId));
 
     const member = (await (await call(owner, 'GET', '/projects/audited/members?entityname=dev')).json())[0];
@@ -110,11 +117,14 @@ describe(`audit log`, function () {
     const temp = (await (await call(admin, 'GET', '/users?username=temp')).json())[0];
     assert.equal((await call(admin, 'PUT', `/users/${temp.user_id}/password`, { new_password: 'Other-Passw0rd' })).status, 200);
     assert.equal((await call(admin, 'DELETE', `/users/${temp.user_id}`)).status, 200);
-    assert.deepEqual((await logs('resource_type=user,resource=~temp', '&sort=op_time')).map((x) => [x.operation, x.username]), [
-      ['create', 'admin'],
-      ['update', 'admin'],
-      ['delete', 'admin'],
-    ]);
+    assert.deepEqual(
+      (await logs('resource_type=user,resource=~temp', '&sort=op_time')).map((x) => [x.operation, x.username]),
+      [
+        ['create', 'admin'],
+        ['update', 'admin'],
+        ['delete', 'admin'],
+      ],
+    );
 
     assert.equal((await call(admin, 'PUT', `/quotas/${projectId}`, { hard: { storage: 10_000_000 } })).status, 200);
     assert.equal((await one('resource_type=quota')).resource, 'audited storage=10000000');
@@ -135,10 +145,13 @@ describe(`audit log`, function () {
     const base = `/projects/audited/repositories/app/artifacts/${digest}`;
     assert.equal((await call(owner, 'POST', `${base}/tags`, { name: 'v2' })).status, 201);
     assert.equal((await call(owner, 'DELETE', `${base}/tags/v2`)).status, 200);
-    assert.deepEqual((await logs('resource_type=tag', '&sort=op_time')).map((x) => [x.operation, x.resource]), [
-      ['create', `audited/app:v2@${digest}`],
-      ['delete', `audited/app:v2@${digest}`],
-    ]);
+    assert.deepEqual(
+      (await logs('resource_type=tag', '&sort=op_time')).map((x) => [x.operation, x.resource]),
+      [
+        ['create', `audited/app:v2@${digest}`],
+        ['delete', `audited/app:v2@${digest}`],
+      ],
+    );
     assert.equal((await v2fetch(`${r.url}/v2/audited/app/manifests/v1`, { method: 'DELETE' })).status, 202);
     assert.equal((await one('operation=delete,resource_type=tag,resource=audited/app:v1')).username, 'admin');
     assert.equal((await call(owner, 'DELETE', base)).status, 200);
@@ -155,10 +168,14 @@ describe(`audit log`, function () {
     const rows = await logs('operation=login,username=dev', '&sort=op_time');
     // Identical events waiting in the queue share a row (its count); how they fall into
     // rows depends on when the writer flushed, so the test sums the counts per outcome.
-    assert.deepEqual(tally(rows), { 'ok': 2, 'UNAUTHORIZED': 1 }, 'a token request is a login each time; Basic API calls after it reuse the verified password');
+    assert.deepEqual(tally(rows), { ok: 2, UNAUTHORIZED: 1 }, 'a token request is a login each time; Basic API calls after it reuse the verified password');
     assert.ok(rows.every((x) => x.resource_type === 'user_login_logout' && x.resource === 'dev' && x.actor_type === 'user'));
 
-    const login = await fetch(`${r.url}/c/login`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `principal=owner&password=${password}` });
+    const login = await fetch(`${r.url}/c/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `principal=owner&password=${password}`,
+    });
     const sid = /^sid=([^;]+)/.exec(login.headers.getSetCookie()[0])![1];
     await fetch(`${r.url}/c/log_out`, { headers: { Cookie: `sid=${sid}` } });
     assert.deepEqual((await logs('resource_type=user_login_logout,username=owner', '&sort=op_time')).map((x) => x.operation).slice(-2), ['login', 'logout']);
@@ -193,13 +210,21 @@ describe(`audit log`, function () {
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config, size: 2 },
       layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${'a'.repeat(64)}`, size: 1 }],
     });
-    const put = await v2fetch(`${r.url}/v2/audited/broken/manifests/v1`, { method: 'PUT', headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' }, body: manifest });
+    const put = await v2fetch(`${r.url}/v2/audited/broken/manifests/v1`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' },
+      body: manifest,
+    });
     assert.equal(put.status, 400);
     // Adding an existing member conflicts inside the membership transaction.
     assert.equal((await call(owner, 'POST', '/projects/audited/members', { role_id: 2, member_user: { username: 'dev' } })).status, 409);
     await r.flushAudit();
     const rows = await r.db.query<{ operation: string; resource: string }>('SELECT operation, resource FROM audit_log WHERE id > $1', [head.rows[0].last_id]);
-    assert.deepEqual(rows.rows.filter((x) => x.operation !== 'login'), [], 'no row for the failed push or the conflicting member');
+    assert.deepEqual(
+      rows.rows.filter((x) => x.operation !== 'login'),
+      [],
+      'no row for the failed push or the conflicting member',
+    );
     assert.equal((await verify()).intact, true);
   });
 
@@ -208,7 +233,11 @@ describe(`audit log`, function () {
     assert.ok(mine.length > 5);
     assert.ok(mine.every((x: Row) => x.project_id === projectId));
     assert.equal((await fetch(`${r.url}/api/v2.0/projects/audited/logs`, { headers: as(dev) })).status, 403);
-    assert.equal((await fetch(`${r.url}/api/v2.0/projects/elsewhere/logs`, { headers: as(owner) })).status, 404, 'a private project of others is not disclosed');
+    assert.equal(
+      (await fetch(`${r.url}/api/v2.0/projects/elsewhere/logs`, { headers: as(owner) })).status,
+      404,
+      'a private project of others is not disclosed',
+    );
     assert.equal((await fetch(`${r.url}/api/v2.0/audit-logs`, { headers: as(owner) })).status, 403);
     assert.equal((await fetch(`${r.url}/api/v2.0/audit-logs`)).status, 401);
     assert.equal((await fetch(`${r.url}/api/v2.0/audit-logs/verify`, { headers: as(owner) })).status, 403);
@@ -240,11 +269,18 @@ describe(`audit log`, function () {
     assert.equal(seen.length, total, 'following next links visits every row once');
     assert.equal(new Set(seen).size, total);
     const page3 = await (await fetch(`${r.url}/api/v2.0/audit-logs?page_size=5&page=3`, { headers: as(admin) })).json();
-    assert.deepEqual(page3.map((x: Row) => x.id), seen.slice(10, 15), 'page numbers agree with the cursor walk');
+    assert.deepEqual(
+      page3.map((x: Row) => x.id),
+      seen.slice(10, 15),
+      'page numbers agree with the cursor walk',
+    );
     const filteredPage = await fetch(`${r.url}/api/v2.0/audit-logs?page_size=2&page=2&q=${encodeURIComponent('username=owner')}`, { headers: as(admin) });
     const owners = (await logs('username=owner')).map((x) => x.id);
     assert.equal(Number(filteredPage.headers.get('X-Total-Count')), owners.length);
-    assert.deepEqual((await filteredPage.json()).map((x: Row) => x.id), owners.slice(2, 4));
+    assert.deepEqual(
+      (await filteredPage.json()).map((x: Row) => x.id),
+      owners.slice(2, 4),
+    );
 
     assert.equal((await fetch(`${r.url}/api/v2.0/audit-logs?q=hash=x`, { headers: as(admin) })).status, 400);
     assert.equal((await fetch(`${r.url}/api/v2.0/audit-logs?q=op_time=yesterday`, { headers: as(admin) })).status, 400);
@@ -255,8 +291,14 @@ describe(`audit log`, function () {
     const expected = (await logs('username=owner')).reverse();
     const jsonl = await fetch(`${r.url}/api/v2.0/audit-logs/export?format=jsonl&q=username=owner`, { headers: as(admin) });
     assert.equal(jsonl.status, 200);
-    const lines = (await jsonl.text()).trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((x) => x.id), expected.map((x) => x.id));
+    const lines = (await jsonl.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((x) => x.id),
+      expected.map((x) => x.id),
+    );
     const csv = await (await fetch(`${r.url}/api/v2.0/audit-logs/export?format=csv&q=username=owner`, { headers: as(admin) })).text();
     const csvLines = csv.trim().split('\n');
     assert.match(csvLines[0], /^id,op_time,username,actor_type,client_address,operation/);
@@ -283,7 +325,11 @@ describe(`audit log`, function () {
       assert.equal(proxied.headers.get('x-request-id'), 'nginx-5f2c9a1e7b3d');
       const direct = await fetch(`${r.url}/api/v2.0/projects`, { method: 'POST', headers: tagged, body: JSON.stringify({ project_name: 'untagged' }) });
       assert.match(direct.headers.get('x-request-id')!, /^[0-9a-f-]{36}$/, 'an untrusted peer cannot choose the id');
-      const bad = await fetch(`${url}/api/v2.0/projects`, { method: 'POST', headers: { ...tagged, 'X-Request-Id': 'two words' }, body: JSON.stringify({ project_name: 'badly-tagged' }) });
+      const bad = await fetch(`${url}/api/v2.0/projects`, {
+        method: 'POST',
+        headers: { ...tagged, 'X-Request-Id': 'two words' },
+        body: JSON.stringify({ project_name: 'badly-tagged' }),
+      });
       assert.match(bad.headers.get('x-request-id')!, /^[0-9a-f-]{36}$/, 'a malformed id is replaced');
       await trusting.auditWriter.close();
       assert.equal((await one('operation=create,resource=tagged')).request_id, 'nginx-5f2c9a1e7b3d');
@@ -344,7 +390,12 @@ describe(`audit log retention`, function () {
 
   it('purges the oldest rows as a prefix, keeps an anchor so the chain still verifies, and records the purge; a dry run only counts', async () => {
     const old = new Date(Date.now() - 48 * 3_600_000);
-    await r.db.tx((q) => recordAudit(q, Array.from({ length: 5 }, (_, i) => ({ operation: 'create' as const, resourceType: 'project', resource: `old-${i}`, opTime: old }))));
+    await r.db.tx((q) =>
+      recordAudit(
+        q,
+        Array.from({ length: 5 }, (_, i) => ({ operation: 'create' as const, resourceType: 'project', resource: `old-${i}`, opTime: old })),
+      ),
+    );
     await createProject(r.url, 'fresh');
     const headers = { Authorization: basic(admin), 'Content-Type': 'application/json' };
     const purge = (body: unknown) => fetch(`${r.url}/api/v2.0/audit-logs/purge`, { method: 'POST', headers, body: JSON.stringify(body) });
@@ -365,7 +416,11 @@ describe(`audit log retention`, function () {
     assert.match(row.resource, /^5 rows before /);
     assert.equal((await purge({ retention_hours: 0 })).status, 400);
     await createUser(r.url, 'plain', password);
-    const notAdmin = await fetch(`${r.url}/api/v2.0/audit-logs/purge`, { method: 'POST', headers: { ...headers, Authorization: basic({ username: 'plain', password }) }, body: '{"retention_hours":1}' });
+    const notAdmin = await fetch(`${r.url}/api/v2.0/audit-logs/purge`, {
+      method: 'POST',
+      headers: { ...headers, Authorization: basic({ username: 'plain', password }) },
+      body: '{"retention_hours":1}',
+    });
     assert.equal(notAdmin.status, 403);
     assert.equal((await fetch(`${r.url}/api/v2.0/audit-logs/purge`, { method: 'POST', body: '{"retention_hours":1}' })).status, 401);
   });

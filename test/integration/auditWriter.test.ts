@@ -16,7 +16,8 @@ describe(`audit writer and forwarder`, function () {
   this.timeout(60_000);
   let r: TestRegistry;
   const count = async (where = "operation = 'pull'") => (await r.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE ${where}`)).rows[0].n;
-  const events = async (where = "operation = 'pull'") => (await r.db.query<{ n: number }>(`SELECT COALESCE(sum(count), 0)::int AS n FROM audit_log WHERE ${where}`)).rows[0].n;
+  const events = async (where = "operation = 'pull'") =>
+    (await r.db.query<{ n: number }>(`SELECT COALESCE(sum(count), 0)::int AS n FROM audit_log WHERE ${where}`)).rows[0].n;
 
   before(async () => (r = await startTestRegistry()));
   after(async () => r?.close());
@@ -41,7 +42,7 @@ describe(`audit writer and forwarder`, function () {
     assert.equal((await events()) - before, 50, 'every pull counted');
   });
 
-  it('flushes rows queued while the timer\'s write is waiting, not only the rows that write took', async () => {
+  it("flushes rows queued while the timer's write is waiting, not only the rows that write took", async () => {
     const writer = new AuditWriter(r.db, { intervalMs: 100 });
     const resource = (s: string) => `lib/race:${s}`;
     let flushed: Promise<void> | undefined;
@@ -66,9 +67,11 @@ describe(`audit writer and forwarder`, function () {
     await writer.flush();
     writer.enqueue(pendingRow(event));
     await writer.close();
-    const rows = (await r.db.query<{ resource: string; client_address: string | null; count: number }>(
-      "SELECT resource, client_address, count FROM audit_log WHERE resource LIKE 'lib/same:%' ORDER BY id",
-    )).rows;
+    const rows = (
+      await r.db.query<{ resource: string; client_address: string | null; count: number }>(
+        "SELECT resource, client_address, count FROM audit_log WHERE resource LIKE 'lib/same:%' ORDER BY id",
+      )
+    ).rows;
     assert.deepEqual(rows, [
       { resource: 'lib/same:v1', client_address: null, count: 5 },
       { resource: 'lib/same:v2', client_address: null, count: 1 },
@@ -154,10 +157,12 @@ describe(`audit writer and forwarder`, function () {
         await forwarder.start(); // first use: starts at the head, no replay of history
         await forwarder.tick();
         assert.equal(received.length, 0);
-        await r.db.tx((q) => recordAudit(q, [
-          { operation: 'create', resourceType: 'project', resource: `syslog-${transport}-1` },
-          { operation: 'delete', resourceType: 'project', resource: `syslog-${transport}-2` },
-        ]));
+        await r.db.tx((q) =>
+          recordAudit(q, [
+            { operation: 'create', resourceType: 'project', resource: `syslog-${transport}-1` },
+            { operation: 'delete', resourceType: 'project', resource: `syslog-${transport}-2` },
+          ]),
+        );
         await forwarder.tick();
         await forwarder.tick();
         const deadline = Date.now() + 5000;

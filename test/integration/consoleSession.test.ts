@@ -79,20 +79,35 @@ describe(`console session login`, function () {
   });
 
   it('accepts JSON too, and refuses wrong or missing credentials and robots without setting a cookie', async () => {
-    const json = await fetch(`${r.url}/c/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ principal: 'alice', password }) });
+    const json = await fetch(`${r.url}/c/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ principal: 'alice', password }),
+    });
     assert.equal(json.status, 200);
     const wrong = await login(r.url, { username: 'alice', password: 'Wrong-Passw0rd' });
     assert.equal(wrong.status, 401);
     assert.equal((await wrong.json()).errors[0].code, 'UNAUTHORIZED');
     assert.deepEqual(wrong.headers.getSetCookie(), []);
     assert.equal((await login(r.url, { username: 'nobody', password })).status, 401);
-    const robot = await (await fetch(`${r.url}/api/v2.0/robots`, {
-      method: 'POST',
-      headers: { Authorization: basic(admin), 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name: 'console', level: 'system', duration: -1, permissions: [{ kind: 'project', namespace: '*', access: [{ resource: 'repository', action: 'pull' }] }] }),
-    })).json();
+    const robot = await (
+      await fetch(`${r.url}/api/v2.0/robots`, {
+        method: 'POST',
+        headers: { Authorization: basic(admin), 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          name: 'console',
+          level: 'system',
+          duration: -1,
+          permissions: [{ kind: 'project', namespace: '*', access: [{ resource: 'repository', action: 'pull' }] }],
+        }),
+      })
+    ).json();
     assert.equal((await login(r.url, { username: robot.name, password: robot.secret })).status, 401, 'robots never log in to the console');
-    const missing = await fetch(`${r.url}/c/login`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'principal=alice' });
+    const missing = await fetch(`${r.url}/c/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'principal=alice',
+    });
     assert.equal(missing.status, 400);
     const xml = await fetch(`${r.url}/c/login`, { method: 'POST', headers: { 'Content-Type': 'application/xml' }, body: '<login/>' });
     assert.equal(xml.status, 400);
@@ -116,7 +131,11 @@ describe(`console session login`, function () {
     assert.equal((await api(s, '/projects', { method: 'POST', body, csrf: 'x'.repeat(43) })).status, 403);
     const someoneElses = await session(alice);
     assert.equal((await api(s, '/projects', { method: 'POST', body, csrf: someoneElses.csrf })).status, 403, "another session's token does not do");
-    assert.equal((await api(undefined, '/projects/alices', { headers: { Authorization: basic(admin), 'X-Is-Resource-Name': 'true' } })).status, 404, 'nothing was created');
+    assert.equal(
+      (await api(undefined, '/projects/alices', { headers: { Authorization: basic(admin), 'X-Is-Resource-Name': 'true' } })).status,
+      404,
+      'nothing was created',
+    );
     assert.equal((await api(s, '/projects', { method: 'POST', body, csrf: s.csrf })).status, 201);
     const del = await api(s, '/projects/alices', { method: 'DELETE', csrf: s.csrf, headers: { 'X-Is-Resource-Name': 'true' } });
     assert.equal(del.status, 200);
@@ -155,19 +174,25 @@ describe(`console session login`, function () {
     const idHash = hashSessionId(s.sid);
     await r.db.query(`UPDATE sessions SET expires_at = now() + interval '1 minute' WHERE id_hash = $1`, [idHash]);
     assert.equal(await currentUser(s), 'alice');
-    const { rows } = await r.db.query<{ left: number }>(`SELECT extract(epoch FROM expires_at - now())::int AS left FROM sessions WHERE id_hash = $1`, [idHash]);
+    const { rows } = await r.db.query<{ left: number }>(`SELECT extract(epoch FROM expires_at - now())::int AS left FROM sessions WHERE id_hash = $1`, [
+      idHash,
+    ]);
     assert.ok(rows[0].left > 55 * 60, `renewed to the full hour, not ${rows[0].left}s`);
     await r.db.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id_hash = $1`, [idHash]);
     assert.equal(await currentUser(s), 401);
   });
 
-  it('ends the other sessions on a password change, keeps the caller\'s own, and ends all on an admin reset or user deletion', async () => {
+  it("ends the other sessions on a password change, keeps the caller's own, and ends all on an admin reset or user deletion", async () => {
     await createUser(r.url, 'dave', password);
     const dave = { username: 'dave', password };
     const [mine, elsewhere] = [await session(dave), await session(dave)];
     const me = await (await api(mine, '/users/current')).json();
     const newPassword = 'N3w-Password';
-    const change = await api(mine, `/users/${me.user_id}/password`, { method: 'PUT', csrf: mine.csrf, body: JSON.stringify({ old_password: password, new_password: newPassword }) });
+    const change = await api(mine, `/users/${me.user_id}/password`, {
+      method: 'PUT',
+      csrf: mine.csrf,
+      body: JSON.stringify({ old_password: password, new_password: newPassword }),
+    });
     assert.equal(change.status, 200);
     assert.equal(await currentUser(mine), 'dave');
     assert.equal(await currentUser(elsewhere), 401);

@@ -103,7 +103,9 @@ describe('embedded PostgreSQL (no DATABASE_URL)', function () {
     await c.connect();
     try {
       assert.equal((await c.query('SHOW listen_addresses')).rows[0].listen_addresses, '', 'no TCP listener');
-      const hba = (await c.query<{ auth_method: string }>("SELECT DISTINCT auth_method FROM pg_hba_file_rules WHERE type = 'local'")).rows.map((r) => r.auth_method);
+      const hba = (await c.query<{ auth_method: string }>("SELECT DISTINCT auth_method FROM pg_hba_file_rules WHERE type = 'local'")).rows.map(
+        (r) => r.auth_method,
+      );
       assert.deepEqual(hba, ['scram-sha-256']);
     } finally {
       await c.end();

@@ -12,19 +12,61 @@ const outsider = { username: 'hc-out', password };
 
 // Harbor's project-scope robot permissions (goharbor/harbor src/common/rbac/const.go, PoliciesMap["Project"]).
 const harborProjectPermissions = [
-  'log:list', 'project:read', 'project:delete', 'project:update',
-  'metadata:read', 'metadata:create', 'metadata:delete', 'metadata:list', 'metadata:update',
-  'repository:read', 'repository:update', 'repository:delete', 'repository:list', 'repository:pull', 'repository:push',
-  'artifact:read', 'artifact:create', 'artifact:list', 'artifact:delete',
-  'scan:create', 'scan:read', 'scan:stop',
-  'tag:create', 'tag:list', 'tag:delete',
-  'accessory:list', 'artifact-addition:read', 'artifact-label:create', 'artifact-label:delete',
-  'scanner:create', 'scanner:read',
-  'preheat-policy:read', 'preheat-policy:create', 'preheat-policy:delete', 'preheat-policy:list', 'preheat-policy:update',
-  'immutable-tag:create', 'immutable-tag:delete', 'immutable-tag:list', 'immutable-tag:update',
-  'notification-policy:read', 'notification-policy:create', 'notification-policy:delete', 'notification-policy:list', 'notification-policy:update',
-  'tag-retention:read', 'tag-retention:create', 'tag-retention:delete', 'tag-retention:list', 'tag-retention:update',
-  'label:read', 'label:create', 'label:delete', 'label:list', 'label:update',
+  'log:list',
+  'project:read',
+  'project:delete',
+  'project:update',
+  'metadata:read',
+  'metadata:create',
+  'metadata:delete',
+  'metadata:list',
+  'metadata:update',
+  'repository:read',
+  'repository:update',
+  'repository:delete',
+  'repository:list',
+  'repository:pull',
+  'repository:push',
+  'artifact:read',
+  'artifact:create',
+  'artifact:list',
+  'artifact:delete',
+  'scan:create',
+  'scan:read',
+  'scan:stop',
+  'tag:create',
+  'tag:list',
+  'tag:delete',
+  'accessory:list',
+  'artifact-addition:read',
+  'artifact-label:create',
+  'artifact-label:delete',
+  'scanner:create',
+  'scanner:read',
+  'preheat-policy:read',
+  'preheat-policy:create',
+  'preheat-policy:delete',
+  'preheat-policy:list',
+  'preheat-policy:update',
+  'immutable-tag:create',
+  'immutable-tag:delete',
+  'immutable-tag:list',
+  'immutable-tag:update',
+  'notification-policy:read',
+  'notification-policy:create',
+  'notification-policy:delete',
+  'notification-policy:list',
+  'notification-policy:update',
+  'tag-retention:read',
+  'tag-retention:create',
+  'tag-retention:delete',
+  'tag-retention:list',
+  'tag-retention:update',
+  'label:read',
+  'label:create',
+  'label:delete',
+  'label:list',
+  'label:update',
   'quota:read',
 ];
 
@@ -77,28 +119,48 @@ describe(`Harbor client behaviours`, () => {
   it('decodes q a second time, as Harbor does, so twice-encoded filters work', async () => {
     const once = await json(await call('GET', `/projects?q=${encodeURIComponent('name=~opp')}`));
     const twice = await json(await call('GET', `/projects?q=${encodeURIComponent(encodeURIComponent('name=~opp'))}`));
-    assert.deepEqual(once.map((p: { name: string }) => p.name), ['hopper']);
+    assert.deepEqual(
+      once.map((p: { name: string }) => p.name),
+      ['hopper'],
+    );
     assert.deepEqual(twice, once);
     const repos = await json(await call('GET', `/projects/hopper/repositories?q=${encodeURIComponent(encodeURIComponent('name=~ap'))}`));
-    assert.deepEqual(repos.map((x: { name: string }) => x.name), ['hopper/app']);
+    assert.deepEqual(
+      repos.map((x: { name: string }) => x.name),
+      ['hopper/app'],
+    );
   });
 
   it("creates a robot with Harbor's full project permission list, and lists robots by level and name", async () => {
     const access = harborProjectPermissions.map((p) => ({ resource: p.split(':')[0], action: p.split(':')[1] }));
-    const created = await call('POST', '/robots', { name: 'everything', level: 'project', duration: -1, permissions: [{ kind: 'project', namespace: 'hopper', access }] });
+    const created = await call('POST', '/robots', {
+      name: 'everything',
+      level: 'project',
+      duration: -1,
+      permissions: [{ kind: 'project', namespace: 'hopper', access }],
+    });
     assert.equal(created.status, 201, await created.clone().text());
     const { id } = await created.json();
     const robot = await json(await call('GET', `/robots/${id}`));
     const granted = robot.permissions[0].access.map((a: { resource: string; action: string }) => `${a.resource}:${a.action}`).sort();
     assert.deepEqual(granted, [...harborProjectPermissions].sort());
-    const system = await call('POST', '/robots', { name: 'sys-ci', level: 'system', duration: -1, permissions: [{ kind: 'project', namespace: '*', access: [{ resource: 'repository', action: 'pull' }] }] });
+    const system = await call('POST', '/robots', {
+      name: 'sys-ci',
+      level: 'system',
+      duration: -1,
+      permissions: [{ kind: 'project', namespace: '*', access: [{ resource: 'repository', action: 'pull' }] }],
+    });
     assert.equal(system.status, 201, await system.clone().text());
     const names = async (q: string) => (await json(await call('GET', `/robots?q=${encodeURIComponent(q)}`))).map((x: { name: string }) => x.name);
     assert.deepEqual(await names('Level=system'), ['robot$sys-ci']);
     assert.deepEqual(await names('name=~every'), ['robot$hopper+everything']);
     assert.deepEqual(await names(`ProjectID=${projectId},Level=project`), ['robot$hopper+everything']);
     assert.equal((await call('GET', `/robots?q=${encodeURIComponent('Level=galaxy')}`)).status, 400);
-    assert.equal((await call('GET', `/robots?q=${encodeURIComponent('Level=system')}`, undefined, dev)).status, 403, 'a project member lists only their project');
+    assert.equal(
+      (await call('GET', `/robots?q=${encodeURIComponent('Level=system')}`, undefined, dev)).status,
+      403,
+      'a project member lists only their project',
+    );
   });
 
   it('pages members and tags with X-Total-Count, reads one member, and answers createTag with its Location', async () => {
@@ -114,7 +176,10 @@ describe(`Harbor client behaviours`, () => {
     assert.equal(tagged.headers.get('location'), '/api/v2.0/projects/hopper/repositories/app/artifacts/v1/tags/stable');
     const tags = await call('GET', '/projects/hopper/repositories/app/artifacts/v1/tags?page_size=1&page=2');
     assert.equal(tags.headers.get('x-total-count'), '2');
-    assert.deepEqual((await tags.json()).map((t: { name: string }) => t.name), ['v1']);
+    assert.deepEqual(
+      (await tags.json()).map((t: { name: string }) => t.name),
+      ['v1'],
+    );
   });
 
   it('answers 200 when a finished execution is stopped again', async () => {
@@ -132,7 +197,7 @@ describe(`Harbor client behaviours`, () => {
     assert.ok(info.supported_triggers.includes('event_based'));
   });
 
-  it("tells the caller their permissions in a project, absolute or relative to it", async () => {
+  it('tells the caller their permissions in a project, absolute or relative to it', async () => {
     const relative = await json(await call('GET', `/users/current/permissions?scope=/project/${projectId}&relative=true`, undefined, dev));
     const pairs = relative.map((p: { resource: string; action: string }) => `${p.resource}:${p.action}`);
     assert.ok(pairs.includes('repository:push'), 'a developer pushes');
@@ -140,7 +205,11 @@ describe(`Harbor client behaviours`, () => {
     const absolute = await json(await call('GET', `/users/current/permissions?scope=/project/${projectId}`, undefined, dev));
     assert.ok(absolute.some((p: { resource: string; action: string }) => p.resource === `/project/${projectId}/repository` && p.action === 'push'));
     const hidden = (await json(await call('GET', '/projects/hidden'))).project_id;
-    assert.deepEqual(await json(await call('GET', `/users/current/permissions?scope=/project/${hidden}`, undefined, dev)), [], 'nothing in a project they are not in');
+    assert.deepEqual(
+      await json(await call('GET', `/users/current/permissions?scope=/project/${hidden}`, undefined, dev)),
+      [],
+      'nothing in a project they are not in',
+    );
     assert.deepEqual(await json(await call('GET', '/users/current/permissions', undefined, dev)), []);
     assert.equal((await call('GET', '/users/current/permissions?scope=/elsewhere', undefined, dev)).status, 400);
   });
@@ -184,14 +253,26 @@ describe(`Harbor client behaviours`, () => {
     assert.equal(byTag.headers.get('location'), `/api/v2.0/projects/hopper/repositories/copied/artifacts/${digest}`);
     const layer = JSON.parse(source.body.toString()).layers[0].digest;
     assert.equal((await getBytes(`${r.url}/v2/hopper/copied/blobs/${layer}`)).status, 200, 'its blobs are there');
-    const byDigest = await call('POST', `/projects/hopper/repositories/by-digest/artifacts?from=${encodeURIComponent(`open-shop/site@${digest}`)}`, undefined, dev);
+    const byDigest = await call(
+      'POST',
+      `/projects/hopper/repositories/by-digest/artifacts?from=${encodeURIComponent(`open-shop/site@${digest}`)}`,
+      undefined,
+      dev,
+    );
     assert.equal(byDigest.status, 201);
     const tags = await json(await call('GET', `/projects/hopper/repositories/by-digest/artifacts/${digest}/tags`));
     assert.deepEqual(tags, [], 'copied by digest, it has no tag');
     // Refusals: a source the caller may not read, a target they may not write, nonsense.
-    assert.equal((await call('POST', `/projects/hopper/repositories/x/artifacts?from=${encodeURIComponent('hidden/secret:v1')}`, undefined, dev)).status, 404, 'a private project stays hidden');
+    assert.equal(
+      (await call('POST', `/projects/hopper/repositories/x/artifacts?from=${encodeURIComponent('hidden/secret:v1')}`, undefined, dev)).status,
+      404,
+      'a private project stays hidden',
+    );
     assert.equal((await call('POST', `/projects/open-shop/repositories/x/artifacts?from=${encodeURIComponent('hopper/app:v1')}`, undefined, dev)).status, 403);
-    assert.equal((await call('POST', `/projects/hopper/repositories/x/artifacts?from=${encodeURIComponent('open-shop/site:nope')}`, undefined, dev)).status, 404);
+    assert.equal(
+      (await call('POST', `/projects/hopper/repositories/x/artifacts?from=${encodeURIComponent('open-shop/site:nope')}`, undefined, dev)).status,
+      404,
+    );
     assert.equal((await call('POST', '/projects/hopper/repositories/x/artifacts?from=garbage', undefined, dev)).status, 400);
     assert.equal((await call('POST', '/projects/hopper/repositories/x/artifacts', undefined, dev)).status, 400);
   });

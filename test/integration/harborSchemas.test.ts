@@ -36,7 +36,7 @@ const absent: Record<string, Record<string, string>> = {
     cve_allowlist: 'CVE allowlists come with vulnerability scanning (issue 17)',
   },
   Artifact: {
-    icon: 'Berth serves no icons (Harbor\'s /icons/{digest}); the console draws its own',
+    icon: "Berth serves no icons (Harbor's /icons/{digest}); the console draws its own",
     labels: 'Harbor sends them only for with_label=true; Berth has no labels',
     scan_overview: 'Harbor sends it only for with_scan_overview=true; scanning is issue 17',
     accessories: 'Harbor sends them only for with_accessory=true; Berth shows referrers instead',
@@ -125,7 +125,8 @@ describe(`Harbor's response schemas`, function () {
   let worker: ReplicationWorker;
   const ids: Record<string, string | number> = {};
   const auth = { Authorization: basic(admin), 'Content-Type': 'application/json' };
-  const api = (method: string, path: string, body?: unknown) => fetch(`${r.url}/api/v2.0${path}`, { method, headers: auth, body: body === undefined ? undefined : JSON.stringify(body) });
+  const api = (method: string, path: string, body?: unknown) =>
+    fetch(`${r.url}/api/v2.0${path}`, { method, headers: auth, body: body === undefined ? undefined : JSON.stringify(body) });
   const created = async (res: Response) => {
     assert.equal(res.status, 201, await res.clone().text());
     return Number(res.headers.get('Location')!.split('/').pop());
@@ -143,16 +144,34 @@ describe(`Harbor's response schemas`, function () {
       JSON.stringify({
         schemaVersion: 2,
         mediaType: 'application/vnd.oci.image.index.v1+json',
-        manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: image.digest, size: image.body.length, platform: { os: 'linux', architecture: 'amd64' } }],
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: image.digest,
+            size: image.body.length,
+            platform: { os: 'linux', architecture: 'amd64' },
+          },
+        ],
       }),
     );
-    const put = await v2fetch(`${r.url}/v2/shape/app/manifests/multi`, { method: 'PUT', body: asBody(index), headers: { 'Content-Type': 'application/vnd.oci.image.index.v1+json' } });
+    const put = await v2fetch(`${r.url}/v2/shape/app/manifests/multi`, {
+      method: 'PUT',
+      body: asBody(index),
+      headers: { 'Content-Type': 'application/vnd.oci.image.index.v1+json' },
+    });
     assert.equal(put.status, 201);
     ids.index = sha256(index);
     ids.image = image.digest;
-    ids.registry = await created(await api('POST', '/registries', { name: 'self', type: 'berth', url: r.url, credential: { access_key: admin.username, access_secret: admin.password } }));
+    ids.registry = await created(
+      await api('POST', '/registries', { name: 'self', type: 'berth', url: r.url, credential: { access_key: admin.username, access_secret: admin.password } }),
+    );
     ids.policy = await created(
-      await api('POST', '/replication/policies', { name: 'copy', dest_registry: { id: ids.registry }, dest_namespace: 'shape-copy', filters: [{ type: 'name', value: 'shape/**' }] }),
+      await api('POST', '/replication/policies', {
+        name: 'copy',
+        dest_registry: { id: ids.registry },
+        dest_namespace: 'shape-copy',
+        filters: [{ type: 'name', value: 'shape/**' }],
+      }),
     );
     ids.execution = await created(await api('POST', '/replication/executions', { policy_id: ids.policy }));
     for (const until = Date.now() + 30_000; ; ) {
@@ -161,7 +180,12 @@ describe(`Harbor's response schemas`, function () {
       if (Date.now() > until) throw new Error('execution still running');
       await new Promise((res) => setTimeout(res, 100));
     }
-    const robot = await api('POST', '/robots', { name: 'ci', level: 'project', duration: -1, permissions: [{ kind: 'project', namespace: 'shape', access: [{ resource: 'repository', action: 'pull' }] }] });
+    const robot = await api('POST', '/robots', {
+      name: 'ci',
+      level: 'project',
+      duration: -1,
+      permissions: [{ kind: 'project', namespace: 'shape', access: [{ resource: 'repository', action: 'pull' }] }],
+    });
     assert.equal(robot.status, 201);
     ids.robotCreated = JSON.stringify(await robot.json());
     ids.robot = JSON.parse(String(ids.robotCreated)).id;
@@ -179,13 +203,22 @@ describe(`Harbor's response schemas`, function () {
     getHealth: [['GET', '/health']],
     getSystemInfo: [['GET', '/systeminfo']],
     listProjects: [['GET', '/projects']],
-    getProject: [['GET', '/projects/shape'], ['GET', '/projects/library']],
-    getProjectSummary: [['GET', '/projects/shape/summary'], ['GET', '/projects/library/summary']],
+    getProject: [
+      ['GET', '/projects/shape'],
+      ['GET', '/projects/library'],
+    ],
+    getProjectSummary: [
+      ['GET', '/projects/shape/summary'],
+      ['GET', '/projects/library/summary'],
+    ],
     listProjectMembers: [['GET', '/projects/shape/members']],
     listRepositories: [['GET', '/projects/shape/repositories']],
     getRepository: [['GET', '/projects/shape/repositories/app']],
     listArtifacts: [['GET', '/projects/shape/repositories/app/artifacts']],
-    getArtifact: [['GET', `/projects/shape/repositories/app/artifacts/${ids.index}`], ['GET', '/projects/shape/repositories/app/artifacts/v1']],
+    getArtifact: [
+      ['GET', `/projects/shape/repositories/app/artifacts/${ids.index}`],
+      ['GET', '/projects/shape/repositories/app/artifacts/v1'],
+    ],
     listTags: [['GET', '/projects/shape/repositories/app/artifacts/v1/tags']],
     listAuditLogs: [['GET', '/audit-logs']],
     getLogs: [['GET', '/projects/shape/logs']],
@@ -211,7 +244,10 @@ describe(`Harbor's response schemas`, function () {
     listAllRepositories: [['GET', '/repositories']],
     getRegistryInfo: [['GET', `/registries/${ids.registry}/info`]],
     getVolumes: [['GET', '/systeminfo/volumes']],
-    getCurrentUserPermissions: [['GET', '/users/current/permissions?scope=/project/1&relative=true'], ['GET', '/users/current/permissions?scope=/project/1']],
+    getCurrentUserPermissions: [
+      ['GET', '/users/current/permissions?scope=/project/1&relative=true'],
+      ['GET', '/users/current/permissions?scope=/project/1'],
+    ],
     searchUsers: [['GET', '/users/search?username=shap']],
     getUser: [['GET', '/users/1']],
   });
@@ -222,10 +258,13 @@ describe(`Harbor's response schemas`, function () {
 
   it('calls every operation Berth shares with Harbor', () => {
     const table = new Set([...Object.keys(calls()), 'CreateRobot']);
-    assert.deepEqual(sharedOperations().filter((id) => !table.has(id)), []);
+    assert.deepEqual(
+      sharedOperations().filter((id) => !table.has(id)),
+      [],
+    );
   });
 
-  it('answers each in the shape of Harbor\'s schema, with every field Harbor names', async () => {
+  it("answers each in the shape of Harbor's schema, with every field Harbor names", async () => {
     const failures: string[] = [];
     const check = (operationId: string, what: string, body: unknown) => {
       const { schema, validate } = responseSchema(operationId);

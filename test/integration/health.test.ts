@@ -49,7 +49,7 @@ describe(`health`, () => {
     }
   });
 
-  it('answers 503 unhealthy when the database is gone', async function () {
+  it('answers 503 unhealthy when the database is gone', async () => {
     const r = await startTestRegistry();
     // Terminate this test database's sessions and forbid new ones, as a crashed server would.
     const { default: pg } = await import('pg');

@@ -14,7 +14,10 @@ describe(`migrations`, () => {
       assert.deepEqual(await migrate(t.db), all);
       assert.deepEqual(await migrate(t.db), [], 'a second run applies nothing');
       const { rows } = await t.db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-      assert.deepEqual(rows.map((r) => r.version), all);
+      assert.deepEqual(
+        rows.map((r) => r.version),
+        all,
+      );
       for (const table of ['repositories', 'blobs', 'repository_blobs', 'manifests', 'manifest_blobs', 'manifest_children', 'tags', 'uploads']) {
         await t.db.query(`SELECT 1 FROM ${table} LIMIT 1`);
       }
@@ -31,7 +34,10 @@ describe(`migrations`, () => {
       await writeFile(path.join(dir, '0002_bad.sql'), 'CREATE TABLE mig_half (id int);\nSELECT no_such_function();');
       await assert.rejects(migrate(t.db, dir));
       const { rows } = await t.db.query<{ version: number }>('SELECT version FROM schema_migrations');
-      assert.deepEqual(rows.map((r) => r.version), [1]);
+      assert.deepEqual(
+        rows.map((r) => r.version),
+        [1],
+      );
       await assert.rejects(t.db.query('SELECT 1 FROM mig_half'), 'the failed migration left no table');
     } finally {
       await t.dispose();

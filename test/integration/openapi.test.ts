@@ -26,7 +26,9 @@ describe(`management API description`, () => {
     const registered = new Set<string>();
     // The console's login lives outside /api/v2.0, as in Harbor; its paths carry their own server.
     for (const layer of [...app.apiRouter.stack, ...app.consoleRouter.stack]) {
-      const p = String(layer.path).replace(/^\/api\/v2\.0/, '').replace(/:(\w+)/g, '{$1}');
+      const p = String(layer.path)
+        .replace(/^\/api\/v2\.0/, '')
+        .replace(/:(\w+)/g, '{$1}');
       // Koa's router answers HEAD with every GET; a HEAD of its own is an operation.
       for (const m of layer.methods.filter((x) => x !== 'HEAD' || !layer.methods.includes('GET'))) registered.add(`${m.toLowerCase()} ${p}`);
     }

@@ -51,7 +51,11 @@ describe(`server process`, function () {
     const status = await v2fetch(`${berth.url}${loc}`);
     assert.equal(status.status, 204);
     assert.equal(status.headers.get('range'), '0-999999');
-    const rest = await v2fetch(`${berth.url}${loc}`, { method: 'PATCH', body: asBody(data.subarray(1_000_000)), headers: { 'Content-Range': `1000000-${data.length - 1}` } });
+    const rest = await v2fetch(`${berth.url}${loc}`, {
+      method: 'PATCH',
+      body: asBody(data.subarray(1_000_000)),
+      headers: { 'Content-Range': `1000000-${data.length - 1}` },
+    });
     assert.equal(rest.status, 202);
     assert.equal((await v2fetch(`${berth.url}${loc}?digest=${digest}`, { method: 'PUT' })).status, 201);
     assert.ok((await getBytes(`${berth.url}/v2/crash/test/blobs/${digest}`)).body.equals(data));
@@ -84,16 +88,16 @@ describe(`server process`, function () {
     assert.equal((await getBytes(`${a.url}/v2/shared/img/manifests/v1`)).headers.get('docker-content-digest'), moved.digest);
   }
 
-  it('serves one upload from two servers sharing the database and blob directory', async function () {
+  it('serves one upload from two servers sharing the database and blob directory', async () => {
     await twoServers(await launch({ BERTH_WORKERS: '2' }), await launch({ BERTH_WORKERS: '2' }));
   });
 
-  it('serves one upload from two servers sharing the database and an S3 bucket', async function () {
+  it('serves one upload from two servers sharing the database and an S3 bucket', async () => {
     const s3 = await s3Env();
     await twoServers(await launch({ BERTH_WORKERS: '2', ...s3 }), await launch({ BERTH_WORKERS: '2', ...s3 }));
   });
 
-  it('answers /metrics for the whole cluster, whichever worker takes the scrape', async function () {
+  it('answers /metrics for the whole cluster, whichever worker takes the scrape', async () => {
     const berth = await launch({ BERTH_WORKERS: '2' });
     // New connections each time, so the requests spread over both workers.
     const get = (p: string) =>
@@ -113,7 +117,7 @@ describe(`server process`, function () {
       const { status, body } = await get('/metrics');
       assert.equal(status, 200);
       const line = body.split('\n').find((l) => l.startsWith(`${series} `));
-      assert.equal(Number(line?.split(' ')[1]), 30, 'every scrape sees both workers\' requests');
+      assert.equal(Number(line?.split(' ')[1]), 30, "every scrape sees both workers' requests");
     }
   });
 
@@ -162,7 +166,9 @@ describe(`server process`, function () {
 
   const exitOf = (berth: BerthProcess) =>
     new Promise<{ code: number | null; at: number }>((resolve) =>
-      berth.child.exitCode !== null ? resolve({ code: berth.child.exitCode, at: Date.now() }) : berth.child.once('exit', (code) => resolve({ code, at: Date.now() })),
+      berth.child.exitCode !== null
+        ? resolve({ code: berth.child.exitCode, at: Date.now() })
+        : berth.child.once('exit', (code) => resolve({ code, at: Date.now() })),
     );
 
   const refused = (berth: BerthProcess) =>
@@ -211,7 +217,11 @@ describe(`server process`, function () {
     const cutStatus = await v2fetch(`${berth.url}${cutLoc}`);
     assert.equal(cutStatus.status, 204);
     assert.equal(cutStatus.headers.get('range'), '0-0');
-    const put = await v2fetch(`${berth.url}${cutLoc}?digest=${cut.digest}`, { method: 'PUT', body: asBody(cut.data), headers: { 'Content-Type': 'application/octet-stream' } });
+    const put = await v2fetch(`${berth.url}${cutLoc}?digest=${cut.digest}`, {
+      method: 'PUT',
+      body: asBody(cut.data),
+      headers: { 'Content-Type': 'application/octet-stream' },
+    });
     assert.equal(put.status, 201, await put.text());
     assert.ok((await getBytes(`${berth.url}/v2/drain/app/blobs/${cut.digest}`)).body.equals(cut.data));
   });

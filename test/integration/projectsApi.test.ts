@@ -16,7 +16,11 @@ describe(`projects API`, () => {
   after(async () => r?.close());
 
   it('lets any user create a project and makes them its admin', async () => {
-    const res = await fetch(`${r.url}/api/v2.0/projects`, { method: 'POST', headers: as('owner1'), body: JSON.stringify({ project_name: 'own', metadata: { public: 'false' } }) });
+    const res = await fetch(`${r.url}/api/v2.0/projects`, {
+      method: 'POST',
+      headers: as('owner1'),
+      body: JSON.stringify({ project_name: 'own', metadata: { public: 'false' } }),
+    });
     assert.equal(res.status, 201);
     assert.match(res.headers.get('location')!, /^\/api\/v2\.0\/projects\/\d+$/);
     const got = await fetch(`${r.url}/api/v2.0/projects/own`, { headers: { ...as('owner1'), 'X-Is-Resource-Name': 'true' } });
@@ -53,11 +57,23 @@ describe(`projects API`, () => {
 
   it('lets only a project admin add members, and deletes a project only when empty', async () => {
     await addMember(r.url, 'own', 'dev1', 2);
-    const byDev = await fetch(`${r.url}/api/v2.0/projects/own/members`, { method: 'POST', headers: as('dev1'), body: JSON.stringify({ role_id: 3, member_user: { username: 'stranger' } }) });
+    const byDev = await fetch(`${r.url}/api/v2.0/projects/own/members`, {
+      method: 'POST',
+      headers: as('dev1'),
+      body: JSON.stringify({ role_id: 3, member_user: { username: 'stranger' } }),
+    });
     assert.equal(byDev.status, 403);
-    const again = await fetch(`${r.url}/api/v2.0/projects/own/members`, { method: 'POST', headers: as('owner1'), body: JSON.stringify({ role_id: 2, member_user: { username: 'dev1' } }) });
+    const again = await fetch(`${r.url}/api/v2.0/projects/own/members`, {
+      method: 'POST',
+      headers: as('owner1'),
+      body: JSON.stringify({ role_id: 2, member_user: { username: 'dev1' } }),
+    });
     assert.equal(again.status, 409);
-    const badRole = await fetch(`${r.url}/api/v2.0/projects/own/members`, { method: 'POST', headers: as('owner1'), body: JSON.stringify({ role_id: 9, member_user: { username: 'stranger' } }) });
+    const badRole = await fetch(`${r.url}/api/v2.0/projects/own/members`, {
+      method: 'POST',
+      headers: as('owner1'),
+      body: JSON.stringify({ role_id: 9, member_user: { username: 'stranger' } }),
+    });
     assert.equal(badRole.status, 400);
 
     await pushImage(r.url, 'own/app', 'v1');
@@ -75,7 +91,11 @@ describe(`projects API`, () => {
   it('creates users for administrators only, with Harbor password rules', async () => {
     const byUser = await fetch(`${r.url}/api/v2.0/users`, { method: 'POST', headers: as('owner1'), body: JSON.stringify({ username: 'x1', password }) });
     assert.equal(byUser.status, 403);
-    const weak = await fetch(`${r.url}/api/v2.0/users`, { method: 'POST', headers: { Authorization: basic(admin) }, body: JSON.stringify({ username: 'x2', password: 'short' }) });
+    const weak = await fetch(`${r.url}/api/v2.0/users`, {
+      method: 'POST',
+      headers: { Authorization: basic(admin) },
+      body: JSON.stringify({ username: 'x2', password: 'short' }),
+    });
     assert.equal(weak.status, 400);
     const me = await fetch(`${r.url}/api/v2.0/users/current`, { headers: as('owner1') });
     const body = await me.json();
@@ -86,16 +106,27 @@ describe(`projects API`, () => {
 
   it('lists the projects a caller may see, with Harbor paging, filters and sorting', async () => {
     for (const n of ['list-a', 'list-b', 'list-c']) {
-      const res = await fetch(`${r.url}/api/v2.0/projects`, { method: 'POST', headers: as('owner1'), body: JSON.stringify({ project_name: n, metadata: { public: n === 'list-c' ? 'true' : 'false' } }) });
+      const res = await fetch(`${r.url}/api/v2.0/projects`, {
+        method: 'POST',
+        headers: as('owner1'),
+        body: JSON.stringify({ project_name: n, metadata: { public: n === 'list-c' ? 'true' : 'false' } }),
+      });
       assert.equal(res.status, 201);
     }
     const mine = await fetch(`${r.url}/api/v2.0/projects?q=name%3D~list-&sort=-name&page=1&page_size=2`, { headers: as('owner1') });
     assert.equal(mine.status, 200);
     assert.equal(mine.headers.get('x-total-count'), '3');
-    assert.deepEqual((await mine.json()).map((p: { name: string }) => p.name), ['list-c', 'list-b']);
+    assert.deepEqual(
+      (await mine.json()).map((p: { name: string }) => p.name),
+      ['list-c', 'list-b'],
+    );
     assert.match(mine.headers.get('link')!, /page=2&page_size=2>; rel="next"$/);
     const strangers = await fetch(`${r.url}/api/v2.0/projects?q=name%3D~list-`, { headers: as('stranger') });
-    assert.deepEqual((await strangers.json()).map((p: { name: string }) => p.name), ['list-c'], 'non-members see public projects only');
+    assert.deepEqual(
+      (await strangers.json()).map((p: { name: string }) => p.name),
+      ['list-c'],
+      'non-members see public projects only',
+    );
     const anon = await fetch(`${r.url}/api/v2.0/projects?q=public%3Dtrue`);
     assert.ok((await anon.json()).every((p: { public: boolean }) => p.public));
     assert.equal((await fetch(`${r.url}/api/v2.0/projects?q=owner_id%3D1`, { headers: as('owner1') })).status, 400, 'only allowed filter keys');
@@ -104,8 +135,16 @@ describe(`projects API`, () => {
   });
 
   it('updates the public flag for project admins only', async () => {
-    assert.equal((await fetch(`${r.url}/api/v2.0/projects/list-a`, { method: 'PUT', headers: as('stranger'), body: JSON.stringify({ metadata: { public: 'true' } }) })).status, 404);
-    assert.equal((await fetch(`${r.url}/api/v2.0/projects/list-a`, { method: 'PUT', headers: as('owner1'), body: JSON.stringify({ metadata: { public: 'true' } }) })).status, 200);
+    assert.equal(
+      (await fetch(`${r.url}/api/v2.0/projects/list-a`, { method: 'PUT', headers: as('stranger'), body: JSON.stringify({ metadata: { public: 'true' } }) }))
+        .status,
+      404,
+    );
+    assert.equal(
+      (await fetch(`${r.url}/api/v2.0/projects/list-a`, { method: 'PUT', headers: as('owner1'), body: JSON.stringify({ metadata: { public: 'true' } }) }))
+        .status,
+      200,
+    );
     assert.equal((await fetch(`${r.url}/api/v2.0/projects/list-a`, { headers: as('stranger') })).status, 200, 'now public');
   });
 
@@ -113,11 +152,28 @@ describe(`projects API`, () => {
     await addMember(r.url, 'list-b', 'dev1', 2);
     const list = await fetch(`${r.url}/api/v2.0/projects/list-b/members`, { headers: as('owner1') });
     const members = await list.json();
-    assert.deepEqual(members.map((m: { entity_name: string; role_id: number }) => [m.entity_name, m.role_id]), [['dev1', 2], ['owner1', 1]]);
+    assert.deepEqual(
+      members.map((m: { entity_name: string; role_id: number }) => [m.entity_name, m.role_id]),
+      [
+        ['dev1', 2],
+        ['owner1', 1],
+      ],
+    );
     const dev = members.find((m: { entity_name: string }) => m.entity_name === 'dev1');
-    assert.equal((await fetch(`${r.url}/api/v2.0/projects/list-b/members/${dev.id}`, { method: 'PUT', headers: as('dev1'), body: JSON.stringify({ role_id: 1 }) })).status, 403, 'a developer cannot promote itself');
-    assert.equal((await fetch(`${r.url}/api/v2.0/projects/list-b/members/${dev.id}`, { method: 'PUT', headers: as('owner1'), body: JSON.stringify({ role_id: 3 }) })).status, 200);
-    const guestPush = await fetch(`${r.url}/v2/list-b/app/blobs/uploads/`, { method: 'POST', headers: { Authorization: basic({ username: 'dev1', password }) } });
+    assert.equal(
+      (await fetch(`${r.url}/api/v2.0/projects/list-b/members/${dev.id}`, { method: 'PUT', headers: as('dev1'), body: JSON.stringify({ role_id: 1 }) })).status,
+      403,
+      'a developer cannot promote itself',
+    );
+    assert.equal(
+      (await fetch(`${r.url}/api/v2.0/projects/list-b/members/${dev.id}`, { method: 'PUT', headers: as('owner1'), body: JSON.stringify({ role_id: 3 }) }))
+        .status,
+      200,
+    );
+    const guestPush = await fetch(`${r.url}/v2/list-b/app/blobs/uploads/`, {
+      method: 'POST',
+      headers: { Authorization: basic({ username: 'dev1', password }) },
+    });
     assert.equal(guestPush.status, 403, 'the new role applies at once');
     assert.equal((await fetch(`${r.url}/api/v2.0/projects/list-b/members/${dev.id}`, { method: 'DELETE', headers: as('owner1') })).status, 200);
     assert.equal((await fetch(`${r.url}/api/v2.0/projects/list-b`, { headers: as('dev1') })).status, 404, 'no longer a member');
@@ -132,14 +188,26 @@ describe(`projects API`, () => {
     assert.equal((await fetch(`${r.url}/api/v2.0/users`, { headers: as('owner1') })).status, 403);
 
     const me = await (await fetch(`${r.url}/api/v2.0/users/current`, { headers: as('stranger') })).json();
-    const wrongOld = await fetch(`${r.url}/api/v2.0/users/${me.user_id}/password`, { method: 'PUT', headers: as('stranger'), body: JSON.stringify({ old_password: 'nope', new_password: 'Newer-Passw0rd' }) });
+    const wrongOld = await fetch(`${r.url}/api/v2.0/users/${me.user_id}/password`, {
+      method: 'PUT',
+      headers: as('stranger'),
+      body: JSON.stringify({ old_password: 'nope', new_password: 'Newer-Passw0rd' }),
+    });
     assert.equal(wrongOld.status, 403);
-    const ok = await fetch(`${r.url}/api/v2.0/users/${me.user_id}/password`, { method: 'PUT', headers: as('stranger'), body: JSON.stringify({ old_password: password, new_password: 'Newer-Passw0rd' }) });
+    const ok = await fetch(`${r.url}/api/v2.0/users/${me.user_id}/password`, {
+      method: 'PUT',
+      headers: as('stranger'),
+      body: JSON.stringify({ old_password: password, new_password: 'Newer-Passw0rd' }),
+    });
     assert.equal(ok.status, 200);
     assert.equal((await fetch(`${r.url}/api/v2.0/users/current`, { headers: as('stranger') })).status, 401, 'the old password stops working at once');
     const newAuth = { Authorization: basic({ username: 'stranger', password: 'Newer-Passw0rd' }) };
     assert.equal((await fetch(`${r.url}/api/v2.0/users/current`, { headers: newAuth })).status, 200);
-    const other = await fetch(`${r.url}/api/v2.0/users/${me.user_id}/password`, { method: 'PUT', headers: as('owner1'), body: JSON.stringify({ new_password: 'Hijack-Passw0rd' }) });
+    const other = await fetch(`${r.url}/api/v2.0/users/${me.user_id}/password`, {
+      method: 'PUT',
+      headers: as('owner1'),
+      body: JSON.stringify({ new_password: 'Hijack-Passw0rd' }),
+    });
     assert.equal(other.status, 403, "users cannot set another's password");
 
     assert.equal((await fetch(`${r.url}/api/v2.0/users/1`, { method: 'DELETE', headers: { Authorization: basic(admin) } })).status, 403);

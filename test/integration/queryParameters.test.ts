@@ -90,7 +90,7 @@ describe(`query parameters that are not sane text, or of the wrong type`, () => 
       ['PUT', upload, 'digest', 'DIGEST_INVALID', ['sha256:xyz', 'nodigest']],
     ];
 
-    it('answers 400 with the parameter\'s OCI code for each malformed value', async () => {
+    it("answers 400 with the parameter's OCI code for each malformed value", async () => {
       const failures: string[] = [];
       for (const [method, path, param, code] of table()) {
         const join = path.includes('?') ? '&' : '?';
@@ -131,7 +131,7 @@ describe(`query parameters that are not sane text, or of the wrong type`, () => 
       assert.deepEqual(failures, []);
     });
 
-    it('leaves a raw byte of 0x80 or more to Node\'s HTTP parser, which refuses the request', async () => {
+    it("leaves a raw byte of 0x80 or more to Node's HTTP parser, which refuses the request", async () => {
       assert.equal((await send(r.url, 'GET', `/v2/qp/app/tags/list?last=${rawByte}`)).status, 400);
       assert.equal((await send(r.url, 'GET', `/api/v2.0/projects?q=${rawByte}`)).status, 400);
     });
@@ -177,21 +177,31 @@ describe(`query parameters that are not sane text, or of the wrong type`, () => 
         for (const p of op.query) {
           for (const [label, value] of [...malformed, ['given twice', `x&${p.name}=y`] as [string, string]]) {
             const a = await send(r.url, op.method, `${concrete(op.path)}?${p.name}=${value}`);
-            if (a.status !== 400 || errorCode(a) !== 'BAD_REQUEST') failures.push(`${op.method} ${op.path} ${p.name} ${label}: ${a.status} ${a.body.slice(0, 160)}`);
+            if (a.status !== 400 || errorCode(a) !== 'BAD_REQUEST')
+              failures.push(`${op.method} ${op.path} ${p.name} ${label}: ${a.status} ${a.body.slice(0, 160)}`);
           }
         }
       }
       assert.deepEqual(failures, []);
     });
 
-    it('answers 400 for a value of the wrong type, and 422 for an integer out of Harbor\'s range', async () => {
+    it("answers 400 for a value of the wrong type, and 422 for an integer out of Harbor's range", async () => {
       const failures: string[] = [];
       for (const op of operations) {
         for (const p of op.query) {
-          const wrong = p.schema?.enum ? ['Bogus'] : p.schema?.type === 'integer' ? ['abc', '1.5', '0x10'] : p.name === 'q' ? ['nokey', 'unknown_key=1'] : p.name === 'sort' ? ['no_such_key'] : [];
+          const wrong = p.schema?.enum
+            ? ['Bogus']
+            : p.schema?.type === 'integer'
+              ? ['abc', '1.5', '0x10']
+              : p.name === 'q'
+                ? ['nokey', 'unknown_key=1']
+                : p.name === 'sort'
+                  ? ['no_such_key']
+                  : [];
           for (const value of wrong) {
             const a = await send(r.url, op.method, `${concrete(op.path)}?${p.name}=${encodeURIComponent(value)}`);
-            if (a.status !== 400 || errorCode(a) !== 'BAD_REQUEST') failures.push(`${op.method} ${op.path} ${p.name}=${value}: ${a.status} ${a.body.slice(0, 160)}`);
+            if (a.status !== 400 || errorCode(a) !== 'BAD_REQUEST')
+              failures.push(`${op.method} ${op.path} ${p.name}=${value}: ${a.status} ${a.body.slice(0, 160)}`);
           }
         }
       }
@@ -204,7 +214,16 @@ describe(`query parameters that are not sane text, or of the wrong type`, () => 
 
     it('answers 400, not 500, for a path parameter holding a NUL or invalid UTF-8', async () => {
       const failures: string[] = [];
-      const paths = ['/projects/{v}', '/projects/{v}/summary', '/projects/qp/repositories/{v}', '/projects/qp/repositories/app/artifacts/{v}', '/users/{v}/password', '/robots/{v}', '/registries/{v}', `/quotas/{v}`];
+      const paths = [
+        '/projects/{v}',
+        '/projects/{v}/summary',
+        '/projects/qp/repositories/{v}',
+        '/projects/qp/repositories/app/artifacts/{v}',
+        '/users/{v}/password',
+        '/robots/{v}',
+        '/registries/{v}',
+        `/quotas/{v}`,
+      ];
       for (const path of paths) {
         for (const v of ['a%00b', '%FF', '%C3%28']) {
           const a = await send(r.url, path.includes('password') ? 'PUT' : 'GET', `/api/v2.0${path.replace('{v}', v)}`);

@@ -14,11 +14,16 @@ describe(`quotas`, function () {
   after(async () => r?.close());
 
   async function project(name: string, limit: number): Promise<number> {
-    const res = await fetch(`${r.url}/api/v2.0/projects`, { method: 'POST', headers: auth, body: JSON.stringify({ project_name: name, storage_limit: limit }) });
+    const res = await fetch(`${r.url}/api/v2.0/projects`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ project_name: name, storage_limit: limit }),
+    });
     assert.equal(res.status, 201);
     return Number(res.headers.get('location')!.split('/').pop());
   }
-  const usage = async (id: number) => (await (await fetch(`${r.url}/api/v2.0/quotas/${id}`, { headers: auth })).json()) as { hard: { storage: number }; used: { storage: number } };
+  const usage = async (id: number) =>
+    (await (await fetch(`${r.url}/api/v2.0/quotas/${id}`, { headers: auth })).json()) as { hard: { storage: number }; used: { storage: number } };
   const push = (repo: string, blob: { data: Buffer; digest: string }) =>
     v2fetch(`${r.url}/v2/${repo}/blobs/uploads/?digest=${blob.digest}`, { method: 'POST', body: asBody(blob.data) });
 
@@ -54,7 +59,11 @@ describe(`quotas`, function () {
     assert.equal((await v2fetch(`${r.url}/v2/q3/m/blobs/uploads/?mount=${blob.digest}&from=q3src/x`, { method: 'POST' })).status, 201);
     assert.equal((await usage(id)).used.storage, 800);
     const second = randomBlob(300);
-    assert.equal((await v2fetch(`${r.url}/v2/q3/n/blobs/uploads/?mount=${second.digest}&from=q3src/x`, { method: 'POST' })).status, 202, 'nothing to mount: an upload');
+    assert.equal(
+      (await v2fetch(`${r.url}/v2/q3/n/blobs/uploads/?mount=${second.digest}&from=q3src/x`, { method: 'POST' })).status,
+      202,
+      'nothing to mount: an upload',
+    );
     assert.equal((await push('q3/n', second)).status, 403);
     assert.equal((await v2fetch(`${r.url}/v2/q3/m/blobs/${blob.digest}`, { method: 'DELETE' })).status, 202);
     assert.equal((await usage(id)).used.storage, 0, 'usage is exact after the delete');
@@ -66,13 +75,28 @@ describe(`quotas`, function () {
     const id = await project('q4', -1);
     const config = randomBlob(400);
     assert.equal((await push('q4/app', config)).status, 201);
-    assert.equal((await fetch(`${r.url}/api/v2.0/quotas/${id}`, { method: 'PUT', headers: auth, body: JSON.stringify({ hard: { storage: 100 } }) })).status, 200);
-    const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config.digest, size: 400 }, layers: [] });
-    const put = await v2fetch(`${r.url}/v2/q4/app/manifests/v1`, { method: 'PUT', body: manifest, headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' } });
+    assert.equal(
+      (await fetch(`${r.url}/api/v2.0/quotas/${id}`, { method: 'PUT', headers: auth, body: JSON.stringify({ hard: { storage: 100 } }) })).status,
+      200,
+    );
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config.digest, size: 400 },
+      layers: [],
+    });
+    const put = await v2fetch(`${r.url}/v2/q4/app/manifests/v1`, {
+      method: 'PUT',
+      body: manifest,
+      headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' },
+    });
     assert.equal(put.status, 403);
     assert.match((await put.json()).errors[0].message, /quota exceeded/);
     const list = await fetch(`${r.url}/api/v2.0/quotas?page_size=100`, { headers: auth });
     assert.ok((await list.json()).some((q: { ref: { name: string }; hard: { storage: number } }) => q.ref.name === 'q4' && q.hard.storage === 100));
-    assert.equal((await fetch(`${r.url}/api/v2.0/quotas/${id}`, { method: 'PUT', headers: auth, body: JSON.stringify({ hard: { storage: -5 } }) })).status, 400);
+    assert.equal(
+      (await fetch(`${r.url}/api/v2.0/quotas/${id}`, { method: 'PUT', headers: auth, body: JSON.stringify({ hard: { storage: -5 } }) })).status,
+      400,
+    );
   });
 });

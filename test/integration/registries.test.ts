@@ -44,7 +44,13 @@ describe(`registries for replication`, function () {
   });
 
   it('creates a registry whose secret is sealed at rest and shown only as *****', async () => {
-    const id = await create({ name: 'site-b', type: 'berth', url: `${b.url}/`, description: 'the other site', credential: { type: 'basic', access_key: 'replicator', access_secret: password } });
+    const id = await create({
+      name: 'site-b',
+      type: 'berth',
+      url: `${b.url}/`,
+      description: 'the other site',
+      credential: { type: 'basic', access_key: 'replicator', access_secret: password },
+    });
     const shown = await (await call('GET', `/registries/${id}`)).json();
     assert.equal(shown.name, 'site-b');
     assert.equal(shown.url, b.url, 'a trailing slash is dropped');
@@ -65,18 +71,31 @@ describe(`registries for replication`, function () {
     const before = (await a.db.query<{ access_secret_enc: string }>('SELECT access_secret_enc FROM registries WHERE id = $1', [id])).rows[0].access_secret_enc;
     assert.equal((await call('PUT', `/registries/${id}`, { description: 'edited', access_secret: '*****' })).status, 200);
     assert.equal((await call('PUT', `/registries/${id}`, { insecure: true })).status, 200);
-    const after = (await a.db.query<{ access_secret_enc: string; description: string; insecure: boolean }>('SELECT access_secret_enc, description, insecure FROM registries WHERE id = $1', [id])).rows[0];
+    const after = (
+      await a.db.query<{ access_secret_enc: string; description: string; insecure: boolean }>(
+        'SELECT access_secret_enc, description, insecure FROM registries WHERE id = $1',
+        [id],
+      )
+    ).rows[0];
     assert.equal(after.access_secret_enc, before);
     assert.equal(after.description, 'edited');
     assert.equal(after.insecure, true);
     assert.equal((await call('PUT', `/registries/${id}`, { credential_type: 'basic', access_key: 'replicator', access_secret: 'Other-Passw0rd' })).status, 200);
-    const replaced = (await a.db.query<{ access_secret_enc: string }>('SELECT access_secret_enc FROM registries WHERE id = $1', [id])).rows[0].access_secret_enc;
+    const replaced = (await a.db.query<{ access_secret_enc: string }>('SELECT access_secret_enc FROM registries WHERE id = $1', [id])).rows[0]
+      .access_secret_enc;
     assert.equal(secretBox(testSecretKey).open(replaced), 'Other-Passw0rd');
     assert.equal((await call('PUT', `/registries/${id}`, { name: 'site-b' })).status, 409, 'names stay unique');
     assert.equal((await call('DELETE', `/registries/${id}`)).status, 200);
     assert.equal((await call('GET', `/registries/${id}`)).status, 404);
-    const rows = (await a.db.query<{ operation: string; resource: string }>(`SELECT operation, resource FROM audit_log WHERE resource_type = 'registry' AND resource LIKE 'keep %' ORDER BY id`)).rows;
-    assert.deepEqual(rows.map((r) => r.operation), ['create', 'update', 'update', 'update', 'delete']);
+    const rows = (
+      await a.db.query<{ operation: string; resource: string }>(
+        `SELECT operation, resource FROM audit_log WHERE resource_type = 'registry' AND resource LIKE 'keep %' ORDER BY id`,
+      )
+    ).rows;
+    assert.deepEqual(
+      rows.map((r) => r.operation),
+      ['create', 'update', 'update', 'update', 'delete'],
+    );
     assert.ok(!JSON.stringify(rows).includes(password));
   });
 
@@ -133,7 +152,11 @@ describe(`registries for replication`, function () {
     assert.equal(rejected.status, 400);
     assert.match((await rejected.json()).errors[0].message, /rejected the credentials/);
     assert.equal((await (await call('GET', `/registries/${wrong}`)).json()).status, 'unhealthy');
-    assert.equal((await call('POST', '/registries/ping', { id: wrong, access_secret: password })).status, 200, 'fields given with an id override the stored ones');
+    assert.equal(
+      (await call('POST', '/registries/ping', { id: wrong, access_secret: password })).status,
+      200,
+      'fields given with an id override the stored ones',
+    );
 
     const failures: Array<[Record<string, unknown>, RegExp]> = [
       [{ type: 'berth', url: b.url }, /requires credentials/],
@@ -145,7 +168,11 @@ describe(`registries for replication`, function () {
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.match((await res.json()).errors[0].message, message);
     }
-    assert.equal((await call('POST', '/registries/ping', { type: 'berth', url: b.url, credential: { access_key: 'replicator', access_secret: password } })).status, 200, 'a registry not saved yet');
+    assert.equal(
+      (await call('POST', '/registries/ping', { type: 'berth', url: b.url, credential: { access_key: 'replicator', access_secret: password } })).status,
+      200,
+      'a registry not saved yet',
+    );
     assert.equal((await call('POST', '/registries/ping', { id: 999999 })).status, 404);
   });
 
@@ -154,7 +181,10 @@ describe(`registries for replication`, function () {
     const infos = await (await call('GET', '/replication/adapterinfos', undefined, { username: 'plain', password })).json();
     assert.deepEqual(Object.keys(infos), ['berth', 'harbor', 'docker-registry', 'oci']);
     for (const info of Object.values(infos) as Array<{ fields: Array<{ key: string; type: string }>; supported_triggers: string[] }>) {
-      assert.deepEqual(info.fields.map((f) => f.key), ['url', 'access_key', 'access_secret', 'insecure']);
+      assert.deepEqual(
+        info.fields.map((f) => f.key),
+        ['url', 'access_key', 'access_secret', 'insecure'],
+      );
       assert.equal(info.fields.find((f) => f.key === 'access_secret')!.type, 'password');
       assert.deepEqual(info.supported_triggers, ['manual', 'scheduled', 'event_based']);
     }

@@ -34,7 +34,10 @@ async function pushIndex(base: string, repo: string, tag: string): Promise<{ dig
 }
 
 /** An HTTP proxy in front of a registry; `intercept` may answer a request itself or transform a response body. */
-async function startProxy(target: string, intercept: (req: http.IncomingMessage) => { status?: number; headers?: Record<string, string>; transform?: () => Transform } | undefined) {
+async function startProxy(
+  target: string,
+  intercept: (req: http.IncomingMessage) => { status?: number; headers?: Record<string, string>; transform?: () => Transform } | undefined,
+) {
   const server = http.createServer((req, res) => {
     const action = intercept(req);
     if (action?.status) {
@@ -58,7 +61,14 @@ async function startProxy(target: string, intercept: (req: http.IncomingMessage)
     req.pipe(upstream);
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, close: () => new Promise<void>((done) => { server.closeAllConnections(); server.close(() => done()); }) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
 }
 
 describe(`replication copy engine`, function () {
@@ -84,7 +94,7 @@ describe(`replication copy engine`, function () {
     await b?.close();
   });
 
-  it('copies a multi-arch index byte for byte, through both registries\' token flows, the tag last', async () => {
+  it("copies a multi-arch index byte for byte, through both registries' token flows, the tag last", async () => {
     const index = await pushIndex(a.url, 'src/multi', 'v1');
     const lines: string[] = [];
     const { digest, progress } = await copyArtifact(src, 'src/multi', dst, 'dst/multi', 'v1', { retry: fast, log: (l) => lines.push(l) });
@@ -95,13 +105,21 @@ describe(`replication copy engine`, function () {
     assert.ok(byTag.body.equals(index.body), 'the index arrives byte for byte');
     for (const child of index.children) assert.equal((await getBytes(`${b.url}/v2/dst/multi/manifests/${child}`)).status, 200);
     const order = lines.filter((l) => /^(pushed manifest|tagged)/.test(l));
-    assert.deepEqual(order.map((l) => l.split(' ')[0] + (l.includes(index.digest) && l.startsWith('pushed') ? ' index' : '')), ['pushed', 'pushed', 'pushed index', 'tagged'], 'children, then the index, then the tag');
+    assert.deepEqual(
+      order.map((l) => l.split(' ')[0] + (l.includes(index.digest) && l.startsWith('pushed') ? ' index' : '')),
+      ['pushed', 'pushed', 'pushed index', 'tagged'],
+      'children, then the index, then the tag',
+    );
     assert.equal((await getBytes(`${b.url}/v2/dst/multi/manifests/v1-amd64`)).status, 404, 'only the requested tag is made');
   });
 
   it('skips what the destination has, and mounts blobs it placed in another repository', async () => {
     const again = await copyArtifact(src, 'src/multi', dst, 'dst/multi', 'v1', { retry: fast });
-    assert.deepEqual({ ...again.progress, blobsSkipped: 0 }, { blobsCopied: 0, blobsSkipped: 0, blobsMounted: 0, manifests: 0, bytes: 0 }, 'the index is there: nothing under it is sent again');
+    assert.deepEqual(
+      { ...again.progress, blobsSkipped: 0 },
+      { blobsCopied: 0, blobsSkipped: 0, blobsMounted: 0, manifests: 0, bytes: 0 },
+      'the index is there: nothing under it is sent again',
+    );
     const image = await pushImage(a.url, 'src/app', 'v1');
     const placed = new Map<string, string>();
     const first = await copyArtifact(src, 'src/app', dst, 'dst/app', 'v1', { retry: fast, placed });
@@ -152,8 +170,14 @@ describe(`replication copy engine`, function () {
       const retries = lines.filter((l) => /attempt \d of 3/.test(l));
       assert.equal(retries.length, 2, lines.join('\n'));
       // Blobs copy in parallel, so the two failures may hit one blob or two.
-      assert.ok(retries.some((l) => /503 .*attempt \d of 3 in 10 ms/.test(l)), lines.join('\n'));
-      assert.ok(retries.some((l) => /429 .*attempt \d of 3 in 0 ms/.test(l)), 'Retry-After: 0 is honoured over the backoff');
+      assert.ok(
+        retries.some((l) => /503 .*attempt \d of 3 in 10 ms/.test(l)),
+        lines.join('\n'),
+      );
+      assert.ok(
+        retries.some((l) => /429 .*attempt \d of 3 in 0 ms/.test(l)),
+        'Retry-After: 0 is honoured over the backoff',
+      );
     } finally {
       await proxy.close();
     }

@@ -22,7 +22,11 @@ async function pushImageWithLayer(base: string, repo: string, tag: string, size:
     config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: await pushBlob(base, repo, config), size: config.length },
     layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: await pushBlob(base, repo, layer), size }],
   };
-  const res = await v2fetch(`${base}/v2/${repo}/manifests/${tag}`, { method: 'PUT', body: asBody(Buffer.from(JSON.stringify(manifest))), headers: { 'Content-Type': manifest.mediaType } });
+  const res = await v2fetch(`${base}/v2/${repo}/manifests/${tag}`, {
+    method: 'PUT',
+    body: asBody(Buffer.from(JSON.stringify(manifest))),
+    headers: { 'Content-Type': manifest.mediaType },
+  });
   assert.equal(res.status, 201);
 }
 
@@ -70,7 +74,9 @@ describe(`replication executions`, function () {
     worker = await startTestWorker(a);
     await createProject(a.url, 'src');
     await createProject(b.url, 'mirror');
-    toB = await created(await api(a, 'POST', '/registries', { name: 'b', type: 'berth', url: b.url, credential: { access_key: admin.username, access_secret: admin.password } }));
+    toB = await created(
+      await api(a, 'POST', '/registries', { name: 'b', type: 'berth', url: b.url, credential: { access_key: admin.username, access_secret: admin.password } }),
+    );
   });
   after(async () => {
     await worker?.stop();
@@ -116,7 +122,13 @@ describe(`replication executions`, function () {
   it('keeps a destination tag that names something else when the rule does not override', async () => {
     await pushImage(a.url, 'src/keep', 'v1');
     const theirs = await pushImage(b.url, 'mirror/keep', 'v1');
-    const id = await rule({ name: 'no-override', dest_registry: { id: toB }, dest_namespace: 'mirror', filters: [{ type: 'name', value: 'src/keep' }], override: false });
+    const id = await rule({
+      name: 'no-override',
+      dest_registry: { id: toB },
+      dest_namespace: 'mirror',
+      filters: [{ type: 'name', value: 'src/keep' }],
+      override: false,
+    });
     const e = await finished(await run(id));
     assert.equal(e.status, 'Succeed');
     assert.equal(await digestOn(b, 'mirror/keep', 'v1'), theirs.digest);
@@ -150,7 +162,16 @@ describe(`replication executions`, function () {
   it('runs a pull rule: B -> A, creating the project it lands in', async () => {
     const img = await pushImage(b.url, 'mirror/upstream/tool', '2.1');
     await pushImage(b.url, 'mirror/upstream/tool', 'nightly');
-    const id = await rule({ name: 'pull-tool', src_registry: { id: toB }, dest_namespace: 'pulled', dest_namespace_replace_count: 2, filters: [{ type: 'name', value: 'mirror/upstream/*' }, { type: 'tag', value: 'nightly', decoration: 'excludes' }] });
+    const id = await rule({
+      name: 'pull-tool',
+      src_registry: { id: toB },
+      dest_namespace: 'pulled',
+      dest_namespace_replace_count: 2,
+      filters: [
+        { type: 'name', value: 'mirror/upstream/*' },
+        { type: 'tag', value: 'nightly', decoration: 'excludes' },
+      ],
+    });
     const e = await finished(await run(id));
     assert.equal(e.status, 'Succeed', JSON.stringify(e));
     assert.equal(e.total, 1);
@@ -162,7 +183,13 @@ describe(`replication executions`, function () {
 
   it('fires a scheduled rule on its cron', async () => {
     await pushImage(a.url, 'src/cron', 'c1');
-    const id = await rule({ name: 'every-second', dest_registry: { id: toB }, dest_namespace: 'mirror', trigger: { type: 'scheduled', trigger_settings: { cron: '* * * * * *' } }, filters: [{ type: 'name', value: 'src/cron' }] });
+    const id = await rule({
+      name: 'every-second',
+      dest_registry: { id: toB },
+      dest_namespace: 'mirror',
+      trigger: { type: 'scheduled', trigger_settings: { cron: '* * * * * *' } },
+      filters: [{ type: 'name', value: 'src/cron' }],
+    });
     await eventually('a scheduled execution', async () => {
       const list = await (await api(a, 'GET', `/replication/executions?policy_id=${id}&trigger=scheduled`)).json();
       return list.some((x: { status: string }) => x.status === 'Succeed');
@@ -173,7 +200,14 @@ describe(`replication executions`, function () {
 
   it('retries while the destination is down and succeeds once it is up', async () => {
     const port = await freePort();
-    const later = await created(await api(a, 'POST', '/registries', { name: 'b-later', type: 'berth', url: `http://127.0.0.1:${port}`, credential: { access_key: admin.username, access_secret: admin.password } }));
+    const later = await created(
+      await api(a, 'POST', '/registries', {
+        name: 'b-later',
+        type: 'berth',
+        url: `http://127.0.0.1:${port}`,
+        credential: { access_key: admin.username, access_secret: admin.password },
+      }),
+    );
     const img = await pushImage(a.url, 'src/late', 'v1');
     const id = await rule({ name: 'to-late', dest_registry: { id: later }, dest_namespace: 'mirror', filters: [{ type: 'name', value: 'src/late' }] });
     const exec = await run(id);
@@ -221,7 +255,10 @@ describe(`replication executions`, function () {
     assert.ok((await tasks(exec)).every((t: { status: string }) => t.status === 'Stopped'));
     assert.equal((await api(a, 'PUT', `/replication/executions/${exec}`)).status, 200, 'stopping a finished execution again is not an error (Harbor: 200)');
     await new Promise((r) => setTimeout(r, 1500));
-    assert.ok((await tasks(exec)).every((t: { status: string }) => t.status === 'Stopped'), 'a stopped task stays stopped');
+    assert.ok(
+      (await tasks(exec)).every((t: { status: string }) => t.status === 'Stopped'),
+      'a stopped task stays stopped',
+    );
   });
 
   it('copies the signatures and SBOMs that refer to an artifact along with it', async () => {
@@ -232,11 +269,17 @@ describe(`replication executions`, function () {
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       artifactType: 'application/vnd.dev.cosign.simplesigning.v1+json',
       config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: await pushBlob(a.url, 'src/signed', empty), size: 2 },
-      layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', digest: await pushBlob(a.url, 'src/signed', Buffer.from('signature')), size: 9 }],
+      layers: [
+        { mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', digest: await pushBlob(a.url, 'src/signed', Buffer.from('signature')), size: 9 },
+      ],
       subject: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: img.digest, size: img.body.length },
     };
     const body = Buffer.from(JSON.stringify(sig));
-    const put = await v2fetch(`${a.url}/v2/src/signed/manifests/${sha256(body)}`, { method: 'PUT', body: asBody(body), headers: { 'Content-Type': sig.mediaType } });
+    const put = await v2fetch(`${a.url}/v2/src/signed/manifests/${sha256(body)}`, {
+      method: 'PUT',
+      body: asBody(body),
+      headers: { 'Content-Type': sig.mediaType },
+    });
     assert.equal(put.status, 201);
     const id = await rule({ name: 'signed', dest_registry: { id: toB }, dest_namespace: 'mirror', filters: [{ type: 'name', value: 'src/signed' }] });
     const e = await finished(await run(id));
@@ -251,8 +294,21 @@ describe(`replication executions`, function () {
 
   it('retries an event-based task until the destination comes back', async () => {
     const port = await freePort();
-    const later = await created(await api(a, 'POST', '/registries', { name: 'b-events-later', type: 'berth', url: `http://127.0.0.1:${port}`, credential: { access_key: admin.username, access_secret: admin.password } }));
-    await rule({ name: 'events-later', dest_registry: { id: later }, dest_namespace: 'mirror', trigger: { type: 'event_based' }, filters: [{ type: 'name', value: 'src/offline' }] });
+    const later = await created(
+      await api(a, 'POST', '/registries', {
+        name: 'b-events-later',
+        type: 'berth',
+        url: `http://127.0.0.1:${port}`,
+        credential: { access_key: admin.username, access_secret: admin.password },
+      }),
+    );
+    await rule({
+      name: 'events-later',
+      dest_registry: { id: later },
+      dest_namespace: 'mirror',
+      trigger: { type: 'event_based' },
+      filters: [{ type: 'name', value: 'src/offline' }],
+    });
     const img = await pushImage(a.url, 'src/offline', 'v1');
     let exec = 0;
     await eventually('a failed attempt of the event task', async () => {

@@ -93,14 +93,27 @@ describe(`replication rules`, function () {
     await refused({ name: 'x', dest_registry: { id: remote }, trigger: { type: 'sometimes' } }, /trigger.type must be one of/);
     await refused({ name: 'x', dest_registry: { id: remote }, replicate_deletion: true }, /event-based push rules only/);
     await refused({ name: 'x', dest_registry: { id: remote }, filters: [{ type: 'label', value: 'x' }] }, /type must be one of name, tag, resource/);
-    await refused({ name: 'x', dest_registry: { id: remote }, filters: [{ type: 'name', value: 'a' }, { type: 'name', value: 'b' }] }, /one name filter per rule/);
+    await refused(
+      {
+        name: 'x',
+        dest_registry: { id: remote },
+        filters: [
+          { type: 'name', value: 'a' },
+          { type: 'name', value: 'b' },
+        ],
+      },
+      /one name filter per rule/,
+    );
     await refused({ name: 'x', dest_registry: { id: remote }, filters: [{ type: 'resource', value: 'chart' }] }, /image or artifact/);
     await refused({ name: 'x', dest_registry: { id: remote }, filters: [{ type: 'tag', value: 'v1', decoration: 'maybe' }] }, /matches or excludes/);
     await refused({ name: 'x', dest_registry: { id: remote }, dest_namespace: 'Upper/Case' }, /dest_namespace must be/);
     await refused({ name: 'x', dest_registry: { id: remote }, dest_namespace_replace_count: -2 }, /dest_namespace_replace_count/);
     await refused({ name: 'x', dest_registry: { id: remote }, speed: 0 }, /speed is -1/);
     await refused({ name: '', dest_registry: { id: remote } }, /name is required/);
-    assert.equal((await call('POST', '/replication/policies', { name: 'x', dest_registry: { id: remote } }, { username: 'plain', password: 'Passw0rd-Test' })).status, 403);
+    assert.equal(
+      (await call('POST', '/replication/policies', { name: 'x', dest_registry: { id: remote } }, { username: 'plain', password: 'Passw0rd-Test' })).status,
+      403,
+    );
     assert.equal((await call('GET', '/replication/policies', undefined, { username: 'plain', password: 'Passw0rd-Test' })).status, 403);
   });
 
@@ -112,10 +125,18 @@ describe(`replication rules`, function () {
     const inUse = await call('DELETE', `/registries/${remote}`);
     assert.equal(inUse.status, 409);
     assert.match((await inUse.json()).errors[0].message, /used by 2 replication rule/);
-    for (const p of await (await call('GET', '/replication/policies')).json()) assert.equal((await call('DELETE', `/replication/policies/${p.id}`)).status, 200);
+    for (const p of await (await call('GET', '/replication/policies')).json())
+      assert.equal((await call('DELETE', `/replication/policies/${p.id}`)).status, 200);
     assert.equal((await call('GET', '/replication/policies/1')).status, 404);
     assert.equal((await call('DELETE', `/registries/${remote}`)).status, 200, 'free once no rule uses it');
-    const rows = (await r.db.query<{ operation: string; resource: string }>(`SELECT operation, resource FROM audit_log WHERE resource_type = 'replication_policy' ORDER BY id`)).rows;
-    assert.deepEqual(rows.map((x) => `${x.operation} ${x.resource}`), ['create to-dr', 'create nightly-pull', 'update nightly-pull', 'delete to-dr', 'delete nightly-pull']);
+    const rows = (
+      await r.db.query<{ operation: string; resource: string }>(
+        `SELECT operation, resource FROM audit_log WHERE resource_type = 'replication_policy' ORDER BY id`,
+      )
+    ).rows;
+    assert.deepEqual(
+      rows.map((x) => `${x.operation} ${x.resource}`),
+      ['create to-dr', 'create nightly-pull', 'update nightly-pull', 'delete to-dr', 'delete nightly-pull'],
+    );
   });
 });

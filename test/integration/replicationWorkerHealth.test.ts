@@ -23,7 +23,8 @@ describe(`replication worker that cannot reach its Berth`, function () {
   let dest: TestRegistry;
   const workers: ReplicationWorker[] = [];
   const auth = { Authorization: basic(admin), 'Content-Type': 'application/json' };
-  const api = (method: string, path: string, body?: unknown) => fetch(`${r.url}/api/v2.0${path}`, { method, headers: auth, body: body === undefined ? undefined : JSON.stringify(body) });
+  const api = (method: string, path: string, body?: unknown) =>
+    fetch(`${r.url}/api/v2.0${path}`, { method, headers: auth, body: body === undefined ? undefined : JSON.stringify(body) });
   const created = async (res: Response) => {
     assert.equal(res.status, 201, await res.clone().text());
     return Number(res.headers.get('Location')!.split('/').pop());
@@ -42,7 +43,10 @@ describe(`replication worker that cannot reach its Berth`, function () {
   };
 
   /** A worker in this process, with its log lines kept. */
-  async function worker(localUrl: string, localGraceMs = 0): Promise<{ worker: ReplicationWorker; lines: Array<{ level: number; msg: string; setting?: string }> }> {
+  async function worker(
+    localUrl: string,
+    localGraceMs = 0,
+  ): Promise<{ worker: ReplicationWorker; lines: Array<{ level: number; msg: string; setting?: string }> }> {
     const lines: Array<{ level: number; msg: string; setting?: string }> = [];
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
@@ -52,7 +56,15 @@ describe(`replication worker that cannot reach its Berth`, function () {
     });
     const keys = await loadSigningKeys(r.db);
     const w = new ReplicationWorker(
-      { db: r.db, box: secretBox(testSecretKey), allow: { loopback: true, private: false }, keys: () => keys, tokenService: 'berth', localUrl, log: pino({ level: 'info' }, sink) },
+      {
+        db: r.db,
+        box: secretBox(testSecretKey),
+        allow: { loopback: true, private: false },
+        keys: () => keys,
+        tokenService: 'berth',
+        localUrl,
+        log: pino({ level: 'info' }, sink),
+      },
       // No grace unless asked: this test's registries listen before any worker starts.
       { ...testWorkerSettings, localGraceMs },
     );
@@ -87,8 +99,22 @@ describe(`replication worker that cannot reach its Berth`, function () {
     assert.equal(component?.status, 'unhealthy', JSON.stringify(h.body));
     assert.match(component!.error!, /BERTH_REPLICATION_LOCAL_URL/);
 
-    const registry = await created(await api('POST', '/registries', { name: 'dest', type: 'berth', url: dest.url, credential: { access_key: admin.username, access_secret: admin.password } }));
-    const manual = await created(await api('POST', '/replication/policies', { name: 'manual', dest_registry: { id: registry }, dest_namespace: 'mirror', filters: [{ type: 'name', value: 'src/**' }] }));
+    const registry = await created(
+      await api('POST', '/registries', {
+        name: 'dest',
+        type: 'berth',
+        url: dest.url,
+        credential: { access_key: admin.username, access_secret: admin.password },
+      }),
+    );
+    const manual = await created(
+      await api('POST', '/replication/policies', {
+        name: 'manual',
+        dest_registry: { id: registry },
+        dest_namespace: 'mirror',
+        filters: [{ type: 'name', value: 'src/**' }],
+      }),
+    );
     const run = await created(await api('POST', '/replication/executions', { policy_id: manual }));
     const failed = await eventually('the execution to end', async () => {
       const e = await (await api('GET', `/replication/executions/${run}`)).json();
@@ -100,7 +126,13 @@ describe(`replication worker that cannot reach its Berth`, function () {
 
     // A push that an event rule selects waits in the outbox rather than failing.
     await created(
-      await api('POST', '/replication/policies', { name: 'on-push', dest_registry: { id: registry }, dest_namespace: 'mirror', trigger: { type: 'event_based' }, filters: [{ type: 'name', value: 'src/**' }] }),
+      await api('POST', '/replication/policies', {
+        name: 'on-push',
+        dest_registry: { id: registry },
+        dest_namespace: 'mirror',
+        trigger: { type: 'event_based' },
+        filters: [{ type: 'name', value: 'src/**' }],
+      }),
     );
     const pushed = await pushImage(r.url, 'src/app', 'v1');
     await new Promise((res) => setTimeout(res, 1500)); // several ticks and sweeps
@@ -110,14 +142,23 @@ describe(`replication worker that cannot reach its Berth`, function () {
 
     // Stopped, the worker leaves health; one that reaches this Berth is healthy and copies what waited.
     await lost.stop();
-    assert.equal((await health()).body.components.find((c) => c.name === 'replication_worker'), undefined);
+    assert.equal(
+      (await health()).body.components.find((c) => c.name === 'replication_worker'),
+      undefined,
+    );
     const { lines: good } = await worker(r.url);
-    assert.deepEqual(good.filter((l) => l.level >= 50), []);
+    assert.deepEqual(
+      good.filter((l) => l.level >= 50),
+      [],
+    );
     const ok = await health();
     assert.equal(ok.body.status, 'healthy', JSON.stringify(ok.body));
     assert.equal(ok.body.components.find((c) => c.name === 'replication_worker')?.status, 'healthy');
     await eventually('the waiting push to be copied', async () => {
-      const res = await v2fetch(`${dest.url}/v2/mirror/app/manifests/v1`, { method: 'HEAD', headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+      const res = await v2fetch(`${dest.url}/v2/mirror/app/manifests/v1`, {
+        method: 'HEAD',
+        headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
+      });
       return res.status === 200 && res.headers.get('docker-content-digest') === pushed.digest ? true : undefined;
     });
   });
@@ -130,20 +171,30 @@ describe(`replication worker that cannot reach its Berth`, function () {
     const late = await forwarder(port, r.url);
     try {
       await new Promise((res) => setTimeout(res, 3500)); // past the grace, several sweeps
-      assert.deepEqual(lines.filter((l) => l.level >= 50), [], 'no complaint about a server that came up in time');
-      assert.equal((await early.checkLocal()), undefined);
+      assert.deepEqual(
+        lines.filter((l) => l.level >= 50),
+        [],
+        'no complaint about a server that came up in time',
+      );
+      assert.equal(await early.checkLocal(), undefined);
     } finally {
       await early.stop();
       await late.close();
     }
   });
 
-  it('`npm run worker` without PORT or BERTH_REPLICATION_LOCAL_URL says which setting to give', async function () {
+  it('`npm run worker` without PORT or BERTH_REPLICATION_LOCAL_URL says which setting to give', async () => {
     // Nothing of this Berth listens on 5000, the default PORT: the server is on its own port.
     assert.notEqual(new URL(r.url).port, '5000');
     const child = spawn(process.execPath, ['dist/replication/main.js'], {
       cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? '', DATABASE_URL: r.databaseUrl!, BERTH_SECRET_KEY: testSecretKey.toString('base64'), BERTH_DATA_DIR: r.dir, BERTH_LOG_LEVEL: 'info' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATABASE_URL: r.databaseUrl!,
+        BERTH_SECRET_KEY: testSecretKey.toString('base64'),
+        BERTH_DATA_DIR: r.dir,
+        BERTH_LOG_LEVEL: 'info',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -24,10 +24,21 @@ describe(`repositories and artifacts API`, () => {
       JSON.stringify({
         schemaVersion: 2,
         mediaType: 'application/vnd.oci.image.index.v1+json',
-        manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: image.digest, size: image.body.length, platform: { os: 'linux', architecture: 'amd64' } }],
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: image.digest,
+            size: image.body.length,
+            platform: { os: 'linux', architecture: 'amd64' },
+          },
+        ],
       }),
     );
-    const put = await v2fetch(`${r.url}/v2/team/apps/web/manifests/multi`, { method: 'PUT', body: asBody(index), headers: { 'Content-Type': 'application/vnd.oci.image.index.v1+json' } });
+    const put = await v2fetch(`${r.url}/v2/team/apps/web/manifests/multi`, {
+      method: 'PUT',
+      body: asBody(index),
+      headers: { 'Content-Type': 'application/vnd.oci.image.index.v1+json' },
+    });
     assert.equal(put.status, 201);
     indexDigest = sha256(index);
   });
@@ -41,14 +52,18 @@ describe(`repositories and artifacts API`, () => {
     assert.equal(first.name, 'team/apps/web');
     assert.equal(first.artifact_count, 2);
     const filtered = await (await fetch(`${r.url}/api/v2.0/projects/team/repositories?q=name%3D~db`, { headers: as('guest2') })).json();
-    assert.deepEqual(filtered.map((x: { name: string }) => x.name), ['team/db']);
+    assert.deepEqual(
+      filtered.map((x: { name: string }) => x.name),
+      ['team/db'],
+    );
     assert.equal((await fetch(`${r.url}/api/v2.0/projects/team/repositories`, { headers: as('nobody') })).status, 404, 'a private project stays hidden');
   });
 
   it('counts pulls per repository and stamps the artifact pulled (GETs, not HEADs), in batches', async () => {
     const img = await pushImage(r.url, 'team/pulled', 'v1');
     const other = await pushImage(r.url, 'team/pulled', 'v2');
-    const get = (ref: string, method = 'GET') => v2fetch(`${r.url}/v2/team/pulled/manifests/${ref}`, { method, headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    const get = (ref: string, method = 'GET') =>
+      v2fetch(`${r.url}/v2/team/pulled/manifests/${ref}`, { method, headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } });
     for (let i = 0; i < 3; i++) assert.equal((await get('v1')).status, 200);
     assert.equal((await get(img.digest)).status, 200);
     assert.equal((await get('v1', 'HEAD')).status, 200);
@@ -80,7 +95,10 @@ describe(`repositories and artifacts API`, () => {
     const artifacts = await res.json();
     assert.equal(artifacts.length, 2);
     const img = artifacts.find((a: { digest: string }) => a.digest === image.digest);
-    assert.deepEqual(img.tags.map((t: { name: string }) => t.name), ['v1']);
+    assert.deepEqual(
+      img.tags.map((t: { name: string }) => t.name),
+      ['v1'],
+    );
     assert.equal(img.type, 'IMAGE');
     const manifest = JSON.parse(image.body.toString());
     assert.equal(img.size, image.body.length + manifest.config.size + manifest.layers[0].size);
@@ -91,8 +109,14 @@ describe(`repositories and artifacts API`, () => {
   });
 
   it('deletes artifacts and repositories for those allowed only', async () => {
-    assert.equal((await fetch(`${r.url}/api/v2.0/projects/team/repositories/apps%252Fweb/artifacts/multi`, { method: 'DELETE', headers: as('dev2') })).status, 403);
-    assert.equal((await fetch(`${r.url}/api/v2.0/projects/team/repositories/apps%252Fweb/artifacts/multi`, { method: 'DELETE', headers: adminAuth })).status, 200);
+    assert.equal(
+      (await fetch(`${r.url}/api/v2.0/projects/team/repositories/apps%252Fweb/artifacts/multi`, { method: 'DELETE', headers: as('dev2') })).status,
+      403,
+    );
+    assert.equal(
+      (await fetch(`${r.url}/api/v2.0/projects/team/repositories/apps%252Fweb/artifacts/multi`, { method: 'DELETE', headers: adminAuth })).status,
+      200,
+    );
     assert.equal((await v2fetch(`${r.url}/v2/team/apps/web/manifests/${indexDigest}`)).status, 404);
     assert.equal((await fetch(`${r.url}/api/v2.0/projects/team/repositories/db`, { method: 'DELETE', headers: as('guest2') })).status, 403);
     assert.equal((await fetch(`${r.url}/api/v2.0/projects/team/repositories/db`, { method: 'DELETE', headers: adminAuth })).status, 200);
@@ -102,13 +126,17 @@ describe(`repositories and artifacts API`, () => {
 
   it('adds and removes tags on an artifact within role limits', async () => {
     const base = `${r.url}/api/v2.0/projects/team/repositories/apps%252Fweb/artifacts/${image.digest}/tags`;
-    const add = (who: Record<string, string>, name: string) => fetch(base, { method: 'POST', headers: { ...who, 'Content-Type': 'application/json' }, body: JSON.stringify({ name }) });
+    const add = (who: Record<string, string>, name: string) =>
+      fetch(base, { method: 'POST', headers: { ...who, 'Content-Type': 'application/json' }, body: JSON.stringify({ name }) });
     assert.equal((await add(as('guest2'), 'stable')).status, 403);
     assert.equal((await add(as('dev2'), 'stable')).status, 201);
     assert.equal((await add(as('dev2'), 'stable')).status, 409);
     assert.equal((await add(as('dev2'), '-bad')).status, 400);
     const tags = await (await fetch(base, { headers: as('guest2') })).json();
-    assert.deepEqual(tags.map((t: { name: string }) => t.name), ['stable', 'v1']);
+    assert.deepEqual(
+      tags.map((t: { name: string }) => t.name),
+      ['stable', 'v1'],
+    );
     assert.equal((await v2fetch(`${r.url}/v2/team/apps/web/manifests/stable`)).headers.get('docker-content-digest'), image.digest);
     assert.equal((await fetch(`${base}/stable`, { method: 'DELETE', headers: as('dev2') })).status, 403, 'developers cannot delete tags');
     assert.equal((await fetch(`${base}/stable`, { method: 'DELETE', headers: adminAuth })).status, 200);

@@ -11,16 +11,27 @@ const owner = { username: 'rowner', password };
 const dev = { username: 'rdev', password };
 
 function projectRobot(name: string, project: string, actions: string[], extra: Record<string, unknown> = {}) {
-  return { name, level: 'project', duration: -1, permissions: [{ kind: 'project', namespace: project, access: actions.map((a) => ({ resource: 'repository', action: a })) }], ...extra };
+  return {
+    name,
+    level: 'project',
+    duration: -1,
+    permissions: [{ kind: 'project', namespace: project, access: actions.map((a) => ({ resource: 'repository', action: a })) }],
+    ...extra,
+  };
 }
 
 describe(`robot accounts`, function () {
   this.timeout(60_000);
   let r: TestRegistry;
-  const create = (as: { username: string; password: string }, body: unknown) => fetch(`${r.url}/api/v2.0/robots`, { method: 'POST', headers: json(as), body: JSON.stringify(body) });
+  const create = (as: { username: string; password: string }, body: unknown) =>
+    fetch(`${r.url}/api/v2.0/robots`, { method: 'POST', headers: json(as), body: JSON.stringify(body) });
   const push = (robot: { username: string; password: string }, repo: string) => {
     const blob = randomBlob(100);
-    return fetch(`${r.url}/v2/${repo}/blobs/uploads/?digest=${blob.digest}`, { method: 'POST', headers: { Authorization: basic(robot) }, body: asBody(blob.data) });
+    return fetch(`${r.url}/v2/${repo}/blobs/uploads/?digest=${blob.digest}`, {
+      method: 'POST',
+      headers: { Authorization: basic(robot) },
+      body: asBody(blob.data),
+    });
   };
 
   before(async () => {
@@ -52,13 +63,26 @@ describe(`robot accounts`, function () {
     assert.deepEqual(claims.access[0].actions, ['pull', 'push']);
     const shown = await (await fetch(`${r.url}/api/v2.0/robots/${created.id}`, { headers: json(owner) })).json();
     assert.ok(!('secret' in shown) && !JSON.stringify(shown).includes(created.secret), 'the secret is never shown again');
-    assert.deepEqual(shown.permissions, [{ kind: 'project', namespace: 'ci', access: [{ resource: 'repository', action: 'pull', effect: 'allow' }, { resource: 'repository', action: 'push', effect: 'allow' }] }]);
+    assert.deepEqual(shown.permissions, [
+      {
+        kind: 'project',
+        namespace: 'ci',
+        access: [
+          { resource: 'repository', action: 'pull', effect: 'allow' },
+          { resource: 'repository', action: 'push', effect: 'allow' },
+        ],
+      },
+    ]);
   });
 
   it('never gives a robot more than its creator holds', async () => {
     assert.equal((await create(dev, projectRobot('sneaky', 'ci', ['pull']))).status, 403, 'developers cannot create robots');
     assert.equal((await create(owner, projectRobot('elsewhere', 'other', ['pull']))).status, 404, 'not the owner of that project');
-    const system = { name: 'everything', level: 'system', permissions: [{ kind: 'project', namespace: '*', access: [{ resource: 'repository', action: 'pull' }] }] };
+    const system = {
+      name: 'everything',
+      level: 'system',
+      permissions: [{ kind: 'project', namespace: '*', access: [{ resource: 'repository', action: 'pull' }] }],
+    };
     assert.equal((await create(owner, system)).status, 403, 'only admins create system robots');
     assert.equal((await create(admin, system)).status, 201);
     assert.equal((await create(owner, projectRobot('bad', 'ci', ['fly']))).status, 400);
@@ -72,11 +96,17 @@ describe(`robot accounts`, function () {
     assert.equal(off.status, 200);
     assert.equal((await push(robot, 'ci/cycle')).status, 401, 'a disabled robot cannot log in');
     await fetch(`${r.url}/api/v2.0/robots/${created.id}`, { method: 'PUT', headers: json(owner), body: JSON.stringify({ disable: false }) });
-    const refreshed = await (await fetch(`${r.url}/api/v2.0/robots/${created.id}`, { method: 'PATCH', headers: json(owner), body: JSON.stringify({ secret: '' }) })).json();
+    const refreshed = await (
+      await fetch(`${r.url}/api/v2.0/robots/${created.id}`, { method: 'PATCH', headers: json(owner), body: JSON.stringify({ secret: '' }) })
+    ).json();
     assert.ok(refreshed.secret && refreshed.secret !== created.secret);
     assert.equal((await push(robot, 'ci/cycle')).status, 401, 'the old secret stops working');
     assert.equal((await push({ username: created.name, password: refreshed.secret }, 'ci/cycle')).status, 201);
-    assert.equal((await fetch(`${r.url}/api/v2.0/robots/${created.id}`, { method: 'DELETE', headers: json(dev) })).status, 404, 'developers cannot manage robots');
+    assert.equal(
+      (await fetch(`${r.url}/api/v2.0/robots/${created.id}`, { method: 'DELETE', headers: json(dev) })).status,
+      404,
+      'developers cannot manage robots',
+    );
     assert.equal((await fetch(`${r.url}/api/v2.0/robots/${created.id}`, { method: 'DELETE', headers: json(owner) })).status, 200);
     assert.equal((await push({ username: created.name, password: refreshed.secret }, 'ci/cycle')).status, 401);
   });

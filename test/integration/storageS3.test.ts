@@ -33,7 +33,11 @@ describe(`registry on S3`, function () {
   };
   const sessionId = (location: string) => /uploads\/([0-9a-f-]{36})/.exec(location)![1];
   const patch = (location: string, data: Buffer, start: number) =>
-    v2fetch(`${r.url}${location}`, { method: 'PATCH', body: asBody(data), headers: { 'Content-Range': `${start}-${start + data.length - 1}`, 'Content-Type': 'application/octet-stream' } });
+    v2fetch(`${r.url}${location}`, {
+      method: 'PATCH',
+      body: asBody(data),
+      headers: { 'Content-Range': `${start}-${start + data.length - 1}`, 'Content-Type': 'application/octet-stream' },
+    });
   const startUpload = async (repo: string) => (await v2fetch(`${r.url}/v2/${repo}/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
   const withDigest = (location: string, digest: string) => `${r.url}${location}${location.includes('?') ? '&' : '?'}digest=${digest}`;
 
@@ -68,7 +72,11 @@ describe(`registry on S3`, function () {
     const size = 1024 * 1024;
     for (let start = 0; start < data.length; start += size) {
       const end = Math.min(data.length, start + size) - 1;
-      const res = await v2fetch(`${r.url}${location}`, { method: 'PATCH', body: asBody(data.subarray(start, end + 1)), headers: { 'Content-Range': `${start}-${end}`, 'Content-Type': 'application/octet-stream' } });
+      const res = await v2fetch(`${r.url}${location}`, {
+        method: 'PATCH',
+        body: asBody(data.subarray(start, end + 1)),
+        headers: { 'Content-Range': `${start}-${end}`, 'Content-Type': 'application/octet-stream' },
+      });
       assert.equal(res.status, 202, await res.text());
       location = res.headers.get('location')!;
     }
@@ -111,7 +119,10 @@ describe(`registry on S3`, function () {
       assert.ok((await getBytes(`${base}/v2/site/redirected/blobs/${digest}`)).body.equals(data));
       const head = await v2fetch(`${base}/v2/site/redirected/blobs/${digest}`, { method: 'HEAD', redirect: 'manual' });
       assert.equal(head.status, 200, 'HEAD answers itself');
-      const manifest = await v2fetch(`${base}/v2/site/app/manifests/v1`, { redirect: 'manual', headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+      const manifest = await v2fetch(`${base}/v2/site/app/manifests/v1`, {
+        redirect: 'manual',
+        headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
+      });
       assert.equal(manifest.status, 200, 'manifests come from the database, never redirected');
       // Without the setting, the same store streams through Berth.
       assert.equal((await v2fetch(`${r.url}/v2/site/redirected/blobs/${digest}`, { redirect: 'manual' })).status, 200);
@@ -149,7 +160,11 @@ describe(`registry on S3`, function () {
     for await (const k of store.list('uploads/')) objects.push(k);
     assert.deepEqual(objects, [row.tail!.key], 'no chunk is an object of its own; only the tail is');
     // The final chunk comes with the PUT; the tail and it become the last part.
-    const done = await v2fetch(withDigest(location, digest), { method: 'PUT', body: asBody(data.subarray(offset)), headers: { 'Content-Type': 'application/octet-stream' } });
+    const done = await v2fetch(withDigest(location, digest), {
+      method: 'PUT',
+      body: asBody(data.subarray(offset)),
+      headers: { 'Content-Type': 'application/octet-stream' },
+    });
     assert.equal(done.status, 201, await done.text());
     assert.deepEqual(storedParts(row.multipart_id!), [], 'the multipart upload was completed');
     assert.ok((await getBytes(`${r.url}/v2/site/parts/blobs/${digest}`)).body.equals(data));
@@ -162,7 +177,10 @@ describe(`registry on S3`, function () {
     const { data, digest } = randomBlob(7 * MiB);
     const wrong = randomBlob(10).digest;
     let location = await startUpload('site/retry');
-    for (const [start, end] of [[0, 6 * MiB], [6 * MiB, 7 * MiB]]) {
+    for (const [start, end] of [
+      [0, 6 * MiB],
+      [6 * MiB, 7 * MiB],
+    ]) {
       const res = await patch(location, data.subarray(start, end), start);
       assert.equal(res.status, 202);
       location = res.headers.get('location')!;
@@ -222,7 +240,11 @@ describe(`registry on S3`, function () {
     const multipartId = (await findUpload(r.db, sessionId(big)))!.multipart_id!;
     assert.equal(storedParts(multipartId).length, 1);
     const location = (await v2fetch(`${r.url}/v2/site/abandoned/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
-    const res = await v2fetch(`${r.url}${location}`, { method: 'PATCH', body: asBody(Buffer.from('some bytes')), headers: { 'Content-Range': '0-9', 'Content-Type': 'application/octet-stream' } });
+    const res = await v2fetch(`${r.url}${location}`, {
+      method: 'PATCH',
+      body: asBody(Buffer.from('some bytes')),
+      headers: { 'Content-Range': '0-9', 'Content-Type': 'application/octet-stream' },
+    });
     assert.equal(res.status, 202);
     const before = [];
     for await (const k of store.list('uploads/')) before.push(k);

@@ -29,7 +29,7 @@ async function files(dir: string): Promise<string[]> {
   }
 }
 
-describe(`upload sessions`, function () {
+describe(`upload sessions`, () => {
   let r: TestRegistry;
   before(async () => {
     r = await startTestRegistry();

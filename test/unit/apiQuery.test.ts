@@ -28,21 +28,47 @@ describe('management API listing parameters', () => {
   });
 
   const bad = ['name', 'name=', '=x', 'name=~', 'name=[1~2~3]', 'name=[~]', 'name=[1~2', 'name={a b', 'name=(a b', 'password=x'];
-  for (const q of bad) it(`refuses q=${q} with 400`, () => assert.equal(status(() => parseQuery(q, keys)), '400 BAD_REQUEST'));
+  for (const q of bad)
+    it(`refuses q=${q} with 400`, () =>
+      assert.equal(
+        status(() => parseQuery(q, keys)),
+        '400 BAD_REQUEST',
+      ));
 
   it('sorts only by allowed keys', () => {
     assert.deepEqual(parseSort('name,-creation_time', keys), [
       { key: 'name', descending: false },
       { key: 'creation_time', descending: true },
     ]);
-    assert.equal(status(() => parseSort('name;drop table', keys)), '400 BAD_REQUEST');
+    assert.equal(
+      status(() => parseSort('name;drop table', keys)),
+      '400 BAD_REQUEST',
+    );
   });
 
   it('pages with Harbor defaults and limits', () => {
     assert.deepEqual(parsePaging(undefined, undefined), { page: 1, pageSize: 10, offset: 0 });
     assert.deepEqual(parsePaging('3', '20'), { page: 3, pageSize: 20, offset: 40 });
-    for (const [p, s] of [['0', '10'], ['1', '101'], ['1', '-5'], ['99999999999', '10']]) assert.equal(status(() => parsePaging(p, s)), '422 UNPROCESSABLE_ENTITY');
-    for (const [p, s] of [['x', '10'], ['1', '1.5'], ['1', '0x10'], ['1 ', '10']]) assert.equal(status(() => parsePaging(p, s)), '400 BAD_REQUEST');
+    for (const [p, s] of [
+      ['0', '10'],
+      ['1', '101'],
+      ['1', '-5'],
+      ['99999999999', '10'],
+    ])
+      assert.equal(
+        status(() => parsePaging(p, s)),
+        '422 UNPROCESSABLE_ENTITY',
+      );
+    for (const [p, s] of [
+      ['x', '10'],
+      ['1', '1.5'],
+      ['1', '0x10'],
+      ['1 ', '10'],
+    ])
+      assert.equal(
+        status(() => parsePaging(p, s)),
+        '400 BAD_REQUEST',
+      );
   });
 
   it('links the neighbouring pages that have items', () => {

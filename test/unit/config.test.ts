@@ -21,7 +21,12 @@ describe('configuration', () => {
   });
 
   it('reads audit and proxy settings', () => {
-    const c = loadConfig({ BERTH_TRUSTED_PROXIES: 'loopback, 10.0.0.0/8', BERTH_AUDIT_SYSLOG: 'tcp://siem.internal:6514', BERTH_AUDIT_RETENTION: '0d', BERTH_AUDIT_LOG: 'false' });
+    const c = loadConfig({
+      BERTH_TRUSTED_PROXIES: 'loopback, 10.0.0.0/8',
+      BERTH_AUDIT_SYSLOG: 'tcp://siem.internal:6514',
+      BERTH_AUDIT_RETENTION: '0d',
+      BERTH_AUDIT_LOG: 'false',
+    });
     assert.deepEqual(c.trustedProxies, ['loopback', '10.0.0.0/8']);
     assert.equal(c.auditSyslog, 'tcp://siem.internal:6514');
     assert.equal(c.auditRetentionMs, 0);
@@ -33,8 +38,21 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ BERTH_STORAGE: 's3' }), /BERTH_S3_BUCKET: required with BERTH_STORAGE=s3/);
     assert.throws(() => loadConfig({ BERTH_STORAGE: 's3', BERTH_S3_BUCKET: 'Bad_Bucket' }), /BERTH_S3_BUCKET/);
     assert.throws(() => loadConfig({ BERTH_STORAGE: 's3', BERTH_S3_BUCKET: 'bk1', BERTH_S3_PREFIX: 'no-slash' }), /BERTH_S3_PREFIX/);
-    const c = loadConfig({ BERTH_STORAGE: 's3', BERTH_S3_BUCKET: 'registry-blobs', BERTH_S3_ENDPOINT: 'http://minio:9000', BERTH_S3_FORCE_PATH_STYLE: 'true', BERTH_S3_PREFIX: 'berth/' });
-    assert.deepEqual(c.s3, { bucket: 'registry-blobs', endpoint: 'http://minio:9000', region: 'us-east-1', forcePathStyle: true, prefix: 'berth/', redirect: false });
+    const c = loadConfig({
+      BERTH_STORAGE: 's3',
+      BERTH_S3_BUCKET: 'registry-blobs',
+      BERTH_S3_ENDPOINT: 'http://minio:9000',
+      BERTH_S3_FORCE_PATH_STYLE: 'true',
+      BERTH_S3_PREFIX: 'berth/',
+    });
+    assert.deepEqual(c.s3, {
+      bucket: 'registry-blobs',
+      endpoint: 'http://minio:9000',
+      region: 'us-east-1',
+      forcePathStyle: true,
+      prefix: 'berth/',
+      redirect: false,
+    });
   });
 
   it('uses one worker per CPU with PostgreSQL unless told otherwise', () => {
@@ -60,7 +78,10 @@ describe('configuration', () => {
   ];
   for (const [env, message] of bad) {
     it(`refuses ${JSON.stringify(env)} naming the setting`, () => {
-      assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && message.test(err.message));
+      assert.throws(
+        () => loadConfig(env),
+        (err: unknown) => err instanceof ConfigError && message.test(err.message),
+      );
     });
   }
 

@@ -17,12 +17,14 @@ describe('install scripts', () => {
   const withScripts = Object.entries(lock.packages)
     .filter(([, p]) => p.hasInstallScript)
     .map(([path, p]) => ({ name: path.replace(/^.*node_modules\//, ''), version: p.version! }));
-  const decided = (name: string, version: string) =>
-    Object.keys(pkg.allowScripts ?? {}).some((key) => key === name || key === `${name}@${version}`);
+  const decided = (name: string, version: string) => Object.keys(pkg.allowScripts ?? {}).some((key) => key === name || key === `${name}@${version}`);
 
   it('decides every locked package that has an install script in allowScripts', () => {
     assert.ok(withScripts.length > 0, 'the lockfile marks packages with install scripts');
-    assert.deepEqual(withScripts.filter((p) => !decided(p.name, p.version)), []);
+    assert.deepEqual(
+      withScripts.filter((p) => !decided(p.name, p.version)),
+      [],
+    );
   });
 
   it('names nothing in allowScripts that no locked package needs', () => {

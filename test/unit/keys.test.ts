@@ -5,8 +5,8 @@ const id = '0b7a2e1c-4f5d-4c3e-9a8b-123456789abc';
 
 describe('storage key layout', () => {
   const table: Array<[string, string]> = [
-    [blobKey({ algorithm: 'sha256', hex: 'ab' + 'c'.repeat(62) }), `blobs/sha256/ab/ab${'c'.repeat(62)}`],
-    [blobKey({ algorithm: 'sha512', hex: '01' + 'f'.repeat(126) }), `blobs/sha512/01/01${'f'.repeat(126)}`],
+    [blobKey({ algorithm: 'sha256', hex: `ab${'c'.repeat(62)}` }), `blobs/sha256/ab/ab${'c'.repeat(62)}`],
+    [blobKey({ algorithm: 'sha512', hex: `01${'f'.repeat(126)}` }), `blobs/sha512/01/01${'f'.repeat(126)}`],
     [uploadPrefix(id), `uploads/${id}/`],
     [uploadChunkKey(id, 1048576, 'a1b2'), `uploads/${id}/1048576-a1b2`],
   ];

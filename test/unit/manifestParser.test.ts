@@ -44,15 +44,24 @@ describe('manifest parser', () => {
   });
 
   it('lists the children of an index (OCI and Docker)', () => {
-    const index = { schemaVersion: 2, manifests: [{ mediaType: mediaTypes.ociManifest, digest: d('1'), size: 5, platform: { os: 'linux', architecture: 'amd64' } }] };
+    const index = {
+      schemaVersion: 2,
+      manifests: [{ mediaType: mediaTypes.ociManifest, digest: d('1'), size: 5, platform: { os: 'linux', architecture: 'amd64' } }],
+    };
     assert.deepEqual(parseManifest(body(index), mediaTypes.ociIndex).childDigests, [d('1')]);
     assert.equal(parseManifest(body({ ...index, mediaType: mediaTypes.dockerManifestList }), mediaTypes.dockerManifestList).kind, 'index');
     assert.equal(parseManifest(body(index), '').mediaType, mediaTypes.ociIndex);
   });
 
   it('refuses Docker schema 1 with a clear message', () => {
-    assert.match(codeOf(() => parseManifest(body({ schemaVersion: 1, name: 'x', tag: 'y', fsLayers: [] }), 'application/json')), /^MANIFEST_INVALID: Docker schema 1/);
-    assert.match(codeOf(() => parseManifest(body({}), mediaTypes.dockerSchema1Signed)), /^MANIFEST_INVALID: Docker schema 1/);
+    assert.match(
+      codeOf(() => parseManifest(body({ schemaVersion: 1, name: 'x', tag: 'y', fsLayers: [] }), 'application/json')),
+      /^MANIFEST_INVALID: Docker schema 1/,
+    );
+    assert.match(
+      codeOf(() => parseManifest(body({}), mediaTypes.dockerSchema1Signed)),
+      /^MANIFEST_INVALID: Docker schema 1/,
+    );
   });
 
   const broken: Array<[string, Buffer, string]> = [
@@ -67,6 +76,10 @@ describe('manifest parser', () => {
     ['non-string annotations', body({ ...image, annotations: { a: 1 } }), mediaTypes.ociManifest],
   ];
   for (const [what, b, type] of broken) {
-    it(`refuses ${what} with MANIFEST_INVALID`, () => assert.match(codeOf(() => parseManifest(b, type)), /^MANIFEST_INVALID/));
+    it(`refuses ${what} with MANIFEST_INVALID`, () =>
+      assert.match(
+        codeOf(() => parseManifest(b, type)),
+        /^MANIFEST_INVALID/,
+      ));
   }
 });

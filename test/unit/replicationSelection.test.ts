@@ -67,7 +67,7 @@ describe('replication events and resources', () => {
     operation,
     repository,
     reference,
-    digest: reference.includes(':') ? reference : 'sha256:' + 'a'.repeat(64),
+    digest: reference.includes(':') ? reference : `sha256:${'a'.repeat(64)}`,
     artifact_type: artifactType,
   });
 
@@ -76,7 +76,7 @@ describe('replication events and resources', () => {
       operation: 'copy',
       srcRepository: 'p/app',
       dstRepository: 'mirror/p/app',
-      reference: 'sha256:' + 'a'.repeat(64),
+      reference: `sha256:${'a'.repeat(64)}`,
       tags: ['v1'],
     });
   });
@@ -88,8 +88,8 @@ describe('replication events and resources', () => {
     assert.equal(eventTask(p, ev('push', 'p/app', 'latest')), undefined);
     assert.equal(eventTask(p, ev('push', 'p/app', 'v1', 'application/vnd.cncf.helm.config.v1+json')), undefined);
     // A referrer pushed by digest: only where no tag must match.
-    assert.equal(eventTask(p, ev('push', 'p/app', 'sha256:' + 'b'.repeat(64))), undefined);
-    assert.ok(eventTask(policy({}), ev('push', 'p/app', 'sha256:' + 'b'.repeat(64))));
+    assert.equal(eventTask(p, ev('push', 'p/app', `sha256:${'b'.repeat(64)}`)), undefined);
+    assert.ok(eventTask(policy({}), ev('push', 'p/app', `sha256:${'b'.repeat(64)}`)));
   });
 
   it('propagates deletions only for rules that say so', () => {

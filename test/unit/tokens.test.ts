@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import {
-  generateSigningKey,
-  issueToken,
-  libtrustKeyId,
-  parseScope,
-  tokenAllows,
-  verifyToken,
-  type SigningKey,
-} from '../../server/auth/tokens.js';
+import { generateSigningKey, issueToken, libtrustKeyId, parseScope, tokenAllows, verifyToken, type SigningKey } from '../../server/auth/tokens.js';
 
 const issuer = 'berth-token-issuer';
 const service = 'berth';
@@ -50,18 +42,32 @@ describe('registry tokens', () => {
 
   const forged: Array<[string, () => string]> = [
     ['alg none', () => `${b64({ alg: 'none', typ: 'JWT', kid: key.kid })}.${b64(claims())}.`],
-    ['HS256 keyed with our public key (algorithm confusion)', () => jwt.sign(claims(), key.publicKeyPem, { algorithm: 'HS256', keyid: key.kid, noTimestamp: true })],
+    [
+      'HS256 keyed with our public key (algorithm confusion)',
+      () => jwt.sign(claims(), key.publicKeyPem, { algorithm: 'HS256', keyid: key.kid, noTimestamp: true }),
+    ],
     ['a foreign key under our kid', () => jwt.sign(claims(), other.privateKeyPem, { algorithm: 'RS256', keyid: key.kid, noTimestamp: true })],
     ['a foreign key under its own kid', () => jwt.sign(claims(), other.privateKeyPem, { algorithm: 'RS256', keyid: other.kid, noTimestamp: true })],
     [
       'an embedded jwk',
       () => {
         const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-        return jwt.sign(claims(), privateKey, { algorithm: 'RS256', keyid: key.kid, noTimestamp: true, header: { alg: 'RS256', jwk: publicKey.export({ format: 'jwk' }) } as jwt.JwtHeader });
+        return jwt.sign(claims(), privateKey, {
+          algorithm: 'RS256',
+          keyid: key.kid,
+          noTimestamp: true,
+          header: { alg: 'RS256', jwk: publicKey.export({ format: 'jwk' }) } as jwt.JwtHeader,
+        });
       },
     ],
-    ['an expired token', () => jwt.sign(claims({ exp: Math.floor(Date.now() / 1000) - 3600 }), key.privateKeyPem, { algorithm: 'RS256', keyid: key.kid, noTimestamp: true })],
-    ['a token not valid yet', () => jwt.sign(claims({ nbf: Math.floor(Date.now() / 1000) + 3600 }), key.privateKeyPem, { algorithm: 'RS256', keyid: key.kid, noTimestamp: true })],
+    [
+      'an expired token',
+      () => jwt.sign(claims({ exp: Math.floor(Date.now() / 1000) - 3600 }), key.privateKeyPem, { algorithm: 'RS256', keyid: key.kid, noTimestamp: true }),
+    ],
+    [
+      'a token not valid yet',
+      () => jwt.sign(claims({ nbf: Math.floor(Date.now() / 1000) + 3600 }), key.privateKeyPem, { algorithm: 'RS256', keyid: key.kid, noTimestamp: true }),
+    ],
     ['another issuer', () => jwt.sign(claims({ iss: 'evil' }), key.privateKeyPem, { algorithm: 'RS256', keyid: key.kid, noTimestamp: true })],
     ['another audience', () => jwt.sign(claims({ aud: 'other-registry' }), key.privateKeyPem, { algorithm: 'RS256', keyid: key.kid, noTimestamp: true })],
     [
@@ -71,10 +77,13 @@ describe('registry tokens', () => {
         return jwt.sign(noExp, key.privateKeyPem, { algorithm: 'RS256', keyid: key.kid, noTimestamp: true });
       },
     ],
-    ['a tampered payload', () => {
-      const [h, , s] = issueToken(key, { issuer, service, subject: 'alice', access, ttlSeconds: 60 }).token.split('.');
-      return `${h}.${b64(claims({ access: [{ type: 'repository', name: 'p/r', actions: ['*'] }] }))}.${s}`;
-    }],
+    [
+      'a tampered payload',
+      () => {
+        const [h, , s] = issueToken(key, { issuer, service, subject: 'alice', access, ttlSeconds: 60 }).token.split('.');
+        return `${h}.${b64(claims({ access: [{ type: 'repository', name: 'p/r', actions: ['*'] }] }))}.${s}`;
+      },
+    ],
     ['garbage', () => 'not.a.token'],
   ];
   for (const [what, make] of forged) {

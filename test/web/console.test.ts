@@ -26,8 +26,14 @@ describe('console in Chromium', function () {
   const errors: string[] = [];
 
   before(async () => {
-    [berth, other] = await Promise.all([startBerth({ database: 'pg', env: { BERTH_REPLICATION_ALLOW: 'loopback' } }), startBerth({ database: 'pg', env: { BERTH_REPLICATION_WORKER: 'false' } })]);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    [berth, other] = await Promise.all([
+      startBerth({ database: 'pg', env: { BERTH_REPLICATION_ALLOW: 'loopback' } }),
+      startBerth({ database: 'pg', env: { BERTH_REPLICATION_WORKER: 'false' } }),
+    ]);
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (e) => errors.push(e.message));
     await mkdir(shots, { recursive: true });
@@ -102,11 +108,17 @@ describe('console in Chromium', function () {
         mediaType: 'application/vnd.oci.image.manifest.v1+json',
         artifactType: 'application/vnd.dev.cosign.simplesigning.v1+json',
         config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: await pushBlob(berth.url, 'webshop/team/app', Buffer.from('{}')), size: 2 },
-        layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', digest: await pushBlob(berth.url, 'webshop/team/app', Buffer.from('sig')), size: 3 }],
+        layers: [
+          { mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', digest: await pushBlob(berth.url, 'webshop/team/app', Buffer.from('sig')), size: 3 },
+        ],
         subject: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: img.digest, size: img.body.length },
       }),
     );
-    const put = await v2fetch(`${berth.url}/v2/webshop/team/app/manifests/${sha256(sig)}`, { method: 'PUT', body: asBody(sig), headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' } });
+    const put = await v2fetch(`${berth.url}/v2/webshop/team/app/manifests/${sha256(sig)}`, {
+      method: 'PUT',
+      body: asBody(sig),
+      headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' },
+    });
     assert.equal(put.status, 201);
     await page.goto(`${berth.url}/projects/webshop/repositories`);
     await page.getByRole('link', { name: 'webshop/team/app' }).click();
@@ -122,7 +134,10 @@ describe('console in Chromium', function () {
     await row.getByRole('button', { name: '+ Tag' }).click();
     await row.getByLabel('New tag').fill('stable');
     await row.getByRole('button', { name: 'Add' }).click();
-    await page.getByRole('list', { name: /Tags of/ }).getByText('stable').waitFor();
+    await page
+      .getByRole('list', { name: /Tags of/ })
+      .getByText('stable')
+      .waitFor();
     await page.screenshot({ path: path.join(shots, 'repository.png') });
     // Reloading a deep link keeps the page (the server answers console routes with the app).
     await page.reload();
@@ -169,7 +184,10 @@ describe('console in Chromium', function () {
     await form.getByLabel(/Access ID/).fill(admin.username);
     await form.getByLabel(/Access secret/).fill(admin.password);
     await form.getByRole('button', { name: 'Test connection' }).click();
-    await form.getByRole('status').getByText(/accepts the credentials/).waitFor();
+    await form
+      .getByRole('status')
+      .getByText(/accepts the credentials/)
+      .waitFor();
     await form.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('row', { name: /dr-site/ }).waitFor();
 
@@ -191,9 +209,16 @@ describe('console in Chromium', function () {
     assert.match(await page.getByLabel('Progress').innerText(), /1 of 1 done/);
     await page.screenshot({ path: path.join(shots, 'execution.png') });
     await page.getByRole('button', { name: 'Log' }).first().click();
-    await page.getByRole('dialog').getByText(/tagged webshop\/team\/app:/).first().waitFor();
+    await page
+      .getByRole('dialog')
+      .getByText(/tagged webshop\/team\/app:/)
+      .first()
+      .waitFor();
     await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
-    const res = await fetch(`${other.url}/v2/webshop/team/app/manifests/1.0`, { method: 'HEAD', headers: { Authorization: basic(admin), Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    const res = await fetch(`${other.url}/v2/webshop/team/app/manifests/1.0`, {
+      method: 'HEAD',
+      headers: { Authorization: basic(admin), Accept: 'application/vnd.oci.image.manifest.v1+json' },
+    });
     assert.equal(res.status, 200);
   });
 
@@ -220,7 +245,10 @@ describe('console in Chromium', function () {
     await page.getByLabel('Storage quota, GiB (empty: unlimited)').fill('3');
     await page.getByRole('button', { name: 'Save quota' }).click();
     await page.getByRole('status').getByText('Quota saved.').waitFor();
-    await page.getByText(/of 3\.0 GiB/).first().waitFor();
+    await page
+      .getByText(/of 3\.0 GiB/)
+      .first()
+      .waitFor();
     await page.getByLabel(/^Public/).click();
     await page.locator('.heading .badge.public').waitFor();
     const project = await (await fetch(`${berth.url}/api/v2.0/projects/webshop`, { headers: { Authorization: basic(admin) } })).json();
@@ -264,7 +292,10 @@ describe('console in Chromium', function () {
       assert.match(t, /create/);
       assert.match(t, /webshop/);
     }
-    assert.ok(texts.some((t) => /robot\$webshop\+ci/.test(t)), 'the robot push is there with its actor');
+    assert.ok(
+      texts.some((t) => /robot\$webshop\+ci/.test(t)),
+      'the robot push is there with its actor',
+    );
     await page.screenshot({ path: path.join(shots, 'audit-log.png') });
     await filters.getByLabel('User').fill('nobody-at-all');
     await filters.getByRole('button', { name: 'Filter' }).click();

@@ -2,7 +2,7 @@
 // fsynced, renamed over the key and the directory fsynced, so a reader (or a crash) sees
 // either nothing or the whole object, never a torn one.
 import { randomBytes } from 'node:crypto';
-import { close, createWriteStream, fsync, type WriteStream } from 'node:fs';
+import { close, createWriteStream, type Dirent, fsync, type WriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -122,7 +122,7 @@ export class FsBlobStore implements BlobStore {
   async *list(prefix: string): AsyncIterable<string> {
     if (!prefix.endsWith('/')) throw new Error('prefix must end with /');
     const base = this.file(prefix.slice(0, -1));
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await fs.readdir(base, { recursive: true, withFileTypes: true });
     } catch (err) {

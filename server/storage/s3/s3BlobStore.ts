@@ -142,7 +142,13 @@ export class S3BlobStore implements BlobStore {
       },
     });
     // lib-storage reads the stream in parts and uploads them as they fill (one PUT when small).
-    const upload = new Upload({ client: this.client, params: { Bucket: this.bucket, Key: tmp, Body: stream }, partSize: uploadPartSize, queueSize: 2, leavePartsOnError: false });
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: tmp, Body: stream },
+      partSize: uploadPartSize,
+      queueSize: 2,
+      leavePartsOnError: false,
+    });
     const done = upload.done();
     done.catch(() => undefined); // observed in commit/cancel
     let state: 'open' | 'committed' | 'cancelled' = 'open';
@@ -239,7 +245,9 @@ export class S3BlobStore implements BlobStore {
       for (const o of page.Contents ?? []) if (o.Key && (o.LastModified?.getTime() ?? 0) <= cutoff) old.push(o.Key);
     }
     for (let i = 0; i < old.length; i += 1000) {
-      await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: old.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }));
+      await this.client.send(
+        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: old.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }),
+      );
     }
     return old.length;
   }

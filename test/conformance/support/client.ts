@@ -106,7 +106,19 @@ export class RegistryResponse {
         return this.url;
       }
     })();
-    const interesting = ['www-authenticate', 'content-type', 'content-length', 'location', 'range', 'content-range', 'docker-content-digest', 'docker-upload-uuid', 'oci-subject', 'oci-filters-applied', 'link'];
+    const interesting = [
+      'www-authenticate',
+      'content-type',
+      'content-length',
+      'location',
+      'range',
+      'content-range',
+      'docker-content-digest',
+      'docker-upload-uuid',
+      'oci-subject',
+      'oci-filters-applied',
+      'link',
+    ];
     const hdrs = interesting
       .map((h) => [h, this.header(h)] as const)
       .filter(([, v]) => v !== null)
@@ -266,22 +278,19 @@ export function rawRequest(
   const headers: Record<string, string> = { ...defaultHeaders, ...opts.headers };
   if (bytes) headers['content-length'] = String(bytes.length);
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: base.hostname, port: base.port || 80, method, path: rawPath, headers },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const h = new Headers();
-          for (const [k, v] of Object.entries(res.headers)) {
-            if (v === undefined) continue;
-            for (const one of Array.isArray(v) ? v : [v]) h.append(k, one);
-          }
-          resolve(new RegistryResponse(method, `${base.origin}${rawPath}`, res.statusCode ?? 0, h, Buffer.concat(chunks)));
-        });
-      },
-    );
+    const req = http.request({ host: base.hostname, port: base.port || 80, method, path: rawPath, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) {
+          if (v === undefined) continue;
+          for (const one of Array.isArray(v) ? v : [v]) h.append(k, one);
+        }
+        resolve(new RegistryResponse(method, `${base.origin}${rawPath}`, res.statusCode ?? 0, h, Buffer.concat(chunks)));
+      });
+    });
     req.on('error', (err) => reject(new Error(`${method} ${rawPath}: transport error: ${err.message}`, { cause: err })));
     if (bytes) req.write(bytes);
     req.end();

@@ -73,7 +73,12 @@ export async function pushImage(c: OciClient, reference?: string, extra: Record<
 /** An artifact manifest: empty config `{}`, one layer, artifactType and optional subject. */
 export async function pushArtifact(
   c: OciClient,
-  opts: { artifactType?: string; configMediaType?: string; subject?: { digest: string; size: number; mediaType: string }; annotations?: Record<string, string> },
+  opts: {
+    artifactType?: string;
+    configMediaType?: string;
+    subject?: { digest: string; size: number; mediaType: string };
+    annotations?: Record<string, string>;
+  },
 ): Promise<{ digest: string; manifest: Buffer }> {
   await uploadBlob(c, emptyJSONBlob);
   const layer = randomBlob(32);

@@ -42,8 +42,7 @@ export async function startContainerd(dir: string): Promise<Containerd> {
       '',
     ].join('\n'),
   );
-  const ctr = (args: string[], opts: { allowFailure?: boolean } = {}) =>
-    run(ctrBin, ['--address', address, '--namespace', 'berth-e2e', ...args], opts);
+  const ctr = (args: string[], opts: { allowFailure?: boolean } = {}) => run(ctrBin, ['--address', address, '--namespace', 'berth-e2e', ...args], opts);
   const daemon = await startDaemon({
     name: 'containerd',
     bin,

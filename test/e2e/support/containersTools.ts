@@ -65,8 +65,7 @@ export type ClientRunner = (args: string[], opts?: ClientRunOptions) => Promise<
 
 /** skopeo with the private policy and config; `--debug` (HTTP traces) when BERTH_E2E_DEBUG=1. */
 export function skopeoRunner(bin: string, cenv: ContainersEnv): ClientRunner {
-  return (args, opts = {}) =>
-    run(bin, [...(debugClients ? ['--debug'] : []), '--policy', cenv.policy, ...args], { env: cenv.env, ...opts });
+  return (args, opts = {}) => run(bin, [...(debugClients ? ['--debug'] : []), '--policy', cenv.policy, ...args], { env: cenv.env, ...opts });
 }
 
 /** podman or buildah on the private storage; `--log-level=debug` when BERTH_E2E_DEBUG=1. */
@@ -83,10 +82,7 @@ export function storageToolRunner(bin: string, cenv: ContainersEnv, extraGlobal:
  * pushes and pulls of that runner find the credentials there (REGISTRY_AUTH_FILE).
  */
 export function containersLogin(tool: ClientRunner, cenv: ContainersEnv, host: string, c: Credentials): Promise<RunResult> {
-  return tool(
-    ['login', '--tls-verify=false', '--authfile', cenv.authFile, '--username', c.username, '--password-stdin', host],
-    { input: c.password },
-  );
+  return tool(['login', '--tls-verify=false', '--authfile', cenv.authFile, '--username', c.username, '--password-stdin', host], { input: c.password });
 }
 
 /** Extra podman flags: its libpod state, cgroup manager and event log, all private. */

@@ -71,19 +71,27 @@ export async function startDockerd(dir: string, insecureRegistry: string): Promi
     name: 'dockerd',
     bin: dockerdBin,
     args: [
-      '--config-file', daemonConfig,
-      '--data-root', dataRoot,
-      '--exec-root', execRoot,
-      '--pidfile', pidfile,
-      '-H', `unix://${socket}`,
+      '--config-file',
+      daemonConfig,
+      '--data-root',
+      dataRoot,
+      '--exec-root',
+      execRoot,
+      '--pidfile',
+      pidfile,
+      '-H',
+      `unix://${socket}`,
       '--iptables=false',
       '--ip6tables=false',
       '--ip-forward=false',
       '--ip-masq=false',
       '--bridge=none',
-      '--storage-driver', 'overlay2',
-      '--insecure-registry', insecureRegistry,
-      '--log-level', 'info',
+      '--storage-driver',
+      'overlay2',
+      '--insecure-registry',
+      insecureRegistry,
+      '--log-level',
+      'info',
     ],
     logFile: path.join(dir, 'dockerd.log'),
     ready: () => ping(socket),
@@ -113,8 +121,7 @@ export async function startDockerd(dir: string, insecureRegistry: string): Promi
       await writeFile(path.join(config, 'config.json'), '{}\n');
       return config;
     },
-    login: (host, c, config) =>
-      docker(['login', host, '--username', c.username, '--password-stdin'], { input: c.password, config }),
+    login: (host, c, config) => docker(['login', host, '--username', c.username, '--password-stdin'], { input: c.password, config }),
     async stop() {
       // dockerd runs its own containerd; it names that one's PID in the exec root.
       const containerdPid = readPidFile(path.join(execRoot, 'containerd', 'containerd.pid'));

@@ -50,9 +50,7 @@ export function buildOciImage(layers: LayerFiles[], architecture = 'amd64'): Oci
   );
   const configDesc = descriptor('application/vnd.oci.image.config.v1+json', config);
   blobs.set(configDesc.digest, config);
-  const manifest = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociManifest, config: configDesc, layers: layerDescs }),
-  );
+  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociManifest, config: configDesc, layers: layerDescs }));
   return {
     manifest,
     manifestDigest: sha256(manifest),
@@ -88,9 +86,5 @@ export async function writeOciLayout(dir: string, image: OciImage, tag: string):
 /** An OCI layout as one tarball, named so that `ctr images import` registers `imageName`. */
 export function ociArchive(image: OciImage, imageName: string): Buffer {
   const tag = imageName.slice(imageName.lastIndexOf(':') + 1);
-  return tarball(
-    entriesFor(
-      layoutFiles(image, { 'io.containerd.image.name': imageName, 'org.opencontainers.image.ref.name': tag }),
-    ),
-  );
+  return tarball(entriesFor(layoutFiles(image, { 'io.containerd.image.name': imageName, 'org.opencontainers.image.ref.name': tag })));
 }

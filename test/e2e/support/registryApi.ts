@@ -22,7 +22,12 @@ export interface FetchedManifest {
   digest: string;
   mediaType: string;
   body: Buffer;
-  json: { mediaType?: string; manifests?: Array<{ digest: string; platform?: { architecture: string } }>; layers?: Array<{ digest: string }>; config?: { digest: string } };
+  json: {
+    mediaType?: string;
+    manifests?: Array<{ digest: string; platform?: { architecture: string } }>;
+    layers?: Array<{ digest: string }>;
+    config?: { digest: string };
+  };
 }
 
 function describe(method: string, url: string, res: Response, body: Buffer): string {

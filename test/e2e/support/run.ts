@@ -55,12 +55,10 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
   child.stderr!.on('data', (d: Buffer) => err.push(d));
   if (opts.input !== undefined) child.stdin!.end(opts.input);
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
-    (resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (c, s) => resolve({ code: c, signal: s }));
-    },
-  ).finally(() => clearTimeout(timer));
+  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (c, s) => resolve({ code: c, signal: s }));
+  }).finally(() => clearTimeout(timer));
   const stdoutBytes = Buffer.concat(out);
   const result: RunResult = {
     command,

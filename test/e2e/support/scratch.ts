@@ -19,7 +19,7 @@ export async function mountsUnder(dir: string): Promise<string[]> {
     .filter(Boolean)
     // Field 5 is the mount point; spaces and the like are written as octal escapes.
     .map((line) => line.split(' ')[4].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))))
-    .filter((p) => p === root || p.startsWith(root + '/'));
+    .filter((p) => p === root || p.startsWith(`${root}/`));
   return [...new Set(points)].sort((a, b) => b.length - a.length);
 }
 

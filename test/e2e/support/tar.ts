@@ -12,7 +12,7 @@ function header(name: string, size: number, mode: number, type: '0' | '5'): Buff
   if (Buffer.byteLength(name) > 100) throw new Error(`tar: path too long for this writer: ${name}`);
   const h = Buffer.alloc(512);
   const put = (s: string, off: number, len: number) => h.write(s, off, len, 'utf8');
-  const octal = (n: number, len: number) => n.toString(8).padStart(len - 1, '0') + '\0';
+  const octal = (n: number, len: number) => `${n.toString(8).padStart(len - 1, '0')}\0`;
   put(name, 0, 100);
   put(octal(mode, 8), 100, 8);
   put(octal(0, 8), 108, 8); // uid
@@ -25,7 +25,7 @@ function header(name: string, size: number, mode: number, type: '0' | '5'): Buff
   put('00', 263, 2);
   let sum = 0;
   for (const b of h) sum += b;
-  put(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8);
+  put(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8);
   return h;
 }
 
@@ -51,8 +51,5 @@ export function entriesFor(files: Map<string, Buffer>): TarEntry[] {
     const parts = p.split('/');
     for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
   }
-  return [
-    ...[...dirs].sort().map((d) => ({ path: d })),
-    ...[...files.keys()].sort().map((p) => ({ path: p, content: files.get(p)! })),
-  ];
+  return [...[...dirs].sort().map((d) => ({ path: d })), ...[...files.keys()].sort().map((p) => ({ path: p, content: files.get(p)! }))];
 }

@@ -44,9 +44,7 @@ export function requireTool(name: ToolName): string {
   const candidates = [...(spec.prefer ?? []), ...dirs.map((d) => path.join(d, name))];
   const found = candidates.find(isExecutable);
   if (!found) {
-    throw new Error(
-      `e2e: '${name}' is not installed. Install the Debian package '${spec.pkg}' (apt-get install -y ${spec.pkg}).`,
-    );
+    throw new Error(`e2e: '${name}' is not installed. Install the Debian package '${spec.pkg}' (apt-get install -y ${spec.pkg}).`);
   }
   return found;
 }

@@ -21,7 +21,7 @@ export function Layout() {
           {user?.sysadmin_flag && <NavLink to="/admin">Administration</NavLink>}
         </nav>
         <div className="user">
-          <span aria-label="Signed in as">{user?.username}</span>
+          <span title="Signed in as">{user?.username}</span>
           <button type="button" className="link" onClick={() => setChanging(true)}>
             Change password
           </button>

@@ -35,9 +35,7 @@ export function Pager({ page, pageSize, total, onPage }: { page: number; pageSiz
   const pages = Math.max(1, Math.ceil(total / pageSize));
   return (
     <nav className="pager" aria-label="Pages">
-      <span>
-        {total === 0 ? 'No items' : `${(page - 1) * pageSize + 1}–${Math.min(total, page * pageSize)} of ${total}`}
-      </span>
+      <span>{total === 0 ? 'No items' : `${(page - 1) * pageSize + 1}–${Math.min(total, page * pageSize)} of ${total}`}</span>
       <button type="button" onClick={() => onPage(page - 1)} disabled={page <= 1} aria-label="Previous page">
         ‹
       </button>
@@ -59,7 +57,15 @@ export function Modal({ title, onClose, children }: { title: string; onClose: ()
     return () => d?.close();
   }, []);
   return (
-    <dialog ref={ref} className="modal" aria-label={title} onCancel={(e) => (e.preventDefault(), onClose())}>
+    <dialog
+      ref={ref}
+      className="modal"
+      aria-label={title}
+      onCancel={(e) => {
+        e.preventDefault();
+        onClose();
+      }}
+    >
       <h2>{title}</h2>
       {children}
     </dialog>
@@ -67,7 +73,19 @@ export function Modal({ title, onClose, children }: { title: string; onClose: ()
 }
 
 /** Asks before a destructive action; shows the action's error in place. */
-export function Confirm({ title, body, action, onDone, onCancel }: { title: string; body: ReactNode; action: string; onDone: () => Promise<void>; onCancel: () => void }) {
+export function Confirm({
+  title,
+  body,
+  action,
+  onDone,
+  onCancel,
+}: {
+  title: string;
+  body: ReactNode;
+  action: string;
+  onDone: () => Promise<void>;
+  onCancel: () => void;
+}) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   return (
@@ -122,6 +140,7 @@ export function QuotaBar({ used, limit }: { used: number; limit: number }) {
   const share = limit === 0 ? 1 : Math.min(1, used / limit);
   return (
     <span className="quota" title={`${bytes(used)} of ${bytes(limit)}`}>
+      {/* biome-ignore lint/a11y/useSemanticElements: a styled bar; <meter> cannot be styled alike across browsers */}
       <span className="bar" role="meter" aria-valuemin={0} aria-valuemax={limit} aria-valuenow={used} aria-label="Storage used">
         <span className={share > 0.9 ? 'fill full' : 'fill'} style={{ width: `${share * 100}%` }} />
       </span>
@@ -151,7 +170,21 @@ export function QueryView<T>({
 }
 
 /** Asks before deleting what `path` names, then deletes it and calls onDeleted. */
-export function DeleteDialog({ title, action = 'Delete', body, path, onClose, onDeleted }: { title: string; action?: string; body: ReactNode; path: string; onClose: () => void; onDeleted: () => Promise<unknown> }) {
+export function DeleteDialog({
+  title,
+  action = 'Delete',
+  body,
+  path,
+  onClose,
+  onDeleted,
+}: {
+  title: string;
+  action?: string;
+  body: ReactNode;
+  path: string;
+  onClose: () => void;
+  onDeleted: () => Promise<unknown>;
+}) {
   return (
     <Confirm
       title={title}
@@ -192,6 +225,7 @@ export function PagedTable({
         <thead>
           <tr>
             {columns.map((c, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: a table's columns are fixed, and the actions column has no name to key by
               <th key={i} scope="col">
                 {c || <span className="sr-only">Actions</span>}
               </th>

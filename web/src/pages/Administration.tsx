@@ -49,7 +49,15 @@ function Users() {
       <div className="toolbar">
         <label>
           Search
-          <input type="search" placeholder="User name" value={name} onChange={(e) => (setName(e.target.value.trim()), setPage(1))} />
+          <input
+            type="search"
+            placeholder="User name"
+            value={name}
+            onChange={(e) => {
+              setName(e.target.value.trim());
+              setPage(1);
+            }}
+          />
         </label>
         <button type="button" className="primary" onClick={() => setCreating(true)}>
           New user
@@ -162,7 +170,14 @@ function NewUser({ onClose, onCreated }: { onClose: () => void; onCreated: () =>
         </label>
         <label>
           Password
-          <input type="password" autoComplete="new-password" required value={f.password} onChange={(e) => setF({ ...f, password: e.target.value })} aria-invalid={weak} />
+          <input
+            type="password"
+            autoComplete="new-password"
+            required
+            value={f.password}
+            onChange={(e) => setF({ ...f, password: e.target.value })}
+            aria-invalid={weak}
+          />
         </label>
         <p className={weak ? 'hint bad' : 'hint'}>{passwordRule}</p>
         {error !== undefined && <ErrorNote error={error} />}
@@ -209,7 +224,15 @@ function ResetPassword({ user, onClose }: { user: User; onClose: () => void }) {
         >
           <label>
             New password
-            <input type="password" autoComplete="new-password" required autoFocus value={password} onChange={(e) => setPassword(e.target.value)} aria-invalid={weak} />
+            <input
+              type="password"
+              autoComplete="new-password"
+              required
+              autoFocus
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              aria-invalid={weak}
+            />
           </label>
           <p className={weak ? 'hint bad' : 'hint'}>{passwordRule}</p>
           {error !== undefined && <ErrorNote error={error} />}
@@ -234,7 +257,11 @@ interface Health {
 
 function System() {
   // An unhealthy report comes with 503; it is still the report.
-  const health = useQuery({ queryKey: ['health'], queryFn: async () => (await fetch('/api/v2.0/health', { credentials: 'same-origin' })).json() as Promise<Health>, refetchInterval: 10_000 });
+  const health = useQuery({
+    queryKey: ['health'],
+    queryFn: async () => (await fetch('/api/v2.0/health', { credentials: 'same-origin' })).json() as Promise<Health>,
+    refetchInterval: 10_000,
+  });
   const info = useQuery({ queryKey: ['systeminfo'], queryFn: () => getJson<Record<string, unknown>>('/systeminfo') });
   const audit = useQuery({ queryKey: ['audit-status'], queryFn: () => getJson<Record<string, unknown>>('/audit-logs/status') });
   return (
@@ -251,7 +278,8 @@ function System() {
               <tr key={c.name}>
                 <th scope="row">{c.name}</th>
                 <td>
-                  <span className={c.status === 'healthy' ? 'badge public' : 'badge bad'}>{c.status}</span> {c.error && <span className="muted">{c.error}</span>}
+                  <span className={c.status === 'healthy' ? 'badge public' : 'badge bad'}>{c.status}</span>{' '}
+                  {c.error && <span className="muted">{c.error}</span>}
                 </td>
               </tr>
             ))}
@@ -265,12 +293,14 @@ function System() {
         <ErrorNote error={info.error} />
       ) : (
         <dl className="facts">
-          {Object.entries({ ...info.data, ...(audit.data ? Object.fromEntries(Object.entries(audit.data).map(([k, v]) => [`audit ${k}`, v])) : {}) }).map(([k, v]) => (
-            <div key={k} className="fact">
-              <dt>{k.replace(/_/g, ' ')}</dt>
-              <dd>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>
-            </div>
-          ))}
+          {Object.entries({ ...info.data, ...(audit.data ? Object.fromEntries(Object.entries(audit.data).map(([k, v]) => [`audit ${k}`, v])) : {}) }).map(
+            ([k, v]) => (
+              <div key={k} className="fact">
+                <dt>{k.replace(/_/g, ' ')}</dt>
+                <dd>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>
+              </div>
+            ),
+          )}
         </dl>
       )}
       <p className="hint">Settings come from the environment or BERTH_CONFIG (docs/operations.md); they change with a restart.</p>

@@ -105,7 +105,14 @@ export function AuditLogPage({ project }: { project?: string }) {
       </form>
       <QueryView query={list} what="the audit log" isEmpty={(d) => d.items.length === 0} empty={query ? 'No entries match the filter.' : 'No entries yet.'}>
         {(data) => (
-          <PagedTable columns={['Time', 'User', 'Operation', 'Resource', 'Outcome', 'Address']} className="audit" page={page} pageSize={pageSize} total={data.total} onPage={(p) => apply(filter, p)}>
+          <PagedTable
+            columns={['Time', 'User', 'Operation', 'Resource', 'Outcome', 'Address']}
+            className="audit"
+            page={page}
+            pageSize={pageSize}
+            total={data.total}
+            onPage={(p) => apply(filter, p)}
+          >
             {data.items.map((r) => (
               <tr key={r.id}>
                 <td>{when(r.op_time)}</td>
@@ -120,7 +127,9 @@ export function AuditLogPage({ project }: { project?: string }) {
                 <td data-label="Resource">
                   <code>{r.resource}</code>
                 </td>
-                <td data-label="Outcome">{r.is_successful ? <span className="badge public">ok</span> : <span className="badge bad">{r.error_code ?? 'failed'}</span>}</td>
+                <td data-label="Outcome">
+                  {r.is_successful ? <span className="badge public">ok</span> : <span className="badge bad">{r.error_code ?? 'failed'}</span>}
+                </td>
                 <td data-label="Address">{r.client_address ?? '—'}</td>
               </tr>
             ))}

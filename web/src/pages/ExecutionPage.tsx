@@ -18,7 +18,11 @@ export function ExecutionPage() {
   const [stopping, setStopping] = useState(false);
   const [log, setLog] = useState<Task>();
   const live = (e?: Execution) => (e?.status === 'InProgress' ? 1500 : false);
-  const execution = useQuery({ queryKey: ['execution', id], queryFn: () => getJson<Execution>(`/replication/executions/${id}`), refetchInterval: (q) => live(q.state.data) });
+  const execution = useQuery({
+    queryKey: ['execution', id],
+    queryFn: () => getJson<Execution>(`/replication/executions/${id}`),
+    refetchInterval: (q) => live(q.state.data),
+  });
   const tasks = useQuery({
     queryKey: ['tasks', id, page],
     queryFn: () => getPage<Task>(`/replication/executions/${id}/tasks?page=${page}&page_size=${pageSize}`),
@@ -46,7 +50,9 @@ export function ExecutionPage() {
         <dt>Trigger</dt>
         <dd>{e.trigger}</dd>
         <dt>Progress</dt>
-        <dd aria-label="Progress">{progress(e)}</dd>
+        <dd role="status" aria-label="Progress">
+          {progress(e)}
+        </dd>
         <dt>Started</dt>
         <dd>{when(e.start_time)}</dd>
         <dt>Ended</dt>
@@ -58,12 +64,21 @@ export function ExecutionPage() {
           </>
         )}
       </dl>
-      {e.total > 0 && (
-        <progress className="overall" max={e.total} value={e.succeed + e.failed + e.stopped} aria-label="Tasks finished" />
-      )}
-      <QueryView query={tasks} what="tasks" isEmpty={(d) => d.items.length === 0} empty={e.status === 'InProgress' ? 'Listing what to replicate…' : 'This execution had nothing to replicate.'}>
+      {e.total > 0 && <progress className="overall" max={e.total} value={e.succeed + e.failed + e.stopped} aria-label="Tasks finished" />}
+      <QueryView
+        query={tasks}
+        what="tasks"
+        isEmpty={(d) => d.items.length === 0}
+        empty={e.status === 'InProgress' ? 'Listing what to replicate…' : 'This execution had nothing to replicate.'}
+      >
         {(data) => (
-          <PagedTable columns={['Source', 'Destination', 'Operation', 'Status', 'Moved', 'Attempts', '']} page={page} pageSize={pageSize} total={data.total} onPage={setPage}>
+          <PagedTable
+            columns={['Source', 'Destination', 'Operation', 'Status', 'Moved', 'Attempts', '']}
+            page={page}
+            pageSize={pageSize}
+            total={data.total}
+            onPage={setPage}
+          >
             {data.items.map((t) => (
               <tr key={t.id}>
                 <td>
@@ -110,7 +125,10 @@ export function ExecutionPage() {
 }
 
 function TaskLog({ task, onClose }: { task: Task; onClose: () => void }) {
-  const text = useQuery({ queryKey: ['log', task.id], queryFn: async () => (await request('GET', `/replication/executions/${task.execution_id}/tasks/${task.id}/log`)).text() });
+  const text = useQuery({
+    queryKey: ['log', task.id],
+    queryFn: async () => (await request('GET', `/replication/executions/${task.execution_id}/tasks/${task.id}/log`)).text(),
+  });
   return (
     <Modal title={`Log of ${task.src_resource}`} onClose={onClose}>
       {text.isPending ? <Loading what="the log" /> : text.isError ? <ErrorNote error={text.error} /> : <pre className="log">{text.data || '(empty)'}</pre>}

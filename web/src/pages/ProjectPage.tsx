@@ -34,7 +34,17 @@ export function ProjectPage() {
         {admin && <NavLink to={`/projects/${p.name}/logs`}>Logs</NavLink>}
         <NavLink to={`/projects/${p.name}/settings`}>Settings</NavLink>
       </nav>
-      {tab === 'members' ? <Members project={p} /> : tab === 'robots' ? <Robots project={p} /> : tab === 'logs' ? <AuditLogPage project={p.name} /> : tab === 'settings' ? <Settings project={p} canEdit={admin} /> : <Repositories project={p} />}
+      {tab === 'members' ? (
+        <Members project={p} />
+      ) : tab === 'robots' ? (
+        <Robots project={p} />
+      ) : tab === 'logs' ? (
+        <AuditLogPage project={p.name} />
+      ) : tab === 'settings' ? (
+        <Settings project={p} canEdit={admin} />
+      ) : (
+        <Repositories project={p} />
+      )}
     </section>
   );
 }
@@ -55,15 +65,34 @@ function Repositories({ project }: { project: Project }) {
       <div className="toolbar">
         <label>
           Search
-          <input type="search" placeholder="Repository name" defaultValue={name} onChange={(e) => setParams({ name: e.target.value, page: '1' }, { replace: true })} />
+          <input
+            type="search"
+            placeholder="Repository name"
+            defaultValue={name}
+            onChange={(e) => setParams({ name: e.target.value, page: '1' }, { replace: true })}
+          />
         </label>
         <span className="muted">
-          Push with <code>docker push {location.host}/{project.name}/&lt;name&gt;:&lt;tag&gt;</code>
+          Push with{' '}
+          <code>
+            docker push {location.host}/{project.name}/&lt;name&gt;:&lt;tag&gt;
+          </code>
         </span>
       </div>
-      <QueryView query={query} what="repositories" isEmpty={(d) => d.items.length === 0} empty={name ? `No repository matches “${name}”.` : 'Nothing pushed to this project yet.'}>
+      <QueryView
+        query={query}
+        what="repositories"
+        isEmpty={(d) => d.items.length === 0}
+        empty={name ? `No repository matches “${name}”.` : 'Nothing pushed to this project yet.'}
+      >
         {(data) => (
-          <PagedTable columns={['Repository', 'Artifacts', 'Pulls', 'Last push']} page={page} pageSize={pageSize} total={data.total} onPage={(p) => setParams({ name, page: String(p) })}>
+          <PagedTable
+            columns={['Repository', 'Artifacts', 'Pulls', 'Last push']}
+            page={page}
+            pageSize={pageSize}
+            total={data.total}
+            onPage={(p) => setParams({ name, page: String(p) })}
+          >
             {data.items.map((r) => (
               <tr key={r.id}>
                 <td>
@@ -143,38 +172,38 @@ function Members({ project }: { project: Project }) {
         <Empty>No members.</Empty>
       ) : (
         <PagedTable columns={['User', 'Role', '']} page={page} pageSize={membersPageSize} total={query.data.total} onPage={setPage}>
-            {query.data.items.map((m) => (
-              <tr key={m.id}>
-                <td>{m.entity_name}</td>
-                <td>
-                  {admin ? (
-                    <select
-                      aria-label={`Role of ${m.entity_name}`}
-                      value={m.role_id}
-                      onChange={run(async (e) => {
-                        await put(`${base}/${m.id}`, { role_id: Number(e.target.value) });
-                        await refresh();
-                      })}
-                    >
-                      {Object.entries(roles).map(([id, label]) => (
-                        <option key={id} value={id}>
-                          {label}
-                        </option>
-                      ))}
-                    </select>
-                  ) : (
-                    roles[m.role_id]
-                  )}
-                </td>
-                <td>
-                  {admin && (
-                    <button type="button" className="link danger" onClick={() => setRemoving(m)} aria-label={`Remove ${m.entity_name}`}>
-                      Remove
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
+          {query.data.items.map((m) => (
+            <tr key={m.id}>
+              <td>{m.entity_name}</td>
+              <td>
+                {admin ? (
+                  <select
+                    aria-label={`Role of ${m.entity_name}`}
+                    value={m.role_id}
+                    onChange={run(async (e) => {
+                      await put(`${base}/${m.id}`, { role_id: Number(e.target.value) });
+                      await refresh();
+                    })}
+                  >
+                    {Object.entries(roles).map(([id, label]) => (
+                      <option key={id} value={id}>
+                        {label}
+                      </option>
+                    ))}
+                  </select>
+                ) : (
+                  roles[m.role_id]
+                )}
+              </td>
+              <td>
+                {admin && (
+                  <button type="button" className="link danger" onClick={() => setRemoving(m)} aria-label={`Remove ${m.entity_name}`}>
+                    Remove
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
         </PagedTable>
       )}
       {removing && (

@@ -50,9 +50,20 @@ export function Projects() {
           </select>
         </label>
       </div>
-      <QueryView query={query} what="projects" isEmpty={(d) => d.items.length === 0} empty={name ? `No project matches “${name}”.` : 'No projects yet. Create one to push images into it.'}>
+      <QueryView
+        query={query}
+        what="projects"
+        isEmpty={(d) => d.items.length === 0}
+        empty={name ? `No project matches “${name}”.` : 'No projects yet. Create one to push images into it.'}
+      >
         {(data) => (
-          <PagedTable columns={['Name', 'Access', 'Your role', 'Repositories', 'Storage', 'Created', '']} page={page} pageSize={pageSize} total={data.total} onPage={(p) => set({ page: String(p) })}>
+          <PagedTable
+            columns={['Name', 'Access', 'Your role', 'Repositories', 'Storage', 'Created', '']}
+            page={page}
+            pageSize={pageSize}
+            total={data.total}
+            onPage={(p) => set({ page: String(p) })}
+          >
             {data.items.map((p) => (
               <tr key={p.project_id}>
                 <td>

@@ -38,7 +38,11 @@ function statusBadge(status: string) {
 function Registries() {
   const [page, setPage] = useState(1);
   const client = useQueryClient();
-  const query = useQuery({ queryKey: ['registries', page], queryFn: () => getPage<RegistryEndpoint>(`/registries?page=${page}&page_size=${pageSize}`), placeholderData: keepPreviousData });
+  const query = useQuery({
+    queryKey: ['registries', page],
+    queryFn: () => getPage<RegistryEndpoint>(`/registries?page=${page}&page_size=${pageSize}`),
+    placeholderData: keepPreviousData,
+  });
   const [editing, setEditing] = useState<RegistryEndpoint | 'new'>();
   const [deleting, setDeleting] = useState<RegistryEndpoint>();
   const [message, setMessage] = useState<{ ok: boolean; text: string }>();
@@ -51,7 +55,14 @@ function Registries() {
           New registry
         </button>
       </div>
-      {message && (message.ok ? <p className="ok" role="status">{message.text}</p> : <ErrorNote error={message.text} />)}
+      {message &&
+        (message.ok ? (
+          <p className="ok" role="status">
+            {message.text}
+          </p>
+        ) : (
+          <ErrorNote error={message.text} />
+        ))}
       <QueryView query={query} what="registries" isEmpty={(d) => d.items.length === 0} empty={'No registries yet. Add one to replicate to or from it.'}>
         {(data) => (
           <PagedTable columns={['Name', 'Type', 'URL', 'Status', '']} page={page} pageSize={pageSize} total={data.total} onPage={setPage}>
@@ -199,7 +210,11 @@ function RegistryForm({ stored, onClose, onSaved }: { stored?: RegistryEndpoint;
               </label>
             ),
           )}
-          {tested && <p className="ok" role="status">{tested}</p>}
+          {tested && (
+            <p className="ok" role="status">
+              {tested}
+            </p>
+          )}
           {error !== undefined && <ErrorNote error={error} />}
           <div className="actions">
             <button
@@ -235,7 +250,11 @@ function Rules() {
   const [page, setPage] = useState(1);
   const client = useQueryClient();
   const navigate = useNavigate();
-  const query = useQuery({ queryKey: ['policies', page], queryFn: () => getPage<Policy>(`/replication/policies?page=${page}&page_size=${pageSize}`), placeholderData: keepPreviousData });
+  const query = useQuery({
+    queryKey: ['policies', page],
+    queryFn: () => getPage<Policy>(`/replication/policies?page=${page}&page_size=${pageSize}`),
+    placeholderData: keepPreviousData,
+  });
   const [editing, setEditing] = useState<Policy | 'new'>();
   const [deleting, setDeleting] = useState<Policy>();
   const { error, run } = useErrorSlot();
@@ -255,7 +274,9 @@ function Rules() {
             {data.items.map((p) => (
               <tr key={p.id}>
                 <td>{p.name}</td>
-                <td data-label="Direction">{p.dest_registry.id !== localRegistryId ? `Push to ${p.dest_registry.name}` : `Pull from ${p.src_registry.name}`}</td>
+                <td data-label="Direction">
+                  {p.dest_registry.id !== localRegistryId ? `Push to ${p.dest_registry.name}` : `Pull from ${p.src_registry.name}`}
+                </td>
                 <td data-label="Trigger">
                   {p.trigger.type === 'scheduled' ? (
                     <>
@@ -268,7 +289,9 @@ function Rules() {
                     'Manual'
                   )}
                 </td>
-                <td data-label="Filters">{p.filters.map((f) => `${f.type} ${f.decoration === 'excludes' ? '≠' : '='} ${f.value}`).join('; ') || 'everything'}</td>
+                <td data-label="Filters">
+                  {p.filters.map((f) => `${f.type} ${f.decoration === 'excludes' ? '≠' : '='} ${f.value}`).join('; ') || 'everything'}
+                </td>
                 <td data-label="Status">
                   <span className={p.enabled ? 'badge public' : 'badge'}>{p.enabled ? 'Enabled' : 'Disabled'}</span>
                 </td>
@@ -334,7 +357,7 @@ function RuleForm({ stored, onClose, onSaved }: { stored?: Policy; onClose: () =
   const registries = useQuery({ queryKey: ['registries', 'all'], queryFn: () => getPage<RegistryEndpoint>('/registries?page=1&page_size=100') });
   const [name, setName] = useState(stored?.name ?? '');
   const [direction, setDirection] = useState<'push' | 'pull'>(stored && stored.src_registry.id !== localRegistryId ? 'pull' : 'push');
-  const [registry, setRegistry] = useState<number | ''>(stored ? (stored.dest_registry.id || stored.src_registry.id) : '');
+  const [registry, setRegistry] = useState<number | ''>(stored ? stored.dest_registry.id || stored.src_registry.id : '');
   const [nameFilter, setNameFilter] = useState(filterOf(stored, 'name')?.value ?? '');
   const [tagFilter, setTagFilter] = useState(filterOf(stored, 'tag')?.value ?? '');
   const [tagExcludes, setTagExcludes] = useState(filterOf(stored, 'tag')?.decoration === 'excludes');
@@ -395,7 +418,15 @@ function RuleForm({ stored, onClose, onSaved }: { stored?: Policy; onClose: () =
             Push: from this Berth to the registry
           </label>
           <label className="check">
-            <input type="radio" name="direction" checked={direction === 'pull'} onChange={() => (setDirection('pull'), trigger === 'event_based' && setTrigger('manual'))} />
+            <input
+              type="radio"
+              name="direction"
+              checked={direction === 'pull'}
+              onChange={() => {
+                setDirection('pull');
+                if (trigger === 'event_based') setTrigger('manual');
+              }}
+            />
             Pull: from the registry into this Berth
           </label>
         </fieldset>
@@ -511,7 +542,13 @@ function Executions() {
   if (query.isError) return <ErrorNote error={query.error} onRetry={() => query.refetch()} />;
   if (query.data.items.length === 0) return <Empty>No executions yet. Run a rule with “Replicate now”.</Empty>;
   return (
-    <PagedTable columns={['Execution', 'Rule', 'Trigger', 'Status', 'Progress', 'Started']} page={page} pageSize={pageSize} total={query.data.total} onPage={setPage}>
+    <PagedTable
+      columns={['Execution', 'Rule', 'Trigger', 'Status', 'Progress', 'Started']}
+      page={page}
+      pageSize={pageSize}
+      total={query.data.total}
+      onPage={setPage}
+    >
       {query.data.items.map((e) => (
         <tr key={e.id}>
           <td>

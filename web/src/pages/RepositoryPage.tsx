@@ -45,13 +45,21 @@ export function RepositoryPage() {
       {error !== undefined && <ErrorNote error={error} />}
       <QueryView query={query} what="artifacts" isEmpty={(d) => d.items.length === 0} empty={'No artifacts in this repository.'}>
         {(data) => (
-          <PagedTable columns={['Artifact', 'Tags', 'Type', 'Size', 'Pushed', 'Pulled', 'Pull', '']} className="artifacts" page={page} pageSize={pageSize} total={data.total} onPage={(p) => setParams({ page: String(p) })}>
+          <PagedTable
+            columns={['Artifact', 'Tags', 'Type', 'Size', 'Pushed', 'Pulled', 'Pull', '']}
+            className="artifacts"
+            page={page}
+            pageSize={pageSize}
+            total={data.total}
+            onPage={(p) => setParams({ page: String(p) })}
+          >
             {(() => {
               // Signatures and SBOMs are shown with their subject when it is on this page.
               const items = data.items;
               const here = new Set(items.map((a) => a.digest));
               const referrers = new Map<string, Artifact[]>();
-              for (const a of items) if (a.subject_digest && here.has(a.subject_digest)) referrers.set(a.subject_digest, [...(referrers.get(a.subject_digest) ?? []), a]);
+              for (const a of items)
+                if (a.subject_digest && here.has(a.subject_digest)) referrers.set(a.subject_digest, [...(referrers.get(a.subject_digest) ?? []), a]);
               return items.filter((a) => !(a.subject_digest && here.has(a.subject_digest))).map((a) => ({ a, refs: referrers.get(a.digest) ?? [] }));
             })().map(({ a, refs }) => {
               const ref = a.tags?.length ? `:${a.tags[0].name}` : `@${a.digest}`;
@@ -69,7 +77,12 @@ export function RepositoryPage() {
                       {(a.tags ?? []).map((t) => (
                         <li key={t.name}>
                           <span className="tag">{t.name}</span>
-                          <button type="button" className="link" aria-label={`Remove tag ${t.name}`} onClick={() => setRemovingTag({ artifact: a, tag: t.name })}>
+                          <button
+                            type="button"
+                            className="link"
+                            aria-label={`Remove tag ${t.name}`}
+                            onClick={() => setRemovingTag({ artifact: a, tag: t.name })}
+                          >
                             ×
                           </button>
                         </li>

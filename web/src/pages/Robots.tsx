@@ -146,7 +146,9 @@ function NewRobot({ project, onClose, onCreated }: { project: Project; onClose: 
               description,
               level: 'project',
               duration: never ? -1 : Number(days),
-              permissions: [{ kind: 'project', namespace: project.name, access: [...picked].map((k) => ({ resource: k.split(':')[0], action: k.split(':')[1] })) }],
+              permissions: [
+                { kind: 'project', namespace: project.name, access: [...picked].map((k) => ({ resource: k.split(':')[0], action: k.split(':')[1] })) },
+              ],
             });
             const body = (await res.json()) as { name: string; secret: string };
             onCreated({ name: body.name, secret: body.secret });
@@ -160,7 +162,11 @@ function NewRobot({ project, onClose, onCreated }: { project: Project; onClose: 
           <input required autoFocus value={name} onChange={(e) => setName(e.target.value.trim())} aria-invalid={badName} />
         </label>
         <p className={badName ? 'hint bad' : 'hint'}>
-          The account is called <code>robot${project.name}+{name || 'name'}</code>.
+          The account is called{' '}
+          <code>
+            robot${project.name}+{name || 'name'}
+          </code>
+          .
         </p>
         <label>
           Description
@@ -221,7 +227,9 @@ function SecretOnce({ name, secret, onClose }: { name: string; secret: string; o
         Copy the secret of <code>{name}</code> now: it is not shown again.
       </p>
       <p className="secret">
-        <code aria-label="Secret">{secret}</code>
+        <output aria-label="Secret">
+          <code>{secret}</code>
+        </output>
       </p>
       <div className="actions">
         <CopyButton text={secret} label="Copy secret" />
