@@ -7,12 +7,11 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { Cron } from 'croner';
 import type PgBoss from 'pg-boss';
-import { recordAudit } from '../server/audit/record.js';
 import { tokenIssuer } from '../server/auth/resolvers.js';
 import { issueToken, parseScope, type SigningKey } from '../server/auth/tokens.js';
 import type { AccessEntry } from '../server/lib/principal.js';
 import type { Database } from '../server/db/database.js';
-import { saveProject } from '../server/db/projects.js';
+import { insertProject } from '../server/projects/projects.js';
 import { findRegistry } from '../server/db/registries.js';
 import {
   addTasks,
@@ -352,18 +351,7 @@ export class ReplicationWorker {
   private async ensureLocalProject(repository: string): Promise<void> {
     const name = projectOf(repository);
     if (!name) throw new PermanentError(`${repository} is not <project>/<name>: give the rule a destination namespace`);
-    await this.deps.db.tx(async (q) => {
-      const id = await saveProject(q, { name, public: false, ownerId: null });
-      if (id !== undefined)
-        await recordAudit(q, {
-          operation: 'create',
-          resourceType: 'project',
-          resource: name,
-          projectName: name,
-          projectId: id,
-          actor: { username: replicationActor, actorType: 'system' },
-        });
-    });
+    await insertProject(this.deps.db, { name, public: false, ownerId: null }, { username: replicationActor, actorType: 'system' });
   }
 
   async runTask(taskId: number): Promise<void> {

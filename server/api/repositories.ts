@@ -104,7 +104,7 @@ export function repositoryRoutes(deps: AuthDeps, store: BlobStore) {
     }) as Koa.Middleware,
     // DELETE /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}
     removeArtifact: (async (ctx) => {
-      await deleteArtifact(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference);
+      await deleteArtifact(registry, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference);
       respondDone(ctx);
     }) as Koa.Middleware,
   };

@@ -125,11 +125,27 @@ export async function createProject(
   const isPublic = flag === true || flag === 'true';
   // Harbor: only administrators choose a quota at creation; others get the default.
   const storageLimit = input.storage_limit !== undefined && user.sysadmin ? parseStorageLimit(input.storage_limit) : defaultStorageLimit;
+  const id = await insertProject(db, { name, public: isPublic, ownerId: user.id, storageLimit });
+  if (id === undefined) throw new DomainError('CONFLICT', `project ${name} already exists`);
+  return id;
+}
+
+/**
+ * Writes a new project with its audit row, and its owner (if any) as its project admin,
+ * in one transaction: the management API's create and a replication pull rule's missing
+ * destination both come here. Returns the id, or undefined when the name is taken
+ * (nothing is written then). `actor` names who acted when no request does (the worker).
+ */
+export async function insertProject(
+  db: Database,
+  p: { name: string; public: boolean; ownerId: number | null; storageLimit?: number },
+  actor?: AuditEvent['actor'],
+): Promise<number | undefined> {
   return db.tx(async (q) => {
-    const id = await saveProject(q, { name, public: isPublic, ownerId: user.id, storageLimit });
-    if (id === undefined) throw new DomainError('CONFLICT', `project ${name} already exists`);
-    await saveMember(q, id, user.id, roleIds.projectAdmin);
-    await recordAudit(q, { operation: 'create', resourceType: 'project', resource: name, projectName: name, projectId: id });
+    const id = await saveProject(q, p);
+    if (id === undefined) return undefined;
+    if (p.ownerId !== null) await saveMember(q, id, p.ownerId, roleIds.projectAdmin);
+    await recordAudit(q, { operation: 'create', resourceType: 'project', resource: p.name, projectName: p.name, projectId: id, actor });
     return id;
   });
 }

@@ -1,11 +1,11 @@
 // The repositories and artifacts of a project, as Harbor's API shows them, with the
 // permission checks of the project the repository belongs to.
 import { DomainError } from '../lib/errors.js';
-import { artifactResource, recordAudit, type AuditEvent } from '../audit/record.js';
+import { recordAudit } from '../audit/record.js';
 import type { Paging } from '../lib/query.js';
 import type { Principal } from '../lib/principal.js';
 import type { Database } from '../db/database.js';
-import { findArtifact, listArtifacts, removeManifest, type ArtifactRow } from '../db/manifests.js';
+import { findArtifact, listArtifacts, type ArtifactRow } from '../db/manifests.js';
 import {
   findRepository,
   listProjectRepositories,
@@ -14,8 +14,8 @@ import {
   updateRepositoryDescription,
   type RepositoryRow,
 } from '../db/repositories.js';
-import { removeTag, saveTag } from '../db/tags.js';
-import { queueReplicationEvent } from '../db/replicationExecutions.js';
+import { deleteManifest } from '../registry/manifests.js';
+import { addTag, removeTag } from '../registry/tags.js';
 import { manifestKinds } from '../registry/mediaTypes.js';
 import { extraAttributes } from '../registry/artifactAttributes.js';
 import { copyArtifact } from '../registry/copyArtifact.js';
@@ -286,24 +286,19 @@ async function taggedArtifact(db: Database, project: ProjectView, repositoryName
 }
 
 /** Deletes an artifact (its manifest and every tag on it), as DELETE /v2/…/manifests/<digest> does. */
-export async function deleteArtifact(db: Database, principal: Principal, projectName: string, repositoryName: string, reference: string): Promise<void> {
-  const project = await inProject(db, principal, projectName, 'artifact', 'delete');
-  const repo = await repositoryIn(db, project.name, repositoryName);
+export async function deleteArtifact(
+  deps: Pick<RegistryDeps, 'db'>,
+  principal: Principal,
+  projectName: string,
+  repositoryName: string,
+  reference: string,
+): Promise<void> {
+  const project = await inProject(deps.db, principal, projectName, 'artifact', 'delete');
+  const repo = await repositoryIn(deps.db, project.name, repositoryName);
   const ref = parseArtifactRef(reference);
-  const a = await findArtifact(db, repo.id, ref.digest, ref.tag);
-  const notFound = new DomainError('NOT_FOUND', `artifact ${reference.slice(0, 200)} not found in ${repo.name}`);
-  if (!a) throw notFound;
-  await db.tx(async (q) => {
-    if (!(await removeManifest(q, repo.id, a.digest))) throw notFound;
-    await queueReplicationEvent(q, { operation: 'delete', repository: repo.name, reference: a.digest, digest: a.digest, artifact_type: null });
-    await recordAudit(q, {
-      operation: 'delete',
-      resourceType: 'artifact',
-      resource: artifactResource(repo.name, a.digest),
-      projectName: project.name,
-      projectId: project.project_id,
-    });
-  });
+  const a = await findArtifact(deps.db, repo.id, ref.digest, ref.tag);
+  if (!a) throw new DomainError('NOT_FOUND', `artifact ${reference.slice(0, 200)} not found in ${repo.name}`);
+  await deleteManifest(deps, repo.name, a.digest, project.project_id);
 }
 
 /** GET …/artifacts/{reference}/tags: one page of the artifact's tags by name, with the total. */
@@ -330,17 +325,7 @@ export async function createArtifactTag(
   if (await findArtifact(db, artifact.repository_id, undefined, input.name))
     throw new DomainError('CONFLICT', `tag ${input.name} already exists in ${artifact.repository_name}`);
   const tag = input.name;
-  await db.tx(async (q) => {
-    await saveTag(q, artifact.repository_id, tag, artifact.id);
-    await queueReplicationEvent(q, {
-      operation: 'push',
-      repository: artifact.repository_name,
-      reference: tag,
-      digest: artifact.digest,
-      artifact_type: artifact.artifact_type ?? null,
-    });
-    await recordAudit(q, tagEvent('create', project, artifact, tag));
-  });
+  await addTag(db, { repository: artifact.repository_name, repositoryId: artifact.repository_id, projectId: project.project_id }, tag, artifact);
   return tag;
 }
 
@@ -355,21 +340,6 @@ export async function deleteArtifactTag(
 ): Promise<void> {
   const project = await inProject(db, principal, projectName, 'tag', 'delete');
   const artifact = await taggedArtifact(db, project, repositoryName, reference);
-  const notFound = new DomainError('NOT_FOUND', `tag ${tag.slice(0, 200)} not found on ${reference.slice(0, 200)}`);
-  if (!artifact.tags.some((t) => t.name === tag)) throw notFound;
-  await db.tx(async (q) => {
-    if (!(await removeTag(q, artifact.repository_id, tag))) throw notFound;
-    await queueReplicationEvent(q, { operation: 'delete', repository: artifact.repository_name, reference: tag, digest: null, artifact_type: null });
-    await recordAudit(q, tagEvent('delete', project, artifact, tag));
-  });
-}
-
-function tagEvent(operation: 'create' | 'delete', project: ProjectView, artifact: ArtifactView, tag: string): AuditEvent {
-  return {
-    operation,
-    resourceType: 'tag',
-    resource: artifactResource(artifact.repository_name, artifact.digest, tag),
-    projectName: project.name,
-    projectId: project.project_id,
-  };
+  if (!artifact.tags.some((t) => t.name === tag)) throw new DomainError('NOT_FOUND', `tag ${tag.slice(0, 200)} not found on ${reference.slice(0, 200)}`);
+  await removeTag(db, { repository: artifact.repository_name, repositoryId: artifact.repository_id, projectId: project.project_id }, tag, artifact.digest);
 }

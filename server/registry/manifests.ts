@@ -5,7 +5,8 @@ import { queueReplicationEvent } from '../db/replicationExecutions.js';
 import { lockRepositoryBlobs } from '../db/blobs.js';
 import { findManifestByDigest, findManifestByTag, lockManifestDigests, removeManifest, saveManifest, type ManifestRow } from '../db/manifests.js';
 import { findRepositoryId, saveRepository } from '../db/repositories.js';
-import { removeTag, saveTag } from '../db/tags.js';
+import { saveTag } from '../db/tags.js';
+import { removeTag } from './tags.js';
 import { checkWithinQuota } from './quota.js';
 import type { RegistryDeps } from './deps.js';
 import { nameUnknown, RegistryError } from '../lib/registryErrors.js';
@@ -104,21 +105,29 @@ export async function putManifest(
   return { digest, subjectDigest: parsed.subjectDigest };
 }
 
-/** Deletes by digest (the manifest and its tags) or by tag (the tag only). */
-export async function deleteManifest(deps: RegistryDeps, repository: string, reference: string): Promise<void> {
+/**
+ * Deletes by digest (the manifest and its tags) or by tag (the tag only), with its
+ * replication event and audit row: /v2's DELETE and the management API's artifact delete.
+ * `projectId` spares the audit row a lookup when the caller has it.
+ */
+export async function deleteManifest(deps: Pick<RegistryDeps, 'db'>, repository: string, reference: string, projectId?: number): Promise<void> {
   assertName(repository);
   const ref = parseReadReference(reference);
   const repositoryId = await findRepositoryId(deps.db, repository);
   if (repositoryId === undefined) throw nameUnknown(repository);
+  if ('tag' in ref) return removeTag(deps.db, { repository, repositoryId, projectId }, ref.tag);
+  const digest = ref.digest.digest;
   await deps.db.tx(async (q) => {
-    const removed = 'tag' in ref ? await removeTag(q, repositoryId, ref.tag) : await removeManifest(q, repositoryId, ref.digest.digest);
-    if (!removed) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} unknown to repository ${repository}`, { reference });
-    await queueReplicationEvent(q, { operation: 'delete', repository, reference, digest: 'tag' in ref ? null : ref.digest.digest, artifact_type: null });
+    if (!(await removeManifest(q, repositoryId, digest))) {
+      throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} unknown to repository ${repository}`, { reference });
+    }
+    await queueReplicationEvent(q, { operation: 'delete', repository, reference, digest, artifact_type: null });
     await recordAudit(q, {
       operation: 'delete',
-      resourceType: 'tag' in ref ? 'tag' : 'artifact',
-      resource: 'tag' in ref ? artifactResource(repository, undefined, ref.tag) : artifactResource(repository, ref.digest.digest),
+      resourceType: 'artifact',
+      resource: artifactResource(repository, digest),
       projectName: projectOf(repository),
+      projectId,
     });
   });
 }
