@@ -2,7 +2,9 @@
 // with a fixed code for each status (goharbor/harbor src/lib/http/error.go). Services throw
 // DomainError (lib/errors.ts) or, from the registry core, RegistryError; harborError is the
 // one place either becomes a Harbor code, so /api can call the same services /v2 calls.
+import type Koa from 'koa';
 import { DomainError, type DomainErrorKind } from '../lib/errors.js';
+import type { Logger } from '../log/logger.js';
 import { RegistryError } from '../lib/registryErrors.js';
 
 export const harborCodes = {
@@ -60,4 +62,24 @@ export function harborError(err: unknown): HarborError | undefined {
 
 export function apiErrorBody(code: string, message: string): { errors: Array<{ code: string; message: string }> } {
   return { errors: [{ code, message }] };
+}
+
+/** The /api/v2.0 error mapper: Harbor's body for a domain or registry error, a logged 500 naming the request id otherwise. */
+export function harborErrors(log: Logger): Koa.Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const refusal = harborError(err);
+      if (refusal) {
+        ctx.status = refusal.status;
+        ctx.body = apiErrorBody(refusal.code, refusal.message);
+        ctx.state.errorCode = refusal.code;
+        return;
+      }
+      log.error({ err, reqId: ctx.state.requestId }, 'api error');
+      ctx.status = 500;
+      ctx.body = apiErrorBody('INTERNAL_SERVER_ERROR', `internal server error; see the server log for request id ${String(ctx.state.requestId)}`);
+    }
+  };
 }
