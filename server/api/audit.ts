@@ -1,7 +1,8 @@
 // /api/v2.0/audit-logs (system administrators) and /projects/{p}/logs (project admins),
 // Harbor's paths and filters, with an export, the chain verification and the purge.
 import type Koa from 'koa';
-import type { AuthDeps } from '../auth/resolvers.js';
+import type Router from '@koa/router';
+import type { ApiDeps } from './deps.js';
 import { requestAudit } from '../audit/context.js';
 import { auditStatusFor, auditFilterKeys, auditSortKeys, exportAuditLogs, listAuditLogs, purgeAuditLogFor, verifyAuditChainFor } from '../projects/auditLog.js';
 import { byName, jsonBody, principal } from './auth.js';
@@ -16,7 +17,7 @@ function cursorOf(ctx: Koa.Context): number | undefined {
   return Number(c);
 }
 
-export function auditRoutes(deps: AuthDeps) {
+export function registerAuditLogs(router: Router, deps: ApiDeps): void {
   const list = async (ctx: Koa.Context, project?: { ref: string; byName: boolean }) => {
     const { filters, sort, paging } = listParams(ctx, auditFilterKeys, auditSortKeys);
     if (sort.length > 1) throw new DomainError('INVALID', 'sort by one key: op_time or -op_time');
@@ -33,31 +34,29 @@ export function auditRoutes(deps: AuthDeps) {
     if (links.length) ctx.set('Link', links.join(' , '));
     ctx.body = items;
   };
-  return {
-    // GET /audit-logs?q=operation=create,username=alice,op_time=[a~b]&sort=-op_time&page=&page_size=
-    list: (async (ctx) => list(ctx)) as Koa.Middleware,
-    // GET /projects/{project_name_or_id}/logs
-    projectList: (async (ctx) => list(ctx, { ref: ctx.params.project_name_or_id, byName: byName(ctx) })) as Koa.Middleware,
-    // GET /audit-logs/export?format=jsonl|csv&q=…: streamed, oldest first.
-    export: (async (ctx) => {
-      const format = queryParam(ctx, 'format') ?? 'jsonl';
-      if (format !== 'jsonl' && format !== 'csv') throw new DomainError('INVALID', 'format must be jsonl or csv');
-      const stream = await exportAuditLogs(deps.db, principal(ctx), parseQuery(harborQ(ctx), auditFilterKeys), format);
-      ctx.type = format === 'csv' ? 'text/csv; charset=utf-8' : 'application/jsonl; charset=utf-8';
-      ctx.set('Content-Disposition', `attachment; filename="audit-log.${format}"`);
-      ctx.body = stream;
-    }) as Koa.Middleware,
-    // GET /audit-logs/status
-    status: (async (ctx) => {
-      ctx.body = await auditStatusFor(deps.db, principal(ctx), requestAudit.getStore()?.writer);
-    }) as Koa.Middleware,
-    // GET /audit-logs/verify
-    verify: (async (ctx) => {
-      ctx.body = await verifyAuditChainFor(deps.db, principal(ctx));
-    }) as Koa.Middleware,
-    // POST /audit-logs/purge {retention_hours, dry_run}
-    purge: (async (ctx) => {
-      ctx.body = await purgeAuditLogFor(deps.db, principal(ctx), await jsonBody(ctx));
-    }) as Koa.Middleware,
-  };
+  // GET /audit-logs?q=operation=create,username=alice,op_time=[a~b]&sort=-op_time&page=&page_size=
+  router.get('/audit-logs', async (ctx) => list(ctx));
+  // GET /audit-logs/export?format=jsonl|csv&q=…: streamed, oldest first.
+  router.get('/audit-logs/export', async (ctx) => {
+    const format = queryParam(ctx, 'format') ?? 'jsonl';
+    if (format !== 'jsonl' && format !== 'csv') throw new DomainError('INVALID', 'format must be jsonl or csv');
+    const stream = await exportAuditLogs(deps.db, principal(ctx), parseQuery(harborQ(ctx), auditFilterKeys), format);
+    ctx.type = format === 'csv' ? 'text/csv; charset=utf-8' : 'application/jsonl; charset=utf-8';
+    ctx.set('Content-Disposition', `attachment; filename="audit-log.${format}"`);
+    ctx.body = stream;
+  });
+  // GET /audit-logs/status
+  router.get('/audit-logs/status', async (ctx) => {
+    ctx.body = await auditStatusFor(deps.db, principal(ctx), requestAudit.getStore()?.writer);
+  });
+  // GET /audit-logs/verify
+  router.get('/audit-logs/verify', async (ctx) => {
+    ctx.body = await verifyAuditChainFor(deps.db, principal(ctx));
+  });
+  // POST /audit-logs/purge {retention_hours, dry_run}
+  router.post('/audit-logs/purge', async (ctx) => {
+    ctx.body = await purgeAuditLogFor(deps.db, principal(ctx), await jsonBody(ctx));
+  });
+  // GET /projects/{project_name_or_id}/logs
+  router.get('/projects/:project_name_or_id/logs', async (ctx) => list(ctx, { ref: ctx.params.project_name_or_id, byName: byName(ctx) }));
 }

@@ -1,6 +1,7 @@
 // The console's login and logout, at Harbor's paths: POST /c/login with `principal` and
 // `password` (a form, as Harbor's console sends, or JSON), GET /c/log_out.
 import type Koa from 'koa';
+import type Router from '@koa/router';
 import { LoginError } from '../auth/identity.js';
 import type { AuthDeps } from '../auth/resolvers.js';
 import { closeSession, csrfHeader, openSession, sessionCookie } from '../auth/sessions.js';
@@ -57,30 +58,28 @@ function checkSameOrigin(ctx: Koa.Context, deps: AuthDeps): void {
   if (!own.includes(host)) throw new DomainError('DENIED', 'cross-site login refused');
 }
 
-export function consoleLoginRoutes(deps: AuthDeps) {
-  return {
-    // POST /c/login: 200 with the session cookie and the CSRF token header; 401 on bad credentials.
-    login: (async (ctx) => {
-      checkSameOrigin(ctx, deps);
-      const { principal, password } = await readCredentials(ctx);
-      try {
-        const session = await openSession(deps, principal, password, ctx.state.clientAddress as string);
-        setSessionCookie(ctx, deps, session.sid);
-        ctx.set(csrfHeader, session.csrfToken);
-        ctx.set('Cache-Control', 'no-store');
-        respondDone(ctx);
-      } catch (err) {
-        if (!(err instanceof LoginError)) throw err;
-        throw new DomainError(err.reason === 'throttled' ? 'TOO_MANY' : 'UNAUTHENTICATED', err.message);
-      }
-    }) as Koa.Middleware,
-    // GET /c/log_out: ends the session everywhere and clears the cookie; 200 even without one.
-    logout: (async (ctx) => {
-      const sid = ctx.cookies.get(sessionCookie);
-      if (sid) await closeSession(deps, sid);
-      clearSessionCookie(ctx, deps);
+export function registerConsoleLogin(router: Router, deps: AuthDeps): void {
+  // POST /c/login: 200 with the session cookie and the CSRF token header; 401 on bad credentials.
+  router.post('/login', async (ctx) => {
+    checkSameOrigin(ctx, deps);
+    const { principal, password } = await readCredentials(ctx);
+    try {
+      const session = await openSession(deps, principal, password, ctx.state.clientAddress as string);
+      setSessionCookie(ctx, deps, session.sid);
+      ctx.set(csrfHeader, session.csrfToken);
       ctx.set('Cache-Control', 'no-store');
       respondDone(ctx);
-    }) as Koa.Middleware,
-  };
+    } catch (err) {
+      if (!(err instanceof LoginError)) throw err;
+      throw new DomainError(err.reason === 'throttled' ? 'TOO_MANY' : 'UNAUTHENTICATED', err.message);
+    }
+  });
+  // GET /c/log_out: ends the session everywhere and clears the cookie; 200 even without one.
+  router.get('/log_out', async (ctx) => {
+    const sid = ctx.cookies.get(sessionCookie);
+    if (sid) await closeSession(deps, sid);
+    clearSessionCookie(ctx, deps);
+    ctx.set('Cache-Control', 'no-store');
+    respondDone(ctx);
+  });
 }

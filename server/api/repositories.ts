@@ -2,8 +2,8 @@
 // (Harbor v2 shapes). Harbor clients encode the slashes of a repository name twice
 // (a/b -> a%252Fb); the router decodes once, this decodes the second time.
 import type Koa from 'koa';
-import type { AuthDeps } from '../auth/resolvers.js';
-import type { BlobStore } from '../storage/blobStore.js';
+import type Router from '@koa/router';
+import type { ApiDeps } from './deps.js';
 import {
   createArtifactTag,
   deleteArtifactTag,
@@ -41,71 +41,69 @@ function nameFilter(ctx: Koa.Context): string | undefined {
   return m[1];
 }
 
-export function repositoryRoutes(deps: AuthDeps, store: BlobStore) {
-  const artifacts = { db: deps.db, store };
-  const registry = { db: deps.db, store };
-  return {
-    // GET /projects/{project_name}/repositories
-    list: (async (ctx) => {
-      const paging = pagingOf(ctx);
-      const { items, total } = await listRepositories(deps.db, principal(ctx), ctx.params.project_name, nameFilter(ctx), paging);
-      respondPage(ctx, items, total, paging);
-    }) as Koa.Middleware,
-    // GET /projects/{project_name}/repositories/{repository_name}
-    get: (async (ctx) => {
-      ctx.body = await getRepository(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx));
-    }) as Koa.Middleware,
-    // GET /repositories?q=name=~x&page=&page_size= — across every project the caller may see
-    listAll: (async (ctx) => {
-      const paging = pagingOf(ctx);
-      const { items, total } = await listAllRepositories(deps.db, principal(ctx), nameFilter(ctx), paging);
-      respondPage(ctx, items, total, paging);
-    }) as Koa.Middleware,
-    // PUT /projects/{project_name}/repositories/{repository_name} — {description}
-    update: (async (ctx) => {
-      await updateRepository(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), await jsonBody(ctx));
-      respondDone(ctx);
-    }) as Koa.Middleware,
-    // DELETE /projects/{project_name}/repositories/{repository_name}
-    remove: (async (ctx) => {
-      await deleteRepository(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx));
-      respondDone(ctx);
-    }) as Koa.Middleware,
-    // GET /projects/{project_name}/repositories/{repository_name}/artifacts
-    artifacts: (async (ctx) => {
-      const paging = pagingOf(ctx);
-      const { items, total } = await listRepositoryArtifacts(artifacts, principal(ctx), ctx.params.project_name, repositoryName(ctx), paging);
-      respondPage(ctx, items, total, paging);
-    }) as Koa.Middleware,
-    // POST /projects/{project_name}/repositories/{repository_name}/artifacts?from=<repo>:<tag>|@<digest> — 201
-    copyArtifact: (async (ctx) => {
-      const { digest } = await copyArtifactInto(registry, principal(ctx), ctx.params.project_name, repositoryName(ctx), queryParam(ctx, 'from'));
-      respondCreated(ctx, `${ctx.path}/${digest}`);
-    }) as Koa.Middleware,
-    // GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}
-    artifact: (async (ctx) => {
-      ctx.body = await getArtifact(artifacts, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference);
-    }) as Koa.Middleware,
-    // GET …/artifacts/{reference}/tags
-    tags: (async (ctx) => {
-      const paging = pagingOf(ctx);
-      const { items, total } = await listArtifactTags(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference, paging);
-      respondPage(ctx, items, total, paging);
-    }) as Koa.Middleware,
-    // POST …/artifacts/{reference}/tags — {name}; 201 with the new tag's Location, as Harbor.
-    addTag: (async (ctx) => {
-      const tag = await createArtifactTag(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference, await jsonBody(ctx));
-      respondCreated(ctx, `${ctx.path}/${encodeURIComponent(tag)}`);
-    }) as Koa.Middleware,
-    // DELETE …/artifacts/{reference}/tags/{tag_name}
-    removeTag: (async (ctx) => {
-      await deleteArtifactTag(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference, ctx.params.tag_name);
-      respondDone(ctx);
-    }) as Koa.Middleware,
-    // DELETE /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}
-    removeArtifact: (async (ctx) => {
-      await deleteArtifact(registry, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference);
-      respondDone(ctx);
-    }) as Koa.Middleware,
-  };
+export function registerRepositories(router: Router, deps: ApiDeps): void {
+  const artifacts = { db: deps.db, store: deps.store };
+  const registry = { db: deps.db, store: deps.store };
+  // GET /projects/{project_name}/repositories
+  router.get('/projects/:project_name/repositories', async (ctx) => {
+    const paging = pagingOf(ctx);
+    const { items, total } = await listRepositories(deps.db, principal(ctx), ctx.params.project_name, nameFilter(ctx), paging);
+    respondPage(ctx, items, total, paging);
+  });
+  // GET /projects/{project_name}/repositories/{repository_name}
+  router.get('/projects/:project_name/repositories/:repository_name', async (ctx) => {
+    ctx.body = await getRepository(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx));
+  });
+  // PUT /projects/{project_name}/repositories/{repository_name} — {description}
+  router.put('/projects/:project_name/repositories/:repository_name', async (ctx) => {
+    await updateRepository(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), await jsonBody(ctx));
+    respondDone(ctx);
+  });
+  // DELETE /projects/{project_name}/repositories/{repository_name}
+  router.delete('/projects/:project_name/repositories/:repository_name', async (ctx) => {
+    await deleteRepository(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx));
+    respondDone(ctx);
+  });
+  // GET /repositories?q=name=~x&page=&page_size= — across every project the caller may see
+  router.get('/repositories', async (ctx) => {
+    const paging = pagingOf(ctx);
+    const { items, total } = await listAllRepositories(deps.db, principal(ctx), nameFilter(ctx), paging);
+    respondPage(ctx, items, total, paging);
+  });
+  // GET /projects/{project_name}/repositories/{repository_name}/artifacts
+  router.get('/projects/:project_name/repositories/:repository_name/artifacts', async (ctx) => {
+    const paging = pagingOf(ctx);
+    const { items, total } = await listRepositoryArtifacts(artifacts, principal(ctx), ctx.params.project_name, repositoryName(ctx), paging);
+    respondPage(ctx, items, total, paging);
+  });
+  // POST /projects/{project_name}/repositories/{repository_name}/artifacts?from=<repo>:<tag>|@<digest> — 201
+  router.post('/projects/:project_name/repositories/:repository_name/artifacts', async (ctx) => {
+    const { digest } = await copyArtifactInto(registry, principal(ctx), ctx.params.project_name, repositoryName(ctx), queryParam(ctx, 'from'));
+    respondCreated(ctx, `${ctx.path}/${digest}`);
+  });
+  // GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}
+  router.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference', async (ctx) => {
+    ctx.body = await getArtifact(artifacts, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference);
+  });
+  // DELETE /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}
+  router.delete('/projects/:project_name/repositories/:repository_name/artifacts/:reference', async (ctx) => {
+    await deleteArtifact(registry, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference);
+    respondDone(ctx);
+  });
+  // GET …/artifacts/{reference}/tags
+  router.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags', async (ctx) => {
+    const paging = pagingOf(ctx);
+    const { items, total } = await listArtifactTags(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference, paging);
+    respondPage(ctx, items, total, paging);
+  });
+  // POST …/artifacts/{reference}/tags — {name}; 201 with the new tag's Location, as Harbor.
+  router.post('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags', async (ctx) => {
+    const tag = await createArtifactTag(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference, await jsonBody(ctx));
+    respondCreated(ctx, `${ctx.path}/${encodeURIComponent(tag)}`);
+  });
+  // DELETE …/artifacts/{reference}/tags/{tag_name}
+  router.delete('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags/:tag_name', async (ctx) => {
+    await deleteArtifactTag(deps.db, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference, ctx.params.tag_name);
+    respondDone(ctx);
+  });
 }

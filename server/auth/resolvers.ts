@@ -7,9 +7,6 @@ import { recordLater, type AuditEvent } from '../audit/record.js';
 import type { ActorType } from '../db/audit.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log/logger.js';
-import type { SecretBox } from '../replication/secretBox.js';
-import type { AllowedNetworks } from '../replication/targets.js';
-import type { QueueHandle } from '../replication/queue.js';
 import { anonymous, type Principal } from '../lib/principal.js';
 import { TokenError, verifyToken, type SigningKey } from './tokens.js';
 import type { TokenClaims } from '../lib/principal.js';
@@ -25,12 +22,9 @@ export interface AuthDeps {
   /** Console sessions end after this long without a request (default 60 minutes). */
   sessionTimeoutMs?: number;
   externalUrl?: string;
+  /** Who may create projects: decides whether a push to a missing project is told so. */
   projectCreation: 'everyone' | 'adminonly';
-  /** Storage limit of new projects in bytes; -1 unlimited. */
-  storagePerProject?: number;
   log?: Logger;
-  /** Sealing of remote registries' secrets and the networks replication may reach. */
-  replication?: { box: SecretBox; allow: AllowedNetworks; queue?: QueueHandle };
 }
 
 export class CredentialsError extends Error {

@@ -5,6 +5,7 @@ import { DomainError } from '../lib/errors.js';
 import { harborErrors } from '../api/errors.js';
 import { consoleLoginRouter, managementRouter } from '../api/routes.js';
 import type { AuthDeps } from '../auth/resolvers.js';
+import type { ReplicationSettings } from '../api/deps.js';
 import { clientAddressResolver, requestAudit, requestIdResolver } from '../audit/context.js';
 import { AuditWriter } from '../audit/writer.js';
 import { auditRefusals } from './refusals.js';
@@ -23,6 +24,10 @@ export interface AppDeps {
   store: BlobStore;
   log: Logger;
   auth: AuthDeps;
+  /** Storage limit of new projects in bytes; -1 unlimited (BERTH_STORAGE_PER_PROJECT). */
+  storagePerProject?: number;
+  /** Absent: no replication routes. */
+  replication?: ReplicationSettings;
   accessLog?: boolean;
   /** The process's audit writer (one is made when not given); close() it on shutdown. */
   auditWriter?: AuditWriter;
@@ -72,7 +77,14 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   const v2 = distributionRouter({ db: deps.db, store: deps.store, pulls, redirectBlobs: deps.redirectBlobs }, deps.auth);
   const token = tokenRoute(deps.auth);
   const v2Errors = ociErrors(deps.log);
-  const api = managementRouter({ db: deps.db, store: deps.store, auth: deps.auth });
+  const api = managementRouter({
+    db: deps.db,
+    store: deps.store,
+    auth: deps.auth,
+    storagePerProject: deps.storagePerProject,
+    replication: deps.replication,
+    log: deps.log,
+  });
   const apiRoutes = api.routes();
   const c = consoleLoginRouter(deps.auth);
 

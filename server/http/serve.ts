@@ -29,9 +29,7 @@ export async function serve(config: Config, db: Database, store: BlobStore, log:
     sessionTimeoutMs: config.sessionTimeoutMs,
     externalUrl: config.externalUrl,
     projectCreation: config.projectCreation,
-    storagePerProject: config.storagePerProject,
     log,
-    replication: { box: secretBox(loadSecretKey(config.secretKey, config.dataDir)), allow: parseAllowedNetworks(config.replicationAllow), queue },
   };
   const auditWriter = new AuditWriter(db, { enabled: config.auditLog, log });
   const app = createApp({
@@ -39,6 +37,8 @@ export async function serve(config: Config, db: Database, store: BlobStore, log:
     store,
     log,
     auth,
+    storagePerProject: config.storagePerProject,
+    replication: { box: secretBox(loadSecretKey(config.secretKey, config.dataDir)), allow: parseAllowedNetworks(config.replicationAllow), queue },
     accessLog: config.accessLog,
     auditWriter,
     trustedProxies: config.trustedProxies,

@@ -13,6 +13,7 @@ import { createLogger } from '../../server/log/logger.js';
 import type { BlobStore } from '../../server/storage/blobStore.js';
 import { FsBlobStore } from '../../server/storage/fs/fsBlobStore.js';
 import type { AuthDeps } from '../../server/auth/resolvers.js';
+import type { ReplicationSettings } from '../../server/api/deps.js';
 import { loadSigningKeys } from '../../server/auth/signingKeys.js';
 import { secretBox } from '../../server/replication/secretBox.js';
 import { QueueHandle } from '../../server/replication/queue.js';
@@ -56,7 +57,7 @@ export async function openTestDatabase(): Promise<{ db: Database; dir: string; u
   };
 }
 
-export async function testAuthDeps(db: Database, queue?: QueueHandle): Promise<AuthDeps> {
+export async function testAuthDeps(db: Database): Promise<AuthDeps> {
   const keys = await loadSigningKeys(db);
   return {
     db,
@@ -64,9 +65,12 @@ export async function testAuthDeps(db: Database, queue?: QueueHandle): Promise<A
     tokenService: 'berth',
     tokenExpirationMs: 30 * 60_000,
     projectCreation: 'everyone',
-    // Replication targets in tests are other registries on loopback.
-    replication: { box: secretBox(testSecretKey), allow: { loopback: true, private: false }, queue },
   };
+}
+
+/** Replication targets in tests are other registries on loopback. */
+export function testReplication(queue?: QueueHandle): ReplicationSettings {
+  return { box: secretBox(testSecretKey), allow: { loopback: true, private: false }, queue };
 }
 
 /** Fast enough for tests: short leases and backoffs, frequent ticks. */
@@ -106,8 +110,8 @@ export async function startTestRegistry(opts: { store?: (dir: string) => BlobSto
   await bootstrap(db, admin.password);
   const store = opts.store ? opts.store(dir) : new FsBlobStore(path.join(dir, 'blobs'));
   const queue = new QueueHandle(db);
-  const auth = await testAuthDeps(db, queue);
-  const app = createApp({ db, store, log: createLogger('silent'), auth });
+  const auth = await testAuthDeps(db);
+  const app = createApp({ db, store, log: createLogger('silent'), auth, replication: testReplication(queue) });
   const server = http.createServer(app.callback());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const { port } = server.address() as { port: number };

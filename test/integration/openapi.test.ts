@@ -7,7 +7,7 @@ import { openApiFile } from '../../server/api/meta.js';
 import { createApp } from '../../server/http/app.js';
 import { createLogger } from '../../server/log/logger.js';
 import { admin, basic } from '../helpers/api.js';
-import { startTestRegistry, testAuthDeps, type TestRegistry } from '../helpers/inProcess.js';
+import { startTestRegistry, testAuthDeps, testReplication, type TestRegistry } from '../helpers/inProcess.js';
 
 type Spec = { paths: Record<string, Record<string, { operationId?: string }>> };
 
@@ -22,7 +22,7 @@ describe(`management API description`, () => {
 
   it('describes every registered route, each with an operationId, and nothing else', async () => {
     const spec = (await SwaggerParser.parse(openApiFile)) as unknown as Spec;
-    const app = createApp({ db: r.db, store: r.store, log: createLogger('silent'), auth: await testAuthDeps(r.db) });
+    const app = createApp({ db: r.db, store: r.store, log: createLogger('silent'), auth: await testAuthDeps(r.db), replication: testReplication() });
     const registered = new Set<string>();
     // The console's login lives outside /api/v2.0, as in Harbor; its paths carry their own server.
     for (const layer of [...app.apiRouter.stack, ...app.consoleRouter.stack]) {

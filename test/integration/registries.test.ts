@@ -126,8 +126,9 @@ describe(`registries for replication`, function () {
     const privateRes = await call('POST', '/registries', { name: 'lan', type: 'oci', url: 'http://10.1.2.3:5000' });
     assert.match((await privateRes.json()).errors[0].message, /private address \(allow it with BERTH_REPLICATION_ALLOW=private\)/);
     // A server where loopback is not allowed refuses the names that resolve to it too.
-    const auth = { ...(await testAuthDeps(a.db)), replication: { box: secretBox(testSecretKey), allow: { loopback: false, private: false } } };
-    const strict = http.createServer(createApp({ db: a.db, store: a.store, log: createLogger('silent'), auth }).callback());
+    const auth = await testAuthDeps(a.db);
+    const replication = { box: secretBox(testSecretKey), allow: { loopback: false, private: false } };
+    const strict = http.createServer(createApp({ db: a.db, store: a.store, log: createLogger('silent'), auth, replication }).callback());
     await new Promise<void>((done) => strict.listen(0, '127.0.0.1', () => done()));
     try {
       const url = `http://127.0.0.1:${(strict.address() as { port: number }).port}/api/v2.0/registries/ping`;
