@@ -148,3 +148,34 @@ export async function findArtifact(q: Queryer, repositoryId: number, digest: str
   );
   return rows[0];
 }
+
+export interface LocalArtifact {
+  repository: string;
+  digest: string;
+  artifact_type: string | null;
+  tags: string[];
+}
+
+/**
+ * The artifacts of these repositories a copy starts from: each with its tags, leaving out
+ * referrers (they travel with their subject) and untagged children of an index (they
+ * travel with their parent).
+ */
+export async function localArtifacts(q: Queryer, repositories: string[]): Promise<LocalArtifact[]> {
+  if (!repositories.length) return [];
+  const { rows } = await q.query<LocalArtifact>(
+    `SELECT r.name AS repository, m.digest, m.artifact_type,
+            coalesce(array_agg(t.name ORDER BY t.name) FILTER (WHERE t.name IS NOT NULL), '{}') AS tags
+       FROM repositories r
+       JOIN manifests m ON m.repository_id = r.id
+       LEFT JOIN tags t ON t.manifest_id = m.id
+      WHERE r.name = ANY($1::text[]) AND m.subject_digest IS NULL
+      GROUP BY r.name, m.id
+     HAVING count(t.name) > 0
+         OR NOT EXISTS (SELECT 1 FROM manifest_children c JOIN manifests p ON p.id = c.parent_id
+                         WHERE p.repository_id = m.repository_id AND c.child_digest = m.digest)
+      ORDER BY r.name, m.id`,
+    [repositories],
+  );
+  return rows;
+}

@@ -98,3 +98,18 @@ export async function countPoliciesUsing(q: Queryer, registryId: number): Promis
   ]);
   return rows[0].n;
 }
+
+/** The enabled event-based rules (push rules by construction). */
+export async function eventRuleIds(q: Queryer): Promise<number[]> {
+  const { rows } = await q.query<{ id: number }>(`SELECT id FROM replication_policies WHERE enabled AND trig->>'type' = 'event_based' ORDER BY id`, []);
+  return rows.map((r) => r.id);
+}
+
+/** The enabled scheduled rules with their cron expressions. */
+export async function scheduledRules(q: Queryer): Promise<Array<{ id: number; cron: string }>> {
+  const { rows } = await q.query<{ id: number; cron: string }>(
+    `SELECT id, trig->'trigger_settings'->>'cron' AS cron FROM replication_policies WHERE enabled AND trig->>'type' = 'scheduled' ORDER BY id`,
+    [],
+  );
+  return rows;
+}

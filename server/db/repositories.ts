@@ -93,3 +93,9 @@ export async function removeRepository(q: Queryer, id: number): Promise<void> {
   await q.query('DELETE FROM uploads WHERE repository = (SELECT name FROM repositories WHERE id = $1)', [id]);
   await q.query('DELETE FROM repositories WHERE id = $1', [id]);
 }
+
+/** Every repository name, for a push rule's name filter. */
+export async function allRepositoryNames(q: Queryer): Promise<string[]> {
+  const { rows } = await q.query<{ name: string }>('SELECT name FROM repositories ORDER BY name', []);
+  return rows.map((r) => r.name);
+}

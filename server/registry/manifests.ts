@@ -1,7 +1,7 @@
 // Manifest push, pull and delete. A manifest is accepted only if every blob and child it
 // references is already in the repository; its stored bytes are exactly the bytes received.
 import { artifactResource, recordAudit } from '../audit/record.js';
-import { queueReplicationEvent } from '../db/replicationExecutions.js';
+import { queueReplicationEvent } from '../db/replicationEvents.js';
 import { lockRepositoryBlobs } from '../db/blobs.js';
 import { findManifestByDigest, findManifestByTag, lockManifestDigests, removeManifest, saveManifest, type ManifestRow } from '../db/manifests.js';
 import { findRepositoryId, saveRepository } from '../db/repositories.js';

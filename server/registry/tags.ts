@@ -4,7 +4,7 @@
 // (immutability, GC review) has one place to go.
 import { artifactResource, recordAudit } from '../audit/record.js';
 import type { Database } from '../db/database.js';
-import { queueReplicationEvent } from '../db/replicationExecutions.js';
+import { queueReplicationEvent } from '../db/replicationEvents.js';
 import { removeTag as removeTagRow, saveTag } from '../db/tags.js';
 import { RegistryError } from '../lib/registryErrors.js';
 import { projectOf } from '../lib/references.js';

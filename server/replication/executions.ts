@@ -5,16 +5,8 @@ import { DomainError } from '../lib/errors.js';
 import type { Paging } from '../lib/query.js';
 import { requireAdmin, type Principal } from '../lib/principal.js';
 import { recordAudit } from '../audit/record.js';
-import {
-  createExecution,
-  findExecution,
-  findTask,
-  listExecutions,
-  listTasks,
-  stopExecution,
-  type ExecutionRow,
-  type TaskRow,
-} from '../db/replicationExecutions.js';
+import { createExecution, findExecution, listExecutions, stopExecution, type ExecutionRow } from '../db/replicationExecutions.js';
+import { findTask, listTasks, type TaskRow } from '../db/replicationTasks.js';
 import { findPolicy } from '../db/replicationPolicies.js';
 import { sendPlan } from './queue.js';
 import type { ReplicationDeps } from './registries.js';

@@ -17,7 +17,8 @@ import type { ReplicationSettings } from '../../server/api/deps.js';
 import { loadSigningKeys } from '../../server/auth/signingKeys.js';
 import { secretBox } from '../../server/replication/secretBox.js';
 import { QueueHandle } from '../../server/replication/queue.js';
-import { ReplicationWorker, type WorkerSettings } from '../../replication/worker.js';
+import type { WorkerSettings } from '../../replication/context.js';
+import { ReplicationWorker } from '../../replication/worker.js';
 
 /** One key for every in-process registry of a test run (as servers sharing BERTH_SECRET_KEY). */
 export const testSecretKey = randomBytes(32);

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { Transform } from 'node:stream';
-import { RegistryClient } from '../../server/replication/client.js';
-import { copyArtifact } from '../../server/replication/copy.js';
+import { RegistryClient } from '../../replication/transfer/client.js';
+import { copyArtifact } from '../../replication/transfer/copy.js';
 import { addMember, createProject, createUser } from '../helpers/api.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
 import { asBody, getBytes, pushImage, sha256, v2fetch } from '../helpers/v2client.js';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { ReplicationWorker } from '../../replication/worker.js';
-import { claimTask } from '../../server/db/replicationExecutions.js';
+import { claimTask } from '../../server/db/replicationTasks.js';
 import { admin, basic, createProject, createUser } from '../helpers/api.js';
 import { freePort } from '../helpers/berthProcess.js';
 import { forwarder } from '../helpers/forwarder.js';

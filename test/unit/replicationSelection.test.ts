@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { PolicyFilter, PolicyRow } from '../../server/db/replicationPolicies.js';
-import type { ReplicationEvent } from '../../server/db/replicationExecutions.js';
-import { eventTask, resourceSelected } from '../../server/replication/plan.js';
-import { destinationRepository, repositorySelected, tagsSelected } from '../../server/replication/selection.js';
+import type { ReplicationEvent } from '../../server/db/replicationEvents.js';
+import { eventTask, resourceSelected } from '../../replication/flow/plan.js';
+import { destinationRepository, repositorySelected, tagsSelected } from '../../replication/flow/selection.js';
 
 const f = (type: PolicyFilter['type'], value: string, decoration: PolicyFilter['decoration'] = 'matches'): PolicyFilter => ({ type, value, decoration });
 

@@ -6,9 +6,9 @@
 // never landing on disk or whole in memory. Manifests arrive byte for byte, so digests
 // (of multi-arch indexes too) are the same on both sides.
 import { createHash } from 'node:crypto';
-import { parseManifest } from '../registry/manifestParser.js';
+import { parseManifest } from '../../server/registry/manifestParser.js';
 import { type RegistryClient, withRetry, type RetryPolicy, defaultRetry } from './client.js';
-import { RemoteError } from './remote.js';
+import { RemoteError } from '../../server/replication/remote.js';
 
 export interface CopyProgress {
   blobsCopied: number;

@@ -1,10 +1,13 @@
 // What an execution copies: the rule's filters applied to the source's artifacts (this
 // Berth's database for push rules, the remote's catalog and tag lists for pull rules),
 // one task per artifact, each with the repository it lands in.
-import type { Queryer } from '../db/database.js';
-import { allRepositoryNames, localArtifacts, type NewTask, type ReplicationEvent } from '../db/replicationExecutions.js';
-import type { PolicyFilter, PolicyRow } from '../db/replicationPolicies.js';
-import type { RegistryClient } from './client.js';
+import type { Queryer } from '../../server/db/database.js';
+import { allRepositoryNames } from '../../server/db/repositories.js';
+import { localArtifacts } from '../../server/db/manifests.js';
+import type { NewTask } from '../../server/db/replicationTasks.js';
+import type { ReplicationEvent } from '../../server/db/replicationEvents.js';
+import type { PolicyFilter, PolicyRow } from '../../server/db/replicationPolicies.js';
+import type { RegistryClient } from '../transfer/client.js';
 import { destinationRepository, repositorySelected, tagsSelected } from './selection.js';
 
 const imageConfigTypes = new Set(['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json']);

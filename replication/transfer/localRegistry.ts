@@ -2,7 +2,7 @@
 // reads from or writes to it, so a worker that cannot reach it would only retry its tasks
 // for hours; it says so once instead, fails the executions it would start, and reports the
 // problem in its heartbeat for /api/v2.0/health.
-import type { RegistryClient } from '../server/replication/client.js';
+import type { RegistryClient } from './client.js';
 
 /** The setting that says where the worker finds its Berth, named in every complaint. */
 export const localUrlSetting = 'BERTH_REPLICATION_LOCAL_URL';

@@ -3,9 +3,9 @@
 // streams blobs without holding them. Every request goes through targetFetch.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Response as UndiciResponse, RequestInit as UndiciRequestInit } from 'undici';
-import { manifestKinds, maxManifestBytes } from '../registry/mediaTypes.js';
-import { authorizationFor, RemoteError, type RemoteRegistry } from './remote.js';
-import { targetFetch, TargetRefused, type AllowedNetworks } from './targets.js';
+import { manifestKinds, maxManifestBytes } from '../../server/registry/mediaTypes.js';
+import { authorizationFor, RemoteError, type RemoteRegistry } from '../../server/replication/remote.js';
+import { targetFetch, TargetRefused, type AllowedNetworks } from '../../server/replication/targets.js';
 
 /** Every manifest type a copy may meet, for Accept. */
 export const manifestAccept = Object.keys(manifestKinds).join(', ');
