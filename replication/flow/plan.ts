@@ -6,7 +6,8 @@ import { allRepositoryNames } from '../../server/db/repositories.js';
 import { localArtifacts } from '../../server/db/manifests.js';
 import type { NewTask } from '../../server/db/replicationTasks.js';
 import type { ReplicationEvent } from '../../server/db/replicationEvents.js';
-import type { PolicyFilter, PolicyRow } from '../../server/db/replicationPolicies.js';
+import type { PolicyRow } from '../../server/db/replicationPolicies.js';
+import type { PolicyFilter } from '../../server/lib/harborTypes.js';
 import type { RegistryClient } from '../transfer/client.js';
 import { destinationRepository, repositorySelected, tagsSelected } from './selection.js';
 

@@ -2,7 +2,7 @@
 // globs, matches or excludes) and its destination naming (namespace and flattening), as
 // pure functions so the worker and the console's preview give the same answers.
 import picomatch from 'picomatch';
-import type { PolicyFilter } from '../../server/db/replicationPolicies.js';
+import type { PolicyFilter } from '../../server/lib/harborTypes.js';
 
 function matcher(filter: PolicyFilter | undefined): ((s: string) => boolean) | undefined {
   if (!filter) return undefined;

@@ -1,15 +1,5 @@
 import { nameTakenByAnother, pageWhereContains, type Queryer } from './database.js';
-
-export interface PolicyTrigger {
-  type: 'manual' | 'scheduled' | 'event_based';
-  trigger_settings: { cron: string };
-}
-
-export interface PolicyFilter {
-  type: 'name' | 'tag' | 'resource';
-  value: string;
-  decoration: 'matches' | 'excludes';
-}
+import type { PolicyFilter, PolicyTrigger } from '../lib/harborTypes.js';
 
 export interface PolicyRow {
   id: number;

@@ -12,13 +12,12 @@ import { visibleProject } from './projects.js';
 import { can } from './permissions.js';
 import { purgeAuditLog, verifyAuditChain, type VerifyResult } from '../audit/maintenance.js';
 import type { AuditQueue } from '../audit/context.js';
+import type { AuditLogView } from '../lib/harborTypes.js';
 
 export const auditFilterKeys = Object.keys(auditFilterColumns);
 export const auditSortKeys = ['op_time', 'id'] as const;
 
 /** A row as the API shows it: the stored row with its time in ISO form, without prev_hash. */
-export type AuditLogView = Omit<AuditRow, 'op_time' | 'prev_hash'> & { op_time: string };
-
 function view(r: AuditRow): AuditLogView {
   const { prev_hash: _, op_time, ...rest } = r;
   return { ...rest, op_time: new Date(op_time).toISOString() };

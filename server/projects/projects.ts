@@ -27,6 +27,7 @@ import { findUserById, findUserByName } from '../db/users.js';
 import { recordAudit, type AuditEvent } from '../audit/record.js';
 import { parseStorageLimit } from './quotas.js';
 import { can, grantKey, isRoleId, roleIds, roleNames, type Action, type ProjectAccess, type Resource } from './permissions.js';
+import type { MemberView, ProjectView } from '../lib/harborTypes.js';
 
 // Harbor's project name rule.
 const projectNameRe = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -53,28 +54,6 @@ export async function projectAccess(q: Queryer, principal: Principal, projectNam
 export async function allows(q: Queryer, principal: Principal, projectName: string | undefined, resource: Resource, action: Action): Promise<boolean> {
   const d = await projectAccess(q, principal, projectName);
   return d.exists && can(d.access, resource, action);
-}
-
-export interface ProjectView {
-  project_id: number;
-  name: string;
-  public: boolean;
-  /** 0 and "" once the owner's account is deleted (Harbor's fields are never null). */
-  owner_id: number;
-  owner_name: string;
-  creation_time: string;
-  update_time: string;
-  deleted: boolean;
-  /** Whether the caller may switch the project between public and private. */
-  togglable: boolean;
-  metadata: { public: string };
-  /** The caller's role in the project, 0 for none; and the same as Harbor's list. */
-  current_user_role_id: number;
-  current_user_role_ids: number[];
-  repo_count: number;
-  /** Berth: the quota (bytes, -1 unlimited) and what the project's blobs take. */
-  storage_limit: number;
-  storage_used: number;
 }
 
 function view(row: ProjectRow, role: number | undefined, togglable: boolean, repoCount: number): ProjectView {
@@ -278,16 +257,6 @@ export async function updateProject(db: Database, principal: Principal, ref: str
       projectId: project.project_id,
     });
   });
-}
-
-export interface MemberView {
-  id: number;
-  project_id: number;
-  entity_name: string;
-  entity_type: 'u';
-  entity_id: number;
-  role_id: number;
-  role_name: string;
 }
 
 async function memberProject(db: Database, principal: Principal, ref: string, byName: boolean, action: Action): Promise<ProjectView> {

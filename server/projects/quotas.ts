@@ -6,15 +6,7 @@ import type { Paging } from '../lib/query.js';
 import { requireAdmin, type Principal } from '../lib/principal.js';
 import type { Database } from '../db/database.js';
 import { findQuota, listQuotas, updateStorageLimit, type QuotaRow } from '../db/quotas.js';
-
-export interface QuotaView {
-  id: number;
-  ref: { id: number; name: string; owner_name: string | null };
-  hard: { storage: number };
-  used: { storage: number };
-  creation_time: string;
-  update_time: string;
-}
+import type { QuotaView } from '../lib/harborTypes.js';
 
 function view(r: QuotaRow): QuotaView {
   return {

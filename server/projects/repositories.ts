@@ -25,18 +25,8 @@ import { neverTime } from '../lib/times.js';
 import { isTag, isValidName, parseDigest, projectOf } from '../lib/references.js';
 import { can, type Action, type Resource } from './permissions.js';
 import { releaseUnused } from '../registry/quota.js';
-import { visibleProject, type ProjectView } from './projects.js';
-
-export interface RepositoryView {
-  id: number;
-  name: string;
-  project_id: number;
-  description: string;
-  artifact_count: number;
-  pull_count: number;
-  creation_time: string;
-  update_time: string;
-}
+import { visibleProject } from './projects.js';
+import type { ArtifactView, Platform, ProjectView, RepositoryView } from '../lib/harborTypes.js';
 
 function repositoryView(r: RepositoryRow, projectId: number): RepositoryView {
   return {
@@ -149,42 +139,6 @@ export async function deleteRepository(db: Database, principal: Principal, proje
   });
 }
 
-export interface ArtifactView {
-  id: number;
-  type: string;
-  digest: string;
-  media_type: string;
-  manifest_media_type: string;
-  artifact_type: string | null;
-  /** Berth: the artifact this one refers to (a signature's or an SBOM's subject). */
-  subject_digest: string | null;
-  project_id: number;
-  repository_id: number;
-  repository_name: string;
-  size: number;
-  push_time: string;
-  /** When a client last pulled it (Harbor's zero time: never); written a few seconds after the pull. */
-  pull_time: string;
-  annotations: Record<string, string>;
-  /** Harbor's links to additions (build history, vulnerabilities): none yet. */
-  addition_links: Record<string, never>;
-  /** What the config says: an image's architecture, os, config, created and author. */
-  extra_attrs: Record<string, unknown>;
-  tags: TagView[];
-  references: Array<{ child_digest: string; platform?: unknown }>;
-}
-
-export interface TagView {
-  id: number;
-  name: string;
-  repository_id: number;
-  artifact_id: number;
-  push_time: string;
-  /** The last pull by this tag's name, Harbor's zero time for never. */
-  pull_time: string;
-  immutable: boolean;
-}
-
 const timeOrNever = (t: Date | string | null) => (t ? new Date(t).toISOString() : neverTime);
 
 function artifactView(a: ArtifactRow, projectId: number, repo: RepositoryRow, extra: Record<string, unknown>): ArtifactView {
@@ -194,7 +148,7 @@ function artifactView(a: ArtifactRow, projectId: number, repo: RepositoryRow, ex
   try {
     const doc = JSON.parse(a.payload.toString('utf8'));
     if (isIndex && Array.isArray(doc.manifests)) {
-      references = doc.manifests.map((m: { digest: string; platform?: unknown }) => ({
+      references = doc.manifests.map((m: { digest: string; platform?: Platform }) => ({
         child_digest: m.digest,
         ...(m.platform ? { platform: m.platform } : {}),
       }));

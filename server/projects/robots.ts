@@ -24,6 +24,7 @@ import {
 import { hashPassword, robotPrefix } from './passwords.js';
 import { can, rolePermissions, type Action, type Resource } from './permissions.js';
 import { projectAccess } from './projects.js';
+import type { RobotView } from '../lib/harborTypes.js';
 
 const robotNameRe = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 // Any pair a project role can hold may be granted to a robot; nothing else exists.
@@ -36,21 +37,6 @@ export interface RobotInput {
   level?: unknown;
   disable?: unknown;
   permissions?: unknown;
-}
-
-export interface RobotView {
-  id: number;
-  name: string;
-  description: string;
-  level: 'system' | 'project';
-  disable: boolean;
-  /** Harbor: false only for robots of its old v1 format; every Berth robot can be edited. */
-  editable: boolean;
-  duration: number;
-  expires_at: number;
-  creation_time: string;
-  update_time: string;
-  permissions: Array<{ kind: 'project'; namespace: string; access: Array<{ resource: string; action: string; effect: 'allow' }> }>;
 }
 
 function newSecret(): string {

@@ -8,11 +8,7 @@ import type { Database } from '../db/database.js';
 import { findProjectById } from '../db/projects.js';
 import { can, projectPairs } from './permissions.js';
 import { projectAccess } from './projects.js';
-
-export interface PermissionView {
-  resource: string;
-  action: string;
-}
+import type { PermissionView } from '../lib/harborTypes.js';
 
 export async function currentPermissions(db: Database, principal: Principal, scope: string | undefined, relative: boolean): Promise<PermissionView[]> {
   requireUser(principal);

@@ -8,21 +8,9 @@ import { findUserById, listUsers, removeUser, saveUser, updatePasswordHash, upda
 import { removeUserSessions } from '../db/sessions.js';
 import { recordAudit } from '../audit/record.js';
 import { checkPasswordPolicy, hashPassword } from './passwords.js';
+import type { UserView } from '../lib/harborTypes.js';
 
 const usernameRe = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,254}$/;
-
-export interface UserView {
-  user_id: number;
-  username: string;
-  email: string;
-  realname: string;
-  comment: string;
-  sysadmin_flag: boolean;
-  /** Harbor: administrator through the directory's admin group; Berth has no directory yet. */
-  admin_role_in_auth: boolean;
-  creation_time: string;
-  update_time: string;
-}
 
 // Harbor's fields are strings, empty when unset.
 function view(u: UserRow): UserView {

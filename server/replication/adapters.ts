@@ -1,17 +1,10 @@
 // The kinds of registry replication talks to, each describing its own form fields, so the
 // console builds its forms from this data (GET /api/v2.0/replication/adapterinfos, in
 // Harbor's shape plus `fields`). One source of truth for the registry types.
+import type { AdapterField, AdapterInfo } from '../lib/harborTypes.js';
+
 export const registryTypes = ['berth', 'harbor', 'docker-registry', 'oci'] as const;
 export type RegistryType = (typeof registryTypes)[number];
-
-export interface AdapterField {
-  key: 'url' | 'access_key' | 'access_secret' | 'insecure';
-  label: string;
-  type: 'url' | 'text' | 'password' | 'boolean';
-  required: boolean;
-  placeholder?: string;
-  help?: string;
-}
 
 const commonFields = (urlPlaceholder: string, credentialsRequired: boolean): AdapterField[] => [
   { key: 'url', label: 'Endpoint URL', type: 'url', required: true, placeholder: urlPlaceholder },
@@ -37,8 +30,9 @@ const descriptions: Record<RegistryType, { description: string; url: string; cre
   oci: { description: 'Any registry that implements the OCI distribution spec.', url: 'https://registry.example.com', credentials: false },
 };
 
-export function adapterInfos() {
-  return Object.fromEntries(
+export function adapterInfos(): Record<RegistryType, AdapterInfo> {
+  // NOTE: fromEntries loses the keys' type; registryTypes lists every key.
+  return Object.fromEntries<AdapterInfo>(
     registryTypes.map((type) => [
       type,
       {
@@ -61,7 +55,7 @@ export function adapterInfos() {
         fields: commonFields(descriptions[type].url, descriptions[type].credentials),
       },
     ]),
-  );
+  ) as Record<RegistryType, AdapterInfo>;
 }
 
 export function isRegistryType(v: unknown): v is RegistryType {

@@ -10,6 +10,7 @@ import { findTask, listTasks, type TaskRow } from '../db/replicationTasks.js';
 import { findPolicy } from '../db/replicationPolicies.js';
 import { sendPlan } from './queue.js';
 import type { ReplicationDeps } from './registries.js';
+import type { ExecutionView, TaskView } from '../lib/harborTypes.js';
 
 const admins = 'only system administrators manage replication';
 const bad = (message: string) => new DomainError('INVALID', message);
@@ -17,7 +18,7 @@ const executionStatuses = ['InProgress', 'Succeed', 'Failed', 'Stopped'];
 const taskStatuses = ['Pending', 'InProgress', 'Succeed', 'Failed', 'Stopped'];
 const triggers = ['manual', 'scheduled', 'event_based'];
 
-export function executionView(e: ExecutionRow) {
+export function executionView(e: ExecutionRow): ExecutionView {
   return {
     id: e.id,
     policy_id: e.policy_id,
@@ -39,7 +40,7 @@ function resource(repository: string, reference: string, tags: string[]): string
   return reference.includes(':') ? `${repository}@${reference}` : `${repository}:${reference}`;
 }
 
-export function taskView(t: TaskRow) {
+export function taskView(t: TaskRow): TaskView {
   return {
     id: t.id,
     execution_id: t.execution_id,

@@ -10,41 +10,9 @@ import { requireAdmin, type Principal } from '../lib/principal.js';
 import { recordAudit } from '../audit/record.js';
 import type { Queryer } from '../db/database.js';
 import { findRegistries, findRegistry, type RegistryRow } from '../db/registries.js';
-import {
-  findPolicy,
-  listPolicies,
-  removePolicy,
-  savePolicy,
-  updatePolicy,
-  type PolicyFields,
-  type PolicyFilter,
-  type PolicyRow,
-  type PolicyTrigger,
-} from '../db/replicationPolicies.js';
-import { localRegistryView, registryView, type RegistryView, type ReplicationDeps } from './registries.js';
-
-export interface PolicyView {
-  id: number;
-  name: string;
-  description: string;
-  /** One side is a remote registry, the other this Berth (id 0, "Local"). */
-  src_registry: RegistryView;
-  dest_registry: RegistryView;
-  dest_namespace: string;
-  dest_namespace_replace_count: number;
-  trigger: PolicyTrigger;
-  filters: PolicyFilter[];
-  replicate_deletion: boolean;
-  deletion: boolean;
-  override: boolean;
-  enabled: boolean;
-  speed: number;
-  copy_by_chunk: boolean;
-  creation_time: string;
-  update_time: string;
-  /** Berth: when a scheduled, enabled rule runs next. */
-  next_run_time: string | null;
-}
+import { findPolicy, listPolicies, removePolicy, savePolicy, updatePolicy, type PolicyFields, type PolicyRow } from '../db/replicationPolicies.js';
+import { localRegistryView, registryView, type ReplicationDeps } from './registries.js';
+import type { PolicyFilter, PolicyTrigger, PolicyView, RegistryView } from '../lib/harborTypes.js';
 
 const triggerTypes = ['manual', 'scheduled', 'event_based'] as const;
 const filterTypes = ['name', 'tag', 'resource'] as const;

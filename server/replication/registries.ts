@@ -23,6 +23,7 @@ import type { SecretBox } from './secretBox.js';
 import { neverTime } from '../lib/times.js';
 import type { QueueHandle } from './queue.js';
 import { checkTargetUrl, TargetRefused, type AllowedNetworks } from './targets.js';
+import type { RegistryView } from '../lib/harborTypes.js';
 
 export interface ReplicationDeps {
   db: Database;
@@ -33,19 +34,6 @@ export interface ReplicationDeps {
 }
 
 export const maskedSecret = '*****';
-
-export interface RegistryView {
-  id: number;
-  name: string;
-  description: string;
-  type: string;
-  url: string;
-  insecure: boolean;
-  credential: { type: string; access_key: string; access_secret: string };
-  status: string;
-  creation_time: string;
-  update_time: string;
-}
 
 export function registryView(r: RegistryRow): RegistryView {
   return {

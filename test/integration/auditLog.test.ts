@@ -7,7 +7,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { recordAudit } from '../../server/audit/record.js';
-import type { AuditLogView } from '../../server/projects/auditLog.js';
+import type { AuditLogView } from '../../server/lib/harborTypes.js';
 import { createApp } from '../../server/http/app.js';
 import { createLogger } from '../../server/log/logger.js';
 import { addMember, admin, basic, createProject, createUser } from '../helpers/api.js';

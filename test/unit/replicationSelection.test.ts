@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import type { PolicyFilter, PolicyRow } from '../../server/db/replicationPolicies.js';
+import type { PolicyRow } from '../../server/db/replicationPolicies.js';
+import type { PolicyFilter } from '../../server/lib/harborTypes.js';
 import type { ReplicationEvent } from '../../server/db/replicationEvents.js';
 import { eventTask, resourceSelected } from '../../replication/flow/plan.js';
 import { destinationRepository, repositorySelected, tagsSelected } from '../../replication/flow/selection.js';

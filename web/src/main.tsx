@@ -5,13 +5,13 @@ import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-route
 import type { ReactNode } from 'react';
 import { Layout } from './components/Layout';
 import { Loading } from './components/ui';
-import { ProjectPage } from './pages/ProjectPage';
+import { ProjectPage } from './pages/project/ProjectPage';
 import { Projects } from './pages/Projects';
 import { RepositoryPage } from './pages/RepositoryPage';
 import { ExecutionPage } from './pages/ExecutionPage';
-import { Replication } from './pages/Replication';
+import { Replication } from './pages/replication/Replication';
 import { AuditLogPage } from './pages/AuditLog';
-import { Administration } from './pages/Administration';
+import { Administration } from './pages/administration/Administration';
 import { SignIn } from './pages/SignIn';
 import { SessionProvider, useSession } from './session';
 import './styles.css';

@@ -1,11 +1,12 @@
 // Who is signed in: read from /users/current at start (the session cookie may outlive a
 // reload), set by the sign-in form, cleared by sign-out.
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
-import { ApiError, getJson, login, logout } from './api/client';
-import type { User } from './api/types';
+import type { UserView } from '@berth/api-types';
+import { ApiError, login, logout } from './api/client';
+import { currentUser } from './api/users';
 
 interface Session {
-  user: User | null | undefined;
+  user: UserView | null | undefined;
   /** The user signed out here (rather than arriving without a session). */
   signedOut: boolean;
   signIn(username: string, password: string): Promise<void>;
@@ -15,10 +16,10 @@ interface Session {
 const SessionContext = createContext<Session | undefined>(undefined);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [user, setUser] = useState<User | null | undefined>(undefined);
+  const [user, setUser] = useState<UserView | null | undefined>(undefined);
   const [signedOut, setSignedOut] = useState(false);
   useEffect(() => {
-    getJson<User>('/users/current').then(setUser, (err) => setUser(err instanceof ApiError && err.status === 401 ? null : null));
+    currentUser().then(setUser, (err) => setUser(err instanceof ApiError && err.status === 401 ? null : null));
   }, []);
   const session: Session = {
     user,
@@ -26,7 +27,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     async signIn(username, password) {
       await login(username, password);
       setSignedOut(false);
-      setUser(await getJson<User>('/users/current'));
+      setUser(await currentUser());
     },
     async signOut() {
       await logout();

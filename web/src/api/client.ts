@@ -1,8 +1,14 @@
 // A small typed client for /api/v2.0 with the console's session: the cookie rides along,
-// and every unsafe request echoes the CSRF token the server last sent.
-import type { Page } from './types';
+// and every unsafe request echoes the CSRF token the server last sent. The resource
+// modules beside it (projects.ts, replication.ts, …) hold the paths and the query keys.
 
 let csrfToken: string | undefined;
+
+/** One page of a list, with the total Harbor sends in X-Total-Count. */
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
 
 export class ApiError extends Error {
   constructor(

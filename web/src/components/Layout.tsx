@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { Link, NavLink, Outlet, useNavigate } from 'react-router';
 import { useSession } from '../session';
-import { PasswordDialog } from '../pages/PasswordDialog';
+import { PasswordDialog } from './PasswordDialog';
 
 export function Layout() {
   const { user, signOut } = useSession();

@@ -2,7 +2,6 @@
 // confirmation dialog, a copy button and the quota bar.
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { del } from '../api/client';
 import { bytes } from '../format';
 
 export function Loading({ what }: { what: string }) {
@@ -169,19 +168,19 @@ export function QueryView<T>({
   return <>{children(query.data)}</>;
 }
 
-/** Asks before deleting what `path` names, then deletes it and calls onDeleted. */
+/** Asks before deleting, then deletes with `onDelete` (a resource module's delete) and calls onDeleted. */
 export function DeleteDialog({
   title,
   action = 'Delete',
   body,
-  path,
+  onDelete,
   onClose,
   onDeleted,
 }: {
   title: string;
   action?: string;
   body: ReactNode;
-  path: string;
+  onDelete: () => Promise<unknown>;
   onClose: () => void;
   onDeleted: () => Promise<unknown>;
 }) {
@@ -192,7 +191,7 @@ export function DeleteDialog({
       body={body}
       onCancel={onClose}
       onDone={async () => {
-        await del(path);
+        await onDelete();
         onClose();
         await onDeleted();
       }}

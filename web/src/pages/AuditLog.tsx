@@ -3,28 +3,12 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { getPage } from '../api/client';
-import type { AuditLog } from '../api/types';
+import { auditExportUrl, auditKeys, auditQuery, listAuditLogs } from '../api/audit';
 import { QueryView, PagedTable } from '../components/ui';
 import { when } from '../format';
 
 const pageSize = 25;
 const operations = ['create', 'update', 'delete', 'pull', 'login', 'logout', 'purge'];
-
-/** A datetime-local value (local time) as the API's UTC time. */
-function utc(local: string): string {
-  return new Date(local).toISOString().slice(0, 19);
-}
-
-/** Harbor's q: `key=value` pairs joined by commas; `~` for contains, `[a~b]` for a range. */
-function q(f: { user: string; operation: string; resource: string; from: string; to: string }): string {
-  const parts: string[] = [];
-  if (f.user) parts.push(`username=~${f.user}`);
-  if (f.operation) parts.push(`operation=${f.operation}`);
-  if (f.resource) parts.push(`resource=~${f.resource}`);
-  if (f.from || f.to) parts.push(`op_time=[${f.from ? utc(f.from) : ''}~${f.to ? utc(f.to) : ''}]`);
-  return parts.join(',');
-}
 
 export function AuditLogPage({ project }: { project?: string }) {
   const [params, setParams] = useSearchParams();
@@ -32,11 +16,10 @@ export function AuditLogPage({ project }: { project?: string }) {
   const filter = { user: read('user'), operation: read('operation'), resource: read('resource'), from: read('from'), to: read('to') };
   const [draft, setDraft] = useState(filter);
   const page = Number(params.get('page') ?? 1);
-  const query = q(filter);
-  const base = project ? `/projects/${encodeURIComponent(project)}/logs` : '/audit-logs';
+  const query = auditQuery(filter);
   const list = useQuery({
-    queryKey: ['audit', base, query, page],
-    queryFn: () => getPage<AuditLog>(`${base}?${new URLSearchParams({ ...(query ? { q: query } : {}), page: String(page), page_size: String(pageSize) })}`),
+    queryKey: auditKeys.list(project, query, page),
+    queryFn: () => listAuditLogs(project, query, { page, pageSize }),
     placeholderData: keepPreviousData,
   });
   const apply = (f: typeof filter, p = 1) => setParams(Object.fromEntries(Object.entries({ ...f, page: String(p) }).filter(([, v]) => v !== '')));
@@ -46,10 +29,10 @@ export function AuditLogPage({ project }: { project?: string }) {
       {!project && (
         <div className="heading">
           <h1>Audit log</h1>
-          <a className="button" href={`/api/v2.0/audit-logs/export?${new URLSearchParams({ format: 'csv', ...(query ? { q: query } : {}) })}`} download>
+          <a className="button" href={auditExportUrl('csv', query)} download>
             Export CSV
           </a>
-          <a className="button" href={`/api/v2.0/audit-logs/export?${new URLSearchParams({ format: 'jsonl', ...(query ? { q: query } : {}) })}`} download>
+          <a className="button" href={auditExportUrl('jsonl', query)} download>
             Export JSON Lines
           </a>
         </div>

@@ -3,11 +3,11 @@
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { getJson, getPage, put, request } from '../api/client';
-import type { Execution, Task } from '../api/types';
+import type { ExecutionView, TaskView } from '@berth/api-types';
+import { executionKeys, getExecution, getTaskLog, listTasks, stopExecution, taskKeys } from '../api/replication';
 import { Confirm, ErrorNote, Loading, Modal, QueryView, PagedTable } from '../components/ui';
 import { bytes, when } from '../format';
-import { progress, statusBadge } from './Replication';
+import { progress, statusBadge } from './replication/common';
 
 const pageSize = 20;
 
@@ -16,16 +16,16 @@ export function ExecutionPage() {
   const client = useQueryClient();
   const [page, setPage] = useState(1);
   const [stopping, setStopping] = useState(false);
-  const [log, setLog] = useState<Task>();
-  const live = (e?: Execution) => (e?.status === 'InProgress' ? 1500 : false);
+  const [log, setLog] = useState<TaskView>();
+  const live = (e?: ExecutionView) => (e?.status === 'InProgress' ? 1500 : false);
   const execution = useQuery({
-    queryKey: ['execution', id],
-    queryFn: () => getJson<Execution>(`/replication/executions/${id}`),
+    queryKey: executionKeys.one(id),
+    queryFn: () => getExecution(id),
     refetchInterval: (q) => live(q.state.data),
   });
   const tasks = useQuery({
-    queryKey: ['tasks', id, page],
-    queryFn: () => getPage<Task>(`/replication/executions/${id}/tasks?page=${page}&page_size=${pageSize}`),
+    queryKey: taskKeys.list(id, page),
+    queryFn: () => listTasks(id, { page, pageSize }),
     placeholderData: keepPreviousData,
     refetchInterval: () => live(execution.data) || (execution.data?.end_time && Date.now() - Date.parse(execution.data.end_time) < 3000 ? 1500 : false),
   });
@@ -113,9 +113,9 @@ export function ExecutionPage() {
           body={<p>Stop execution #{e.id}? Tasks being copied stop within seconds; what arrived stays.</p>}
           onCancel={() => setStopping(false)}
           onDone={async () => {
-            await put(`/replication/executions/${e.id}`, {});
+            await stopExecution(e.id);
             setStopping(false);
-            await client.invalidateQueries({ queryKey: ['execution', id] });
+            await client.invalidateQueries({ queryKey: executionKeys.one(id) });
           }}
         />
       )}
@@ -124,10 +124,10 @@ export function ExecutionPage() {
   );
 }
 
-function TaskLog({ task, onClose }: { task: Task; onClose: () => void }) {
+function TaskLog({ task, onClose }: { task: TaskView; onClose: () => void }) {
   const text = useQuery({
-    queryKey: ['log', task.id],
-    queryFn: async () => (await request('GET', `/replication/executions/${task.execution_id}/tasks/${task.id}/log`)).text(),
+    queryKey: taskKeys.log(task.id),
+    queryFn: () => getTaskLog(task),
   });
   return (
     <Modal title={`Log of ${task.src_resource}`} onClose={onClose}>

@@ -3,9 +3,8 @@
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { del, getPage, listQuery, post } from '../api/client';
-import type { Project } from '../api/types';
-import { roles } from '../api/types';
+import type { ProjectView } from '@berth/api-types';
+import { createProject, deleteProject, listProjects, projectKeys, roles } from '../api/projects';
 import { Confirm, ErrorNote, Modal, QuotaBar, QueryView, PagedTable } from '../components/ui';
 import { when } from '../format';
 import { useSession } from '../session';
@@ -21,13 +20,13 @@ export function Projects() {
   const sort = params.get('sort') ?? 'name';
   const set = (changes: Record<string, string>) => setParams((p) => ({ ...Object.fromEntries(p), ...changes }), { replace: true });
   const query = useQuery({
-    queryKey: ['projects', page, name, sort],
-    queryFn: () => getPage<Project>(`/projects?${listQuery({ name, page, pageSize, sort })}`),
+    queryKey: projectKeys.list({ page, name, sort }),
+    queryFn: () => listProjects({ name, page, pageSize, sort }),
     placeholderData: keepPreviousData,
   });
   const client = useQueryClient();
   const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<Project>();
+  const [deleting, setDeleting] = useState<ProjectView>();
   return (
     <section>
       <div className="heading">
@@ -96,7 +95,7 @@ export function Projects() {
           onClose={() => setCreating(false)}
           onCreated={() => {
             setCreating(false);
-            void client.invalidateQueries({ queryKey: ['projects'] });
+            void client.invalidateQueries({ queryKey: projectKeys.all });
           }}
         />
       )}
@@ -111,9 +110,9 @@ export function Projects() {
           }
           onCancel={() => setDeleting(undefined)}
           onDone={async () => {
-            await del(`/projects/${deleting.name}`);
+            await deleteProject(deleting.name);
             setDeleting(undefined);
-            void client.invalidateQueries({ queryKey: ['projects'] });
+            void client.invalidateQueries({ queryKey: projectKeys.all });
           }}
         />
       )}
@@ -135,7 +134,7 @@ function NewProject({ admin, onClose, onCreated }: { admin: boolean; onClose: ()
         onSubmit={async (e) => {
           e.preventDefault();
           try {
-            await post('/projects', {
+            await createProject({
               project_name: name,
               metadata: { public: String(isPublic) },
               ...(admin && quota !== '' ? { storage_limit: Math.round(quotaGiB * 1024 ** 3) } : {}),

@@ -3,8 +3,8 @@
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { getPage, post } from '../api/client';
-import type { Artifact } from '../api/types';
+import type { ArtifactView } from '@berth/api-types';
+import { addTag, artifactKeys, deleteArtifact, deleteTag, listArtifacts } from '../api/repositories';
 import { CopyButton, ErrorNote, QueryView, DeleteDialog, PagedTable, useErrorSlot } from '../components/ui';
 import { bytes, shortDigest, when, whenOr } from '../format';
 
@@ -23,16 +23,18 @@ const tagRe = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 export function RepositoryPage() {
   const { project = '', repository = '' } = useParams();
   const name = `${project}/${repository}`;
-  const base = `/projects/${encodeURIComponent(project)}/repositories/${encodeURIComponent(encodeURIComponent(repository))}/artifacts`;
   const [params, setParams] = useSearchParams();
   const page = Number(params.get('page') ?? 1);
   const client = useQueryClient();
-  const key = ['artifacts', name, page];
-  const query = useQuery({ queryKey: key, queryFn: () => getPage<Artifact>(`${base}?page=${page}&page_size=${pageSize}`), placeholderData: keepPreviousData });
+  const query = useQuery({
+    queryKey: artifactKeys.list(name, page),
+    queryFn: () => listArtifacts(project, repository, { page, pageSize }),
+    placeholderData: keepPreviousData,
+  });
   const { error, run } = useErrorSlot();
-  const [deleting, setDeleting] = useState<Artifact>();
-  const [removingTag, setRemovingTag] = useState<{ artifact: Artifact; tag: string }>();
-  const refresh = () => client.invalidateQueries({ queryKey: ['artifacts', name] });
+  const [deleting, setDeleting] = useState<ArtifactView>();
+  const [removingTag, setRemovingTag] = useState<{ artifact: ArtifactView; tag: string }>();
+  const refresh = () => client.invalidateQueries({ queryKey: artifactKeys.repository(name) });
   const host = location.host;
   return (
     <section>
@@ -57,7 +59,7 @@ export function RepositoryPage() {
               // Signatures and SBOMs are shown with their subject when it is on this page.
               const items = data.items;
               const here = new Set(items.map((a) => a.digest));
-              const referrers = new Map<string, Artifact[]>();
+              const referrers = new Map<string, ArtifactView[]>();
               for (const a of items)
                 if (a.subject_digest && here.has(a.subject_digest)) referrers.set(a.subject_digest, [...(referrers.get(a.subject_digest) ?? []), a]);
               return items.filter((a) => !(a.subject_digest && here.has(a.subject_digest))).map((a) => ({ a, refs: referrers.get(a.digest) ?? [] }));
@@ -90,7 +92,7 @@ export function RepositoryPage() {
                       <li>
                         <AddTag
                           onAdd={run(async (tag) => {
-                            await post(`${base}/${a.digest}/tags`, { name: tag });
+                            await addTag(project, repository, a.digest, tag);
                             await refresh();
                           })}
                         />
@@ -142,7 +144,7 @@ export function RepositoryPage() {
               {deleting.tags?.length ? ` and its tags ${deleting.tags.map((t) => t.name).join(', ')}` : ''}? Clients can no longer pull it.
             </p>
           }
-          path={`${base}/${deleting.digest}`}
+          onDelete={() => deleteArtifact(project, repository, deleting.digest)}
           onClose={() => setDeleting(undefined)}
           onDeleted={() => refresh()}
         />
@@ -156,7 +158,7 @@ export function RepositoryPage() {
               Remove the tag <strong>{removingTag.tag}</strong>? The artifact stays.
             </p>
           }
-          path={`${base}/${removingTag.artifact.digest}/tags/${encodeURIComponent(removingTag.tag)}`}
+          onDelete={() => deleteTag(project, repository, removingTag.artifact.digest, removingTag.tag)}
           onClose={() => setRemovingTag(undefined)}
           onDeleted={() => refresh()}
         />

@@ -2,8 +2,8 @@
 // shown once (copy or download), disable and enable, refresh the secret, delete.
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { getPage, post, put, request } from '../api/client';
-import type { Project, Robot } from '../api/types';
+import type { ProjectView, RobotView } from '@berth/api-types';
+import { createRobot, deleteRobot, listProjectRobots, refreshRobotSecret, robotKeys, updateRobot } from '../api/robots';
 import { CopyButton, ErrorNote, Modal, QueryView, DeleteDialog, PagedTable, useErrorSlot } from '../components/ui';
 import { when } from '../format';
 
@@ -22,20 +22,19 @@ const choices: Array<{ resource: string; action: string; label: string }> = [
   { resource: 'tag', action: 'delete', label: 'Delete tag' },
 ];
 
-export function Robots({ project }: { project: Project }) {
+export function Robots({ project }: { project: ProjectView }) {
   const [page, setPage] = useState(1);
   const client = useQueryClient();
-  const key = ['robots', project.project_id, page];
   const query = useQuery({
-    queryKey: key,
-    queryFn: () => getPage<Robot>(`/robots?q=${encodeURIComponent(`Level=project,ProjectID=${project.project_id}`)}&page=${page}&page_size=${pageSize}`),
+    queryKey: robotKeys.list(project.project_id, page),
+    queryFn: () => listProjectRobots(project.project_id, { page, pageSize }),
     placeholderData: keepPreviousData,
   });
   const [creating, setCreating] = useState(false);
   const [secret, setSecret] = useState<{ name: string; secret: string }>();
-  const [deleting, setDeleting] = useState<Robot>();
+  const [deleting, setDeleting] = useState<RobotView>();
   const { error, run } = useErrorSlot();
-  const refresh = () => client.invalidateQueries({ queryKey: ['robots', project.project_id] });
+  const refresh = () => client.invalidateQueries({ queryKey: robotKeys.project(project.project_id) });
   const admin = project.current_user_role_id === 1 || project.current_user_role_id === 4;
   return (
     <>
@@ -69,7 +68,7 @@ export function Robots({ project }: { project: Project }) {
                         type="button"
                         className="link"
                         onClick={run(async () => {
-                          await put(`/robots/${r.id}`, { disable: !r.disable });
+                          await updateRobot(r.id, { disable: !r.disable });
                           await refresh();
                         })}
                       >
@@ -79,8 +78,7 @@ export function Robots({ project }: { project: Project }) {
                         type="button"
                         className="link"
                         onClick={run(async () => {
-                          const res = await request('PATCH', `/robots/${r.id}`, {});
-                          setSecret({ name: r.name, secret: ((await res.json()) as { secret: string }).secret });
+                          setSecret({ name: r.name, secret: await refreshRobotSecret(r.id) });
                         })}
                       >
                         Refresh secret
@@ -117,7 +115,7 @@ export function Robots({ project }: { project: Project }) {
               Delete <code>{deleting.name}</code>? Anything using its secret loses access at once.
             </p>
           }
-          path={`/robots/${deleting.id}`}
+          onDelete={() => deleteRobot(deleting.id)}
           onClose={() => setDeleting(undefined)}
           onDeleted={() => refresh()}
         />
@@ -126,7 +124,7 @@ export function Robots({ project }: { project: Project }) {
   );
 }
 
-function NewRobot({ project, onClose, onCreated }: { project: Project; onClose: () => void; onCreated: (s: { name: string; secret: string }) => void }) {
+function NewRobot({ project, onClose, onCreated }: { project: ProjectView; onClose: () => void; onCreated: (s: { name: string; secret: string }) => void }) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [days, setDays] = useState('30');
@@ -141,7 +139,7 @@ function NewRobot({ project, onClose, onCreated }: { project: Project; onClose: 
         onSubmit={async (e) => {
           e.preventDefault();
           try {
-            const res = await post('/robots', {
+            const body = await createRobot({
               name,
               description,
               level: 'project',
@@ -150,7 +148,6 @@ function NewRobot({ project, onClose, onCreated }: { project: Project; onClose: 
                 { kind: 'project', namespace: project.name, access: [...picked].map((k) => ({ resource: k.split(':')[0], action: k.split(':')[1] })) },
               ],
             });
-            const body = (await res.json()) as { name: string; secret: string };
             onCreated({ name: body.name, secret: body.secret });
           } catch (err) {
             setError(err);

@@ -1,7 +1,9 @@
+// The signed-in user's own password change, opened from the user menu; the old password
+// is asked for, and the server ends the user's other sessions.
 import { useState } from 'react';
-import { put } from '../api/client';
-import { ErrorNote, Modal } from '../components/ui';
+import { changePassword } from '../api/users';
 import { passwordRule, strongPassword } from '../password';
+import { ErrorNote, Modal } from './ui';
 
 /** Changes the signed-in user's own password (Harbor's rule: 8–128 characters with upper, lower case and a digit). */
 export function PasswordDialog({ userId, onClose }: { userId: number; onClose: () => void }) {
@@ -28,7 +30,7 @@ export function PasswordDialog({ userId, onClose }: { userId: number; onClose: (
           onSubmit={async (e) => {
             e.preventDefault();
             try {
-              await put(`/users/${userId}/password`, { old_password: old, new_password: next });
+              await changePassword(userId, { old_password: old, new_password: next });
               setDone(true);
             } catch (err) {
               setError(err);
