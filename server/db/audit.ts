@@ -1,7 +1,8 @@
+import type { AuditLogView } from '../lib/harborTypes.js';
 import type { Filter } from '../lib/query.js';
 import type { Queryer } from './database.js';
 
-export type ActorType = 'user' | 'robot' | 'anonymous' | 'system';
+export type ActorType = AuditLogView['actor_type'];
 
 /** One audit row as stored, without its chain fields. */
 export interface AuditFields {
@@ -28,24 +29,10 @@ export interface ChainedRow extends AuditFields {
   hash: string;
 }
 
-export interface AuditRow {
-  id: number;
+/** A row as read: the API's view of it (lib/harborTypes.ts) with the time as a Date and the chain's back link. */
+export interface AuditRow extends Omit<AuditLogView, 'op_time'> {
   op_time: Date;
-  username: string;
-  actor_type: ActorType;
-  client_address: string | null;
-  operation: string;
-  resource_type: string;
-  resource: string;
-  project_id: number | null;
-  project_name: string | null;
-  is_successful: boolean;
-  count: number;
-  error_code: string | null;
-  user_agent: string | null;
-  request_id: string | null;
   prev_hash: string;
-  hash: string;
 }
 
 export interface ChainState {
