@@ -1,7 +1,8 @@
 // Process entry: read settings, start the embedded PostgreSQL when no DATABASE_URL is set,
 // migrate, then serve — in this process (BERTH_WORKERS=1) or in BERTH_WORKERS cluster
 // workers sharing one port. The primary also runs the periodic purge of abandoned uploads
-// and expired console sessions, and stops the embedded database last.
+// and expired console sessions, and garbage collection (gc/runner.ts), and stops the
+// embedded database last.
 import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -16,6 +17,7 @@ import { AuditForwarder, parseSyslogUrl } from './audit/forwarder.js';
 import type { BlobStore } from './storage/blobStore.js';
 import { createBlobStore } from './storage/index.js';
 import { serveClusterMetrics } from './http/metrics.js';
+import { defaultGcRunnerSettings, GcRunner } from './gc/runner.js';
 
 function readConfig(): Config {
   try {
@@ -78,6 +80,8 @@ async function primary(config: Config, log: Logger): Promise<void> {
   const auditPurge = scheduleAuditPurge(config, db, log);
   const forwarder = config.auditSyslog ? new AuditForwarder(db, parseSyslogUrl(config.auditSyslog), log) : undefined;
   await forwarder?.start();
+  const gc = new GcRunner({ db, store, log: log.child({ component: 'gc' }) }, { ...defaultGcRunnerSettings, reviewDelayMs: config.gcReviewDelayMs });
+  gc.start();
 
   let stopping = false;
   let stopServer: () => Promise<void> = async () => undefined;
@@ -122,6 +126,7 @@ async function primary(config: Config, log: Logger): Promise<void> {
     clearInterval(purge);
     clearInterval(auditPurge);
     await replication?.stop();
+    await gc.stop();
     await stopServer();
     await forwarder?.close();
     await db.close();

@@ -8,6 +8,7 @@ import type { ApiDeps } from './deps.js';
 import { apiPrincipal } from './auth.js';
 import { registerAuditLogs } from './audit.js';
 import { registerConsoleLogin } from './consoleLogin.js';
+import { registerGc } from './gc.js';
 import { healthRoute } from './health.js';
 import { checkRequestText } from './listing.js';
 import { openApi, ping } from './meta.js';
@@ -34,6 +35,7 @@ export function managementRouter(deps: ApiDeps): Router {
   registerRepositories(api, deps);
   registerAuditLogs(api, deps);
   registerQuotas(api, deps);
+  registerGc(api, deps);
   // Replication registers itself only where it is configured (a server always is; an
   // embedding without it answers 404 on these paths rather than failing inside them).
   if (deps.replication) {

@@ -68,6 +68,11 @@ export const settings = {
   },
   BERTH_UPLOAD_MAX_AGE: { schema: duration(60_000), default: '24h', help: 'upload sessions idle longer than this are purged' },
   BERTH_UPLOAD_PURGE_INTERVAL: { schema: duration(1000), default: '1h', help: 'how often abandoned uploads are looked for' },
+  BERTH_GC_REVIEW_DELAY: {
+    schema: duration(0),
+    default: '24h',
+    help: 'garbage collection leaves what became unreferenced this recently (a push in progress, a tag deleted by mistake)',
+  },
   BERTH_LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     default: 'info',
@@ -161,6 +166,7 @@ export interface Config {
   workers: number;
   uploadMaxAgeMs: number;
   uploadPurgeIntervalMs: number;
+  gcReviewDelayMs: number;
   logLevel: Parsed<'BERTH_LOG_LEVEL'>;
   accessLog: boolean;
   metrics: boolean;
@@ -281,6 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workers,
     uploadMaxAgeMs: value('BERTH_UPLOAD_MAX_AGE')!,
     uploadPurgeIntervalMs: value('BERTH_UPLOAD_PURGE_INTERVAL')!,
+    gcReviewDelayMs: value('BERTH_GC_REVIEW_DELAY')!,
     logLevel: value('BERTH_LOG_LEVEL')!,
     accessLog: value('BERTH_ACCESS_LOG')!,
     metrics: value('BERTH_METRICS')!,

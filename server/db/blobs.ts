@@ -1,7 +1,21 @@
 import type { Queryer } from './database.js';
 
-export async function saveBlob(q: Queryer, digest: string, size: number): Promise<void> {
-  await q.query('INSERT INTO blobs (digest, size) VALUES ($1, $2) ON CONFLICT ON CONSTRAINT pk_blobs DO NOTHING', [digest, size]);
+/**
+ * Makes sure the blob's row exists and holds it (FOR KEY SHARE) until the transaction ends,
+ * so garbage collection, which takes the row FOR UPDATE, cannot delete it or its bytes
+ * meanwhile. When the collector deleted the row while this waited, it is made again.
+ */
+export async function claimBlob(q: Queryer, digest: string, size: number): Promise<void> {
+  for (;;) {
+    await q.query('INSERT INTO blobs (digest, size) VALUES ($1, $2) ON CONFLICT ON CONSTRAINT pk_blobs DO NOTHING', [digest, size]);
+    if (await lockBlob(q, digest)) return;
+  }
+}
+
+/** Holds an existing blob row against garbage collection until the transaction ends. */
+export async function lockBlob(q: Queryer, digest: string): Promise<boolean> {
+  const { rows } = await q.query('SELECT 1 FROM blobs WHERE digest = $1 FOR KEY SHARE', [digest]);
+  return rows.length > 0;
 }
 
 export async function findBlob(q: Queryer, digest: string): Promise<{ size: number } | undefined> {

@@ -57,18 +57,24 @@ export async function lockManifestDigests(q: Queryer, repositoryId: number, dige
 
 /** Inserts the manifest with its references, or returns the id of the identical one already stored. */
 export async function saveManifest(q: Queryer, m: NewManifest): Promise<number> {
-  const inserted = await q.query<{ id: number }>(
-    `INSERT INTO manifests (repository_id, digest, media_type, artifact_type, subject_digest, annotations, payload)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT ON CONSTRAINT uq_manifests_repository_digest DO NOTHING
-     RETURNING id`,
-    [m.repositoryId, m.digest, m.mediaType, m.artifactType ?? null, m.subjectDigest ?? null, m.annotations ? JSON.stringify(m.annotations) : null, m.payload],
-  );
-  if (!inserted.rows.length) {
-    const { rows } = await q.query<{ id: number }>('SELECT id FROM manifests WHERE repository_id = $1 AND digest = $2', [m.repositoryId, m.digest]);
-    return rows[0].id;
+  let id: number;
+  for (;;) {
+    const inserted = await q.query<{ id: number }>(
+      `INSERT INTO manifests (repository_id, digest, media_type, artifact_type, subject_digest, annotations, payload)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT ON CONSTRAINT uq_manifests_repository_digest DO NOTHING
+       RETURNING id`,
+      [m.repositoryId, m.digest, m.mediaType, m.artifactType ?? null, m.subjectDigest ?? null, m.annotations ? JSON.stringify(m.annotations) : null, m.payload],
+    );
+    if (inserted.rows.length) {
+      id = inserted.rows[0].id;
+      break;
+    }
+    // NOTE: the stored one is held (FOR KEY SHARE) for the tag about to point at it; when
+    // garbage collection deleted it meanwhile, it is stored again.
+    const existing = await lockManifest(q, m.repositoryId, m.digest);
+    if (existing !== undefined) return existing;
   }
-  const id = inserted.rows[0].id;
   if (m.blobDigests.length) {
     await q.query('INSERT INTO manifest_blobs (manifest_id, digest) SELECT $1, unnest($2::text[]) ON CONFLICT ON CONSTRAINT pk_manifest_blobs DO NOTHING', [
       id,
@@ -82,6 +88,12 @@ export async function saveManifest(q: Queryer, m: NewManifest): Promise<number> 
     );
   }
   return id;
+}
+
+/** Holds a stored manifest against garbage collection until the transaction ends; its id. */
+export async function lockManifest(q: Queryer, repositoryId: number, digest: string): Promise<number | undefined> {
+  const { rows } = await q.query<{ id: number }>('SELECT id FROM manifests WHERE repository_id = $1 AND digest = $2 FOR KEY SHARE', [repositoryId, digest]);
+  return rows[0]?.id;
 }
 
 export async function removeManifest(q: Queryer, repositoryId: number, digest: string): Promise<boolean> {

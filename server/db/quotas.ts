@@ -70,3 +70,39 @@ export async function findQuota(q: Queryer, projectId: number): Promise<QuotaRow
 export async function updateStorageLimit(q: Queryer, projectId: number, limit: number): Promise<void> {
   await q.query('UPDATE projects SET storage_limit = $2, updated_at = now() WHERE id = $1', [projectId, limit]);
 }
+
+export interface UsageDrift {
+  project: string;
+  /** What the project's row said, and what its repositories' links add up to. */
+  recorded: number;
+  actual: number;
+}
+
+/**
+ * Compares every project's usage with the reference graph (the distinct blobs its
+ * repositories link); with `fix`, charges and usage are made exact, each project under its
+ * lock. Returns the projects that differed.
+ */
+export async function reconcileUsage(q: Queryer, fix: boolean): Promise<UsageDrift[]> {
+  const { rows } = await q.query<{ id: number; project: string; recorded: number; actual: number }>(
+    `SELECT p.id, p.name AS project, p.storage_used::float8 AS recorded,
+            coalesce((SELECT sum(b.size) FROM blobs b
+                       WHERE b.digest IN (SELECT rb.digest FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id
+                                           WHERE split_part(r.name, '/', 1) = p.name)), 0)::float8 AS actual
+       FROM projects p ORDER BY p.name ${fix ? 'FOR UPDATE OF p' : ''}`,
+    [],
+  );
+  const drift = rows.filter((r) => r.recorded !== r.actual);
+  if (fix) {
+    for (const d of drift) {
+      await q.query(
+        `INSERT INTO project_blobs (project_id, digest, size)
+         SELECT DISTINCT $1::bigint, b.digest, b.size FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id JOIN blobs b ON b.digest = rb.digest
+          WHERE r.name LIKE $2 ON CONFLICT ON CONSTRAINT pk_project_blobs DO NOTHING`,
+        [d.id, projectRepositoriesPattern(d.project)],
+      );
+      await recomputeProjectUsage(q, d.project);
+    }
+  }
+  return drift.map(({ project, recorded, actual }) => ({ project, recorded, actual }));
+}

@@ -1,13 +1,16 @@
 // Prometheus metrics (prom-client) at GET /metrics: requests by route and status with
-// latency histograms, bytes in and out, open upload sessions, database pool use, and
-// replication tasks by status. With several worker processes, the primary aggregates
-// every worker's metrics (prom-client's AggregatorRegistry over cluster IPC), so a scrape
-// sees the whole server whichever worker answers it.
+// latency histograms, bytes in and out, open upload sessions, database pool use,
+// replication tasks by status, and garbage collection's queues and totals. With several
+// worker processes, the primary aggregates every worker's metrics (prom-client's
+// AggregatorRegistry over cluster IPC), so a scrape sees the whole server whichever worker
+// answers it.
 import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
 import client from 'prom-client';
 import type { Database } from '../db/database.js';
+import { queueDepths } from '../db/gc.js';
+import { gcTotals } from '../db/gcExecutions.js';
 import { openUploadCount, replicationTaskCounts } from '../db/metrics.js';
 
 const registry = client.register;
@@ -49,6 +52,56 @@ function ensureMetrics() {
       if (!sources.db) return;
       this.reset();
       for (const [status, n] of Object.entries(await replicationTaskCounts(sources.db))) this.set({ status }, n);
+    },
+  });
+  new client.Gauge({
+    name: 'berth_gc_reviews',
+    help: 'Garbage collection reviews queued, by queue (manifest, link, blob); a run takes those older than BERTH_GC_REVIEW_DELAY',
+    labelNames: ['queue'],
+    aggregator: 'first',
+    async collect() {
+      if (!sources.db) return;
+      for (const [queue, d] of Object.entries(await queueDepths(sources.db, new Date()))) this.set({ queue }, d.queued);
+    },
+  });
+  // Kept in the runs' rows, so every server reports the same totals, progress included.
+  let totals: Promise<Awaited<ReturnType<typeof gcTotals>>> | undefined;
+  const gcTotalsOnce = () => {
+    if (!sources.db) return undefined;
+    totals ??= gcTotals(sources.db).finally(() => setTimeout(() => (totals = undefined), 100));
+    return totals;
+  };
+  new client.Gauge({
+    name: 'berth_gc_deleted',
+    help: 'What garbage collection runs have deleted (dry runs excluded), by kind: manifest, link, blob',
+    labelNames: ['kind'],
+    aggregator: 'first',
+    async collect() {
+      const t = await gcTotalsOnce();
+      if (!t) return;
+      this.set({ kind: 'manifest' }, t.manifests);
+      this.set({ kind: 'link' }, t.links);
+      this.set({ kind: 'blob' }, t.blobs);
+    },
+  });
+  new client.Gauge({
+    name: 'berth_gc_freed_bytes',
+    help: 'Bytes of blobs garbage collection has deleted from the store (dry runs excluded)',
+    aggregator: 'first',
+    async collect() {
+      const t = await gcTotalsOnce();
+      if (t) this.set(t.freedBytes);
+    },
+  });
+  new client.Gauge({
+    name: 'berth_gc_runs',
+    help: 'Garbage collection runs by status',
+    labelNames: ['status'],
+    aggregator: 'first',
+    async collect() {
+      const t = await gcTotalsOnce();
+      if (!t) return;
+      for (const [status, n] of Object.entries(t.runs)) this.set({ status }, n);
     },
   });
   made = {

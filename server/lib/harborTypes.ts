@@ -257,3 +257,35 @@ export interface TaskView {
   end_time: string | null;
   update_time: string;
 }
+
+/** A garbage collection run (Harbor's GCHistory, plus Berth's counts). */
+export interface GcHistoryView {
+  id: number;
+  job_name: 'GC';
+  job_kind: 'MANUAL' | 'SCHEDULE';
+  /** JSON, as Harbor sends it: {"delete_untagged":…,"dry_run":…,"workers":…}. */
+  job_parameters: string;
+  schedule: { type: string; cron: string };
+  job_status: 'Pending' | 'Running' | 'Success' | 'Error' | 'Stopped';
+  deleted: boolean;
+  creation_time: string;
+  update_time: string;
+  /** Berth: when the run started and ended, and what it deleted (or, dry, would delete). */
+  start_time: string | null;
+  end_time: string | null;
+  dry_run: boolean;
+  manifests_deleted: number;
+  links_deleted: number;
+  blobs_deleted: number;
+  freed_bytes: number;
+  /** Reviews left for a later run because a push held what they name. */
+  postponed: number;
+  error: string | null;
+}
+
+export interface GcScheduleView {
+  schedule: { type: 'None' | 'Hourly' | 'Daily' | 'Weekly' | 'Custom'; cron: string; next_scheduled_time: string | null };
+  parameters: { delete_untagged: boolean; dry_run: boolean; workers: number };
+  creation_time: string;
+  update_time: string;
+}

@@ -5,7 +5,7 @@ import { recordAudit } from '../audit/record.js';
 import type { Paging } from '../lib/query.js';
 import { requireAdmin, type Principal } from '../lib/principal.js';
 import type { Database } from '../db/database.js';
-import { findQuota, listQuotas, updateStorageLimit, type QuotaRow } from '../db/quotas.js';
+import { findQuota, listQuotas, reconcileUsage, updateStorageLimit, type QuotaRow, type UsageDrift } from '../db/quotas.js';
 import type { QuotaView } from '../lib/harborTypes.js';
 
 function view(r: QuotaRow): QuotaView {
@@ -45,4 +45,24 @@ export async function setQuota(db: Database, principal: Principal, id: string, i
     await updateStorageLimit(q, quota.id, limit);
     await recordAudit(q, { operation: 'update', resourceType: 'quota', resource: `${quota.ref.name} storage=${limit}`, projectName: quota.ref.name });
   });
+}
+
+/**
+ * POST /quotas/recompute (Berth; administrators): each project's usage against the blobs its
+ * repositories really link, the drift reported and, unless a dry run, corrected.
+ */
+export async function recomputeQuotas(db: Database, principal: Principal, dryRun: boolean): Promise<{ drift: UsageDrift[]; fixed: boolean }> {
+  requireAdmin(principal, 'only system administrators manage quotas');
+  const drift = await db.tx(async (q) => {
+    const found = await reconcileUsage(q, !dryRun);
+    if (!dryRun && found.length) {
+      await recordAudit(q, {
+        operation: 'update',
+        resourceType: 'quota',
+        resource: `recomputed: ${found.map((d) => `${d.project} ${d.recorded} -> ${d.actual}`).join(', ')}`.slice(0, 2000),
+      });
+    }
+    return found;
+  });
+  return { drift, fixed: !dryRun && drift.length > 0 };
 }

@@ -5,6 +5,7 @@
 import { artifactResource, recordAudit } from '../audit/record.js';
 import type { Database } from '../db/database.js';
 import { queueReplicationEvent } from '../db/replicationEvents.js';
+import { lockManifest } from '../db/manifests.js';
 import { removeTag as removeTagRow, saveTag } from '../db/tags.js';
 import { RegistryError } from '../lib/registryErrors.js';
 import { projectOf } from '../lib/references.js';
@@ -24,6 +25,10 @@ export async function addTag(
   manifest: { id: number; digest: string; artifactType?: string | null },
 ): Promise<void> {
   await db.tx(async (q) => {
+    // Held, so garbage collection cannot take the manifest before the tag points at it.
+    if ((await lockManifest(q, place.repositoryId, manifest.digest)) === undefined) {
+      throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${manifest.digest} unknown to repository ${place.repository}`, { reference: manifest.digest });
+    }
     await saveTag(q, place.repositoryId, tag, manifest.id);
     await queueReplicationEvent(q, {
       operation: 'push',

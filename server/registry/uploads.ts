@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { pipeline as pipelineCb, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { findBlob, findRepositoryBlob, saveBlob, saveRepositoryBlob } from '../db/blobs.js';
+import { claimBlob, findBlob, findRepositoryBlob, lockBlob, saveRepositoryBlob } from '../db/blobs.js';
 import { saveRepository } from '../db/repositories.js';
 import {
   appendUploadChunk,
@@ -19,7 +19,7 @@ import {
   type UploadRow,
 } from '../db/uploads.js';
 import { ObjectNotFoundError } from '../storage/blobStore.js';
-import { blobKey, isUploadId, uploadChunkKey, uploadIdOfKey, uploadPrefix, uploadsPrefix } from '../storage/keys.js';
+import { blobKey, isUploadId, uploadAssemblyKey, uploadChunkKey, uploadIdOfKey, uploadPrefix, uploadsPrefix } from '../storage/keys.js';
 import { chargeBlob } from './quota.js';
 import type { RegistryDeps } from './deps.js';
 import { RegistryError } from '../lib/registryErrors.js';
@@ -55,6 +55,9 @@ export async function mountBlob(deps: RegistryDeps, repository: string, digest: 
   const parsed = assertDigest(digest);
   if (!isValidName(from)) return undefined;
   return deps.db.tx(async (q) => {
+    // NOTE: the blob row first, as an upload's finish takes it: garbage collection cannot
+    // delete the bytes between the check of the source's link and the new link.
+    if (!(await lockBlob(q, parsed.digest))) return undefined;
     const source = await findRepositoryBlob(q, from, parsed.digest);
     if (source.size === undefined) return undefined;
     await chargeBlob(q, repository, parsed.digest, source.size);
@@ -219,22 +222,40 @@ export async function finishUpload(
     await appendToSession(deps, row, body, range);
     row = await loadSession(deps, repository, id);
   }
-  const size = await assembleBlob(deps, row, parsed);
+  const assembled = await assembleBlob(deps, row, parsed);
+  const key = blobKey(parsed);
   await deps.db.tx(async (q) => {
-    await saveBlob(q, parsed.digest, size);
-    await chargeBlob(q, repository, parsed.digest, size);
+    // NOTE: the blob row is the lock against garbage collection (docs/design/0015): held,
+    // the bytes at the key cannot be deleted until this transaction has linked them; found
+    // missing, they are put there now, from this upload.
+    await claimBlob(q, parsed.digest, assembled.size);
+    if (!(await deps.store.stat(key))) await assembled.materialize(key);
+    await chargeBlob(q, repository, parsed.digest, assembled.size);
     const repositoryId = await saveRepository(q, repository);
     await saveRepositoryBlob(q, repositoryId, parsed.digest);
     await removeUpload(q, id);
   });
   await deps.store.deletePrefix(uploadPrefix(id));
-  return { digest: parsed.digest, size };
+  return { digest: parsed.digest, size: assembled.size };
 }
 
-async function assembleBlob(deps: RegistryDeps, row: UploadRow, digest: ParsedDigest): Promise<number> {
-  const key = blobKey(digest);
+/**
+ * Verifies the session's bytes against the digest, and says how to put them at a blob key:
+ * by moving the one object they are in (a single chunk, the joined parts, or the chunks
+ * joined into the session's assembly object), or, when the blob was already stored and
+ * the chunks were only hashed, by joining the chunks again.
+ */
+async function assembleBlob(deps: RegistryDeps, row: UploadRow, digest: ParsedDigest): Promise<{ size: number; materialize(key: string): Promise<void> }> {
   const store = deps.store;
   const only = row.chunks.length === 1 ? row.chunks[0] : undefined;
+  const moveFrom = (from: string) => async (key: string) => {
+    try {
+      await store.move(from, key);
+    } catch (err) {
+      // A concurrent finish of this same session moved it first: fine if the blob is there.
+      if (!(err instanceof ObjectNotFoundError) || !(await store.stat(key))) throw err;
+    }
+  };
   // The blob as one stored object, when it is one: the parts joined, or a single chunk.
   const whole = writesInParts(store) ? await assembleParts(deps, store, row) : only?.key;
   if (whole !== undefined) {
@@ -247,43 +268,48 @@ async function assembleBlob(deps: RegistryDeps, row: UploadRow, digest: ParsedDi
       await pipeline(await store.read(whole), hasher, discardAll());
       if (hasher.hex() !== digest.hex) throw mismatch(digest, row);
     }
-    if (!(await store.stat(key))) {
-      try {
-        await store.move(whole, key);
-      } catch (err) {
-        // A concurrent finish of this same session moved it first: fine if the blob is there.
-        if (!(err instanceof ObjectNotFoundError) || !(await store.stat(key))) throw err;
-      }
-    }
-    return row.committed_size;
+    return { size: row.committed_size, materialize: moveFrom(whole) };
   }
-  const known = (await findBlob(deps.db, digest.digest)) && (await store.stat(key));
-  const hasher = new HashingStream(digest.algorithm);
   const keys = row.chunks.map((c) => {
     if (!c.key) throw new Error(`upload ${row.id} has a chunk without an object`);
     return c.key;
   });
-  const source = Readable.from(
-    (async function* () {
-      for (const k of keys) yield* await store.read(k);
-    })(),
-    { objectMode: false },
-  );
-  if (known) {
+  const joined = () =>
+    Readable.from(
+      (async function* () {
+        for (const k of keys) yield* await store.read(k);
+      })(),
+      { objectMode: false },
+    );
+  const hasher = new HashingStream(digest.algorithm);
+  if ((await findBlob(deps.db, digest.digest)) && (await store.stat(blobKey(digest)))) {
     // The bytes are already stored: verify what the client sent without writing it again.
-    await pipeline(source, hasher, discardAll());
+    await pipeline(joined(), hasher, discardAll());
     if (hasher.hex() !== digest.hex) throw mismatch(digest, row);
-    return hasher.bytes;
+    return { size: hasher.bytes, materialize: (key) => writeJoined(store, joined(), key) };
   }
-  const writer = await store.writer(key);
+  // Joined into the session's own object, not the blob's key: the key is written only
+  // under the blob row's lock, where garbage collection cannot delete it behind us.
+  const assembly = uploadAssemblyKey(row.id);
+  const writer = await store.writer(assembly);
   try {
-    await pipeline(source, hasher, writer.stream);
+    await pipeline(joined(), hasher, writer.stream);
     if (hasher.hex() !== digest.hex) throw mismatch(digest, row);
     await writer.commit();
   } finally {
     await writer.cancel(); // no-op after commit
   }
-  return hasher.bytes;
+  return { size: hasher.bytes, materialize: moveFrom(assembly) };
+}
+
+async function writeJoined(store: RegistryDeps['store'], source: Readable, key: string): Promise<void> {
+  const writer = await store.writer(key);
+  try {
+    await pipeline(source, writer.stream);
+    await writer.commit();
+  } finally {
+    await writer.cancel();
+  }
 }
 
 function discardAll(): Writable {

@@ -6,7 +6,8 @@
 //     <upload uuid>/
 //       <start offset>-<random>      one committed or in-flight chunk of an upload session
 //       tail-<random>                bytes short of a part, waiting for the next chunk (S3)
-//       assembled                    the session's parts put together on finish (S3)
+//       assembled                    the session's bytes put together on finish (S3 parts, or several
+//                                    chunks), moved to the blob's key under its row's lock
 //
 // Keys are '/'-separated, relative, and built only from validated digests and server-made
 // ids, so no request value can steer a key outside its tree; assertKey double-checks that.
@@ -32,7 +33,7 @@ export function uploadChunkKey(uploadId: string, start: number, nonce: string): 
   return `${uploadPrefix(uploadId)}${start}-${nonce}`;
 }
 
-/** Where a store that writes in parts (S3 multipart) assembles a session's bytes. */
+/** Where a session's bytes are put together on finish (S3 multipart, or several chunks on a filesystem). */
 export function uploadAssemblyKey(uploadId: string): string {
   return `${uploadPrefix(uploadId)}assembled`;
 }

@@ -99,4 +99,33 @@ describe(`quotas`, function () {
       400,
     );
   });
+
+  it('recomputes usage from the blobs each project links, reporting the drift, and changing nothing on a dry run', async () => {
+    const id = await project('qdrift', -1);
+    const a = randomBlob(300);
+    const b = randomBlob(200);
+    assert.equal((await push('qdrift/one', a)).status, 201);
+    assert.equal((await push('qdrift/two', b)).status, 201);
+    // Usage that went wrong: a charge lost and a total off.
+    await r.db.query(`DELETE FROM project_blobs WHERE digest = $1`, [b.digest]);
+    await r.db.query(`UPDATE projects SET storage_used = 12345 WHERE id = $1`, [id]);
+    const recompute = (dry: boolean) => fetch(`${r.url}/api/v2.0/quotas/recompute?dry_run=${dry}`, { method: 'POST', headers: auth });
+    const dry = (await (await recompute(true)).json()) as { drift: Array<{ project: string; recorded: number; actual: number }>; fixed: boolean };
+    assert.deepEqual(
+      dry.drift.find((d) => d.project === 'qdrift'),
+      { project: 'qdrift', recorded: 12345, actual: 500 },
+    );
+    assert.equal(dry.fixed, false);
+    assert.equal((await usage(id)).used.storage, 12345, 'a dry run changes nothing');
+    const real = (await (await recompute(false)).json()) as { drift: Array<{ project: string }>; fixed: boolean };
+    assert.ok(real.drift.some((d) => d.project === 'qdrift'));
+    assert.equal(real.fixed, true);
+    assert.equal((await usage(id)).used.storage, 500);
+    const again = (await (await recompute(false)).json()) as { drift: Array<{ project: string }> };
+    assert.ok(!again.drift.some((d) => d.project === 'qdrift'), 'exact now');
+    // The lost charge is back: unlinking that blob lowers usage by its size.
+    const { rows } = await r.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM project_blobs WHERE digest = $1 AND project_id = $2`, [b.digest, id]);
+    assert.equal(rows[0].n, 1);
+    assert.equal((await fetch(`${r.url}/api/v2.0/quotas/recompute?dry_run=maybe`, { method: 'POST', headers: auth })).status, 400);
+  });
 });

@@ -11,6 +11,9 @@ import { claimMultipartId, findUpload } from '../../server/db/uploads.js';
 import { s3Client, s3rverDirectory, testBucket } from '../helpers/s3.js';
 import { purgeUploads } from '../../server/registry/uploads.js';
 import { S3BlobStore } from '../../server/storage/s3/s3BlobStore.js';
+import { blobKey } from '../../server/storage/keys.js';
+import { parseDigest } from '../../server/lib/references.js';
+import { collectGarbage } from '../../server/registry/gc.js';
 import { createProject } from '../helpers/api.js';
 import { startTestRegistry, testAuthDeps, type TestRegistry } from '../helpers/inProcess.js';
 import { asBody, getBytes, pushBlob, pushImage, randomBlob, v2fetch } from '../helpers/v2client.js';
@@ -255,5 +258,34 @@ describe(`registry on S3`, function () {
     for await (const k of store.list('uploads/')) after.push(k);
     assert.deepEqual(after, []);
     assert.equal(existsSync(path.join(s3rverDirectory, bucket, '._S3rver_uploads', multipartId)), false, 'the multipart upload is aborted');
+  });
+
+  it('garbage collection deletes unreferenced blobs from the bucket, and a push afterwards writes them again', async () => {
+    // A blob of several parts (assembled, then moved under the blob row's lock) and an image.
+    const big = randomBlob(6 * MiB);
+    const location = await startUpload('site/gc');
+    assert.equal((await patch(location, big.data.subarray(0, 5 * MiB), 0)).status, 202);
+    const next = (await v2fetch(`${r.url}${location}`)).headers.get('location')!;
+    assert.equal(
+      (
+        await v2fetch(withDigest(next, big.digest), {
+          method: 'PUT',
+          body: asBody(big.data.subarray(5 * MiB)),
+          headers: { 'Content-Range': `${5 * MiB}-${6 * MiB - 1}` },
+        })
+      ).status,
+      201,
+    );
+    const img = await pushImage(r.url, 'site/gc', 'v1');
+    assert.equal((await v2fetch(`${r.url}/v2/site/gc/manifests/${img.digest}`, { method: 'DELETE' })).status, 202);
+    const keyOf = (d: string) => blobKey(parseDigest(d)!);
+    assert.ok(await store.stat(keyOf(big.digest)));
+    const result = await collectGarbage({ db: r.db, store }, { reviewDelayMs: 0, deleteUntagged: false, dryRun: false, workers: 2 });
+    assert.ok(result.blobs >= 3, `config, layer and the big blob go (${result.blobs})`);
+    assert.equal(await store.stat(keyOf(big.digest)), undefined);
+    const layer = (JSON.parse(img.body.toString()) as { layers: Array<{ digest: string }> }).layers[0].digest;
+    assert.equal(await store.stat(keyOf(layer)), undefined);
+    assert.equal(await pushBlob(r.url, 'site/gc', big.data), big.digest);
+    assert.ok((await getBytes(`${r.url}/v2/site/gc/blobs/${big.digest}`)).body.equals(big.data));
   });
 });

@@ -1,6 +1,6 @@
 // Small building blocks every page uses: states (loading, empty, error), paging, a
 // confirmation dialog, a copy button and the quota bar.
-import type { UseQueryResult } from '@tanstack/react-query';
+import { type UseQueryResult, useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { bytes } from '../format';
 
@@ -252,4 +252,29 @@ export function useErrorSlot() {
       }
     };
   return { error, setError, run };
+}
+
+/** A log fetched when shown, in a dialog (a replication task's, a garbage collection run's). */
+export function LogDialog({
+  title,
+  queryKey,
+  load,
+  onClose,
+}: {
+  title: string;
+  queryKey: readonly unknown[];
+  load: () => Promise<string>;
+  onClose: () => void;
+}) {
+  const text = useQuery({ queryKey, queryFn: load });
+  return (
+    <Modal title={title} onClose={onClose}>
+      {text.isPending ? <Loading what="the log" /> : text.isError ? <ErrorNote error={text.error} /> : <pre className="log">{text.data || '(empty)'}</pre>}
+      <div className="actions">
+        <button type="button" className="primary" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </Modal>
+  );
 }

@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import type { ExecutionView, TaskView } from '@berth/api-types';
 import { executionKeys, getExecution, getTaskLog, listTasks, stopExecution, taskKeys } from '../api/replication';
-import { Confirm, ErrorNote, Loading, Modal, QueryView, PagedTable } from '../components/ui';
+import { Confirm, ErrorNote, Loading, LogDialog, QueryView, PagedTable } from '../components/ui';
 import { bytes, when } from '../format';
 import { progress, statusBadge } from './replication/common';
 
@@ -119,24 +119,7 @@ export function ExecutionPage() {
           }}
         />
       )}
-      {log && <TaskLog task={log} onClose={() => setLog(undefined)} />}
+      {log && <LogDialog title={`Log of ${log.src_resource}`} queryKey={taskKeys.log(log.id)} load={() => getTaskLog(log)} onClose={() => setLog(undefined)} />}
     </section>
-  );
-}
-
-function TaskLog({ task, onClose }: { task: TaskView; onClose: () => void }) {
-  const text = useQuery({
-    queryKey: taskKeys.log(task.id),
-    queryFn: () => getTaskLog(task),
-  });
-  return (
-    <Modal title={`Log of ${task.src_resource}`} onClose={onClose}>
-      {text.isPending ? <Loading what="the log" /> : text.isError ? <ErrorNote error={text.error} /> : <pre className="log">{text.data || '(empty)'}</pre>}
-      <div className="actions">
-        <button type="button" className="primary" onClick={onClose}>
-          Close
-        </button>
-      </div>
-    </Modal>
   );
 }

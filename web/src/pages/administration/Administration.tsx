@@ -1,6 +1,8 @@
 // Administration (system administrators): users, the health of each component with the
-// system's settings, and storage used per project; one tab each, with its own address.
+// system's settings, storage used per project, and garbage collection; one tab each, with
+// its own address.
 import { NavLink, useParams } from 'react-router';
+import { GarbageCollection } from './GarbageCollection';
 import { Storage } from './Storage';
 import { System } from './System';
 import { Users } from './Users';
@@ -16,8 +18,9 @@ export function Administration() {
         <NavLink to="/admin/users">Users</NavLink>
         <NavLink to="/admin/system">System</NavLink>
         <NavLink to="/admin/storage">Storage</NavLink>
+        <NavLink to="/admin/gc">Garbage collection</NavLink>
       </nav>
-      {tab === 'system' ? <System /> : tab === 'storage' ? <Storage /> : <Users />}
+      {tab === 'system' ? <System /> : tab === 'storage' ? <Storage /> : tab === 'gc' ? <GarbageCollection /> : <Users />}
     </section>
   );
 }
