@@ -1,9 +1,6 @@
-// Garbage collection's rate: N unreferenced blobs (100,000 by default), each linked into
-// a repository that no manifest uses, collected by one run (their links, then the blobs and
-// their bytes) on the filesystem store and on s3rver, with 1 and 4 workers. The rows are
-// made with SQL and the bytes written straight to the store, so the setup is quick and the
-// run is what is timed. Run: npm run bench:gc [-- --blobs N] [--only fs|s3]
-import { createHash, randomBytes } from 'node:crypto';
+// Garbage collection's rate: N unreferenced blobs (100,000 by default, lib/garbage.ts)
+// collected by one run (their links, then the blobs and their bytes) on the filesystem
+// store and on s3rver, with 1 and 4 workers; only the run is timed. Run: npm run bench:gc [-- --blobs N] [--only fs|s3] [--pace P]
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,8 +14,11 @@ import { FsBlobStore } from '../server/storage/fs/fsBlobStore.js';
 import { S3BlobStore } from '../server/storage/s3/s3BlobStore.js';
 import { createTestDatabase } from '../test/helpers/database.js';
 import { s3Client, testBucket } from '../test/helpers/s3.js';
+import { seedGarbage } from './lib/garbage.js';
 
-const { values } = parseArgs({ options: { blobs: { type: 'string' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { blobs: { type: 'string' }, only: { type: 'string' }, pace: { type: 'string' } } });
+// The runner's rest between batches (gc/runner.ts); 0 measures the collector flat out.
+const pace = Number(values.pace ?? 0);
 const total = Number(values.blobs ?? 100_000);
 const log = (m: string) => process.stderr.write(`[gc-bench] ${m}\n`);
 
@@ -29,41 +29,16 @@ interface Row {
   seconds: number;
 }
 
-/** Writes `n` small blobs' bytes with `put`, 64 at a time; returns their digests. */
-async function fill(n: number, put: (key: string, bytes: Buffer) => Promise<void>): Promise<string[]> {
-  const digests: string[] = [];
-  let next = 0;
-  const one = async () => {
-    while (next < n) {
-      next++;
-      const bytes = randomBytes(256);
-      const hex = createHash('sha256').update(bytes).digest('hex');
-      digests.push(`sha256:${hex}`);
-      await put(`blobs/sha256/${hex.slice(0, 2)}/${hex}`, bytes);
-    }
-  };
-  await Promise.all(Array.from({ length: 64 }, one));
-  return digests;
-}
-
 async function measure(name: string, store: BlobStore, put: (key: string, bytes: Buffer) => Promise<void>, workers: number): Promise<Row> {
   const pgDb = await createTestDatabase();
   const db = openDatabase({ databaseUrl: pgDb.url, poolSize: 10 });
   try {
     await migrate(db);
     log(`${name}, ${workers} worker(s): writing ${total} blobs`);
-    const digests = await fill(total, put);
-    await db.query(`INSERT INTO projects (name, public) VALUES ('bench', false)`);
-    await db.query(`INSERT INTO repositories (name) VALUES ('bench/garbage')`);
-    await db.query(`INSERT INTO blobs (digest, size) SELECT unnest($1::text[]), 256`, [digests]);
-    // The links' trigger queues their reviews, as an upload's would.
-    await db.query(`INSERT INTO repository_blobs (repository_id, digest) SELECT (SELECT id FROM repositories), unnest($1::text[])`, [digests]);
-    await db.query(`INSERT INTO project_blobs (project_id, digest, size) SELECT (SELECT id FROM projects), unnest($1::text[]), 256`, [digests]);
-    await db.query(`UPDATE projects SET storage_used = $1`, [total * 256]);
-    await db.query('VACUUM ANALYZE');
+    await seedGarbage(db, total, put, 'bench');
     log(`${name}, ${workers} worker(s): collecting`);
     const started = performance.now();
-    const result = await collectGarbage({ db, store }, { reviewDelayMs: 0, deleteUntagged: false, dryRun: false, workers });
+    const result = await collectGarbage({ db, store }, { reviewDelayMs: 0, deleteUntagged: false, dryRun: false, workers, pace });
     const seconds = (performance.now() - started) / 1000;
     if (result.blobs !== total || result.links !== total) throw new Error(`collected ${result.links} links and ${result.blobs} blobs of ${total}`);
     const left = (await db.query<{ n: number }>('SELECT storage_used::int AS n FROM projects')).rows[0].n;
@@ -107,10 +82,10 @@ if (values.only !== 'fs') {
     }
   }
 }
-console.log('| store | workers | blobs | seconds | blobs/s | blobs/hour |');
-console.log('|---|--:|--:|--:|--:|--:|');
+console.log('| store | workers | pace | blobs | seconds | blobs/s | blobs/hour |');
+console.log('|---|--:|--:|--:|--:|--:|--:|');
 for (const r of rows) {
   const rate = r.blobs / r.seconds;
-  console.log(`| ${r.store} | ${r.workers} | ${r.blobs} | ${r.seconds.toFixed(1)} | ${rate.toFixed(0)} | ${((rate * 3600) / 1e6).toFixed(2)} M |`);
+  console.log(`| ${r.store} | ${r.workers} | ${pace} | ${r.blobs} | ${r.seconds.toFixed(1)} | ${rate.toFixed(0)} | ${((rate * 3600) / 1e6).toFixed(2)} M |`);
 }
 process.exit(0);

@@ -26,9 +26,11 @@ export interface GcRunnerSettings {
   reviewDelayMs: number;
   leaseSeconds: number;
   pollMs: number;
+  /** Rest after each batch, as a multiple of the batch's time (gc.ts GcOptions.pace). */
+  pace?: number;
 }
 
-export const defaultGcRunnerSettings: Omit<GcRunnerSettings, 'reviewDelayMs'> = { leaseSeconds: 30, pollMs: 2000 };
+export const defaultGcRunnerSettings: Omit<GcRunnerSettings, 'reviewDelayMs'> = { leaseSeconds: 30, pollMs: 2000, pace: 1 };
 
 /** A run's log keeps this many lines of what it deleted; the counts cover the rest. */
 const maxLoggedLines = 10_000;
@@ -135,6 +137,7 @@ export class GcRunner {
           log: note,
           signal: abort.signal,
           result,
+          pace: this.settings.pace,
         },
       );
       if (abort.signal.aborted) status = 'Stopped';

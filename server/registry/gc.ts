@@ -4,6 +4,7 @@
 // push that holds a row the collector wants makes the collector skip it (reviewed again
 // later), never wait. A dry run makes the same decisions in one transaction it rolls back,
 // and deletes no bytes.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database, Queryer } from '../db/database.js';
 import {
   deleteBlobRows,
@@ -45,6 +46,11 @@ export interface GcOptions {
   signal?: AbortSignal;
   /** Filled as the run goes, for a caller that reports progress while it runs. */
   result?: GcResult;
+  /**
+   * After each batch a worker rests this many times as long as the batch took (0: never),
+   * so a run leaves the database and the disk to pushes and pulls most of the time.
+   */
+  pace?: number;
 }
 
 export interface GcResult {
@@ -169,7 +175,12 @@ export async function collectGarbage(deps: { db: Database; store: BlobStore }, o
   for (const phase of phases) {
     const dueBefore = await cutoff(deps.db, opts.reviewDelayMs);
     const worker = async () => {
-      while (!opts.signal?.aborted && (await deps.db.tx((q) => phase.batch(q, dueBefore))) > 0);
+      for (;;) {
+        if (opts.signal?.aborted) return;
+        const started = performance.now();
+        if ((await deps.db.tx((q) => phase.batch(q, dueBefore))) === 0) return;
+        if (opts.pace) await sleep((performance.now() - started) * opts.pace);
+      }
     };
     await Promise.all(Array.from({ length: Math.max(1, opts.workers) }, worker));
     log(`phase ${phase.name}: done`);
@@ -190,7 +201,8 @@ async function cutoff(q: Queryer, delayMs: number): Promise<Date> {
   return rows[0].t;
 }
 
-const deleteConcurrency = 16;
+// A bucket's deletes wait on the network; a disk's on the libuv threadpool, which pushes need too.
+const deleteConcurrency = (store: BlobStore) => (store.name === 'fs' ? 4 : 16);
 
 async function deleteAll(store: BlobStore, digests: string[]): Promise<void> {
   let next = 0;
@@ -200,5 +212,5 @@ async function deleteAll(store: BlobStore, digests: string[]): Promise<void> {
       if (d) await store.delete(blobKey(d));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(deleteConcurrency, digests.length) }, one));
+  await Promise.all(Array.from({ length: Math.min(deleteConcurrency(store), digests.length) }, one));
 }
