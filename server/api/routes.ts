@@ -10,6 +10,7 @@ import { registerAuditLogs } from './audit.js';
 import { registerConsoleLogin } from './consoleLogin.js';
 import { registerGc } from './gc.js';
 import { healthRoute } from './health.js';
+import { registerImmutableRules } from './immutableRules.js';
 import { checkRequestText } from './listing.js';
 import { openApi, ping } from './meta.js';
 import { registerProjects } from './projects.js';
@@ -33,6 +34,7 @@ export function managementRouter(deps: ApiDeps): Router {
   api.get('/systeminfo/volumes', systemVolumes(deps.store));
   registerProjects(api, deps);
   registerRepositories(api, deps);
+  registerImmutableRules(api, deps);
   registerAuditLogs(api, deps);
   registerQuotas(api, deps);
   registerGc(api, deps);

@@ -22,3 +22,20 @@ export async function listTagNames(q: Queryer, repositoryId: number, last: strin
   ]);
   return rows.map((r) => r.name);
 }
+
+/** The manifest a tag points at, its row locked so two writes of the tag take turns. */
+export async function lockTag(q: Queryer, repositoryId: number, name: string): Promise<number | undefined> {
+  const { rows } = await q.query<{ manifest_id: number }>('SELECT manifest_id FROM tags WHERE repository_id = $1 AND name = $2 FOR UPDATE', [
+    repositoryId,
+    name,
+  ]);
+  return rows[0] ? Number(rows[0].manifest_id) : undefined;
+}
+
+export async function tagNamesOf(q: Queryer, repositoryId: number, digest: string): Promise<string[]> {
+  const { rows } = await q.query<{ name: string }>(
+    'SELECT t.name FROM tags t JOIN manifests m ON m.id = t.manifest_id WHERE m.repository_id = $1 AND m.digest = $2 ORDER BY t.name',
+    [repositoryId, digest],
+  );
+  return rows.map((r) => r.name);
+}

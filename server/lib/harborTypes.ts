@@ -289,3 +289,15 @@ export interface GcScheduleView {
   creation_time: string;
   update_time: string;
 }
+
+/** A tag immutability rule (Harbor's ImmutableRule; one selector of each kind). */
+export interface ImmutableRuleView {
+  id: number;
+  project_id: number;
+  disabled: boolean;
+  priority: number;
+  action: 'immutable';
+  template: 'immutable_template';
+  tag_selectors: Array<{ kind: 'doublestar'; decoration: 'matches' | 'excludes'; pattern: string }>;
+  scope_selectors: { repository: Array<{ kind: 'doublestar'; decoration: 'repoMatches' | 'repoExcludes'; pattern: string }> };
+}

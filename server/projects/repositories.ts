@@ -27,6 +27,8 @@ import { can, type Action, type Resource } from './permissions.js';
 import { releaseUnused } from '../registry/quota.js';
 import { visibleProject } from './projects.js';
 import type { ArtifactView, Platform, ProjectView, RepositoryView } from '../lib/harborTypes.js';
+import { enabledRulesOfRepository, type ImmutableRuleRow } from '../db/immutableRules.js';
+import { immutableBy } from '../registry/immutability.js';
 
 function repositoryView(r: RepositoryRow, projectId: number): RepositoryView {
   return {
@@ -141,7 +143,7 @@ export async function deleteRepository(db: Database, principal: Principal, proje
 
 const timeOrNever = (t: Date | string | null) => (t ? new Date(t).toISOString() : neverTime);
 
-function artifactView(a: ArtifactRow, projectId: number, repo: RepositoryRow, extra: Record<string, unknown>): ArtifactView {
+function artifactView(a: ArtifactRow, projectId: number, repo: RepositoryRow, extra: Record<string, unknown>, rules: ImmutableRuleRow[]): ArtifactView {
   const isIndex = manifestKinds[a.media_type] === 'index';
   let references: ArtifactView['references'] = [];
   let configType: string | undefined;
@@ -183,7 +185,7 @@ function artifactView(a: ArtifactRow, projectId: number, repo: RepositoryRow, ex
       artifact_id: a.id,
       push_time: new Date(t.push_time).toISOString(),
       pull_time: timeOrNever(t.pull_time),
-      immutable: false,
+      immutable: immutableBy(rules, repo.name, t.name) !== undefined,
     })),
     references,
   };
@@ -196,8 +198,11 @@ export interface ArtifactDeps {
 }
 
 async function artifactViews(deps: ArtifactDeps, rows: ArtifactRow[], projectId: number, repo: RepositoryRow): Promise<ArtifactView[]> {
-  const extras = await Promise.all(rows.map((a) => extraAttributes(deps.store, a.payload)));
-  return rows.map((a, i) => artifactView(a, projectId, repo, extras[i]));
+  const [extras, rules] = await Promise.all([
+    Promise.all(rows.map((a) => extraAttributes(deps.store, a.payload))),
+    enabledRulesOfRepository(deps.db, repo.name),
+  ]);
+  return rows.map((a, i) => artifactView(a, projectId, repo, extras[i], rules));
 }
 
 export async function listRepositoryArtifacts(deps: ArtifactDeps, principal: Principal, projectName: string, repositoryName: string, paging: Paging) {
@@ -236,7 +241,7 @@ async function artifactIn(db: Database, project: ProjectView, repositoryName: st
 /** The artifact as the tag operations need it: its tags and ids, no config read (extra_attrs stay empty). */
 async function taggedArtifact(db: Database, project: ProjectView, repositoryName: string, reference: string): Promise<ArtifactView> {
   const { row, repo } = await artifactIn(db, project, repositoryName, reference);
-  return artifactView(row, project.project_id, repo, {});
+  return artifactView(row, project.project_id, repo, {}, await enabledRulesOfRepository(db, repo.name));
 }
 
 /** Deletes an artifact (its manifest and every tag on it), as DELETE /v2/…/manifests/<digest> does. */

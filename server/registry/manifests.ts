@@ -14,6 +14,8 @@ import { digestOf } from './hashing.js';
 import { parseManifest } from './manifestParser.js';
 import { maxManifestBytes } from './mediaTypes.js';
 import { assertName, parseReadReference, parseReference, projectOf } from '../lib/references.js';
+import { lockTag, tagNamesOf } from '../db/tags.js';
+import { refuseImmutable } from './immutability.js';
 
 export interface StoredManifest {
   digest: string;
@@ -73,6 +75,7 @@ export async function putManifest(
         { status: 400 },
       );
     }
+    const moving = 'tag' in ref ? await lockTag(q, repositoryId, ref.tag) : undefined;
     const manifestId = await saveManifest(q, {
       repositoryId,
       digest,
@@ -84,7 +87,10 @@ export async function putManifest(
       blobDigests: parsed.blobDigests,
       childDigests: parsed.childDigests,
     });
-    if ('tag' in ref) await saveTag(q, repositoryId, ref.tag, manifestId);
+    if ('tag' in ref) {
+      if (moving !== undefined && Number(moving) !== Number(manifestId)) await refuseImmutable(q, repository, [ref.tag], 'move it');
+      await saveTag(q, repositoryId, ref.tag, manifestId);
+    }
     // Untagged children of an index travel with their parent; tags and referrers are events.
     if ('tag' in ref || parsed.subjectDigest) {
       await queueReplicationEvent(q, {
@@ -118,6 +124,7 @@ export async function deleteManifest(deps: Pick<RegistryDeps, 'db'>, repository:
   if ('tag' in ref) return removeTag(deps.db, { repository, repositoryId, projectId }, ref.tag);
   const digest = ref.digest.digest;
   await deps.db.tx(async (q) => {
+    await refuseImmutable(q, repository, await tagNamesOf(q, repositoryId, digest), 'delete the artifact it names');
     if (!(await removeManifest(q, repositoryId, digest))) {
       throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} unknown to repository ${repository}`, { reference });
     }

@@ -6,7 +6,8 @@ import { artifactResource, recordAudit } from '../audit/record.js';
 import type { Database } from '../db/database.js';
 import { queueReplicationEvent } from '../db/replicationEvents.js';
 import { lockManifest } from '../db/manifests.js';
-import { removeTag as removeTagRow, saveTag } from '../db/tags.js';
+import { lockTag, removeTag as removeTagRow, saveTag } from '../db/tags.js';
+import { refuseImmutable } from './immutability.js';
 import { RegistryError } from '../lib/registryErrors.js';
 import { projectOf } from '../lib/references.js';
 
@@ -29,6 +30,8 @@ export async function addTag(
     if ((await lockManifest(q, place.repositoryId, manifest.digest)) === undefined) {
       throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${manifest.digest} unknown to repository ${place.repository}`, { reference: manifest.digest });
     }
+    const moving = await lockTag(q, place.repositoryId, tag);
+    if (moving !== undefined && moving !== Number(manifest.id)) await refuseImmutable(q, place.repository, [tag], 'move it');
     await saveTag(q, place.repositoryId, tag, manifest.id);
     await queueReplicationEvent(q, {
       operation: 'push',
@@ -54,6 +57,7 @@ export async function addTag(
  */
 export async function removeTag(db: Database, place: TagPlace, tag: string, digest?: string): Promise<void> {
   await db.tx(async (q) => {
+    if ((await lockTag(q, place.repositoryId, tag)) !== undefined) await refuseImmutable(q, place.repository, [tag], 'delete it');
     if (!(await removeTagRow(q, place.repositoryId, tag))) {
       throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${tag} unknown to repository ${place.repository}`, { reference: tag });
     }

@@ -240,6 +240,24 @@ describe('console in Chromium', function () {
     assert.notEqual(await pulled.innerText(), 'Never');
   });
 
+  it('adds a tag immutability rule that then refuses to move a tag, switches it off and deletes it', async () => {
+    await page.goto(`${berth.url}/projects/webshop/immutability`);
+    const form = page.getByRole('form', { name: 'New immutability rule' });
+    await form.getByLabel('Tag pattern').fill('stable-*');
+    await form.getByRole('button', { name: 'Add rule' }).click();
+    const enabled = page.getByRole('checkbox', { name: 'Rule matching **, tags matching stable-* is enabled' });
+    await enabled.waitFor();
+    assert.equal(await enabled.isChecked(), true);
+    await pushImage(berth.url, 'webshop/imm', 'stable-1');
+    await assert.rejects(pushImage(berth.url, 'webshop/imm', 'stable-1'), /403.*DENIED.*immutable/);
+    // The box is controlled: it changes when the server has saved the rule, not on the click.
+    await enabled.click();
+    await page.waitForFunction(() => (document.querySelector('input[aria-label^="Rule matching **"]') as HTMLInputElement | null)?.checked === false);
+    await pushImage(berth.url, 'webshop/imm', 'stable-1');
+    await page.getByRole('button', { name: 'Delete rule matching **, tags matching stable-*' }).click();
+    await page.getByText('No rules: every tag can be moved and deleted.').waitFor();
+  });
+
   it('changes the settings of a project: public, and the quota for administrators', async () => {
     await page.goto(`${berth.url}/projects/webshop/settings`);
     await page.getByLabel('Storage quota, GiB (empty: unlimited)').fill('3');

@@ -1,22 +1,27 @@
-// One project: its repositories, members, robot accounts, logs and settings, each a tab
-// with its own address.
+// One project: its repositories, members, robot accounts, tag immutability, logs and
+// settings, each a tab with its own address.
 import { useQuery } from '@tanstack/react-query';
 import { Link, NavLink, useParams } from 'react-router';
 import { getProject, projectKeys } from '../../api/projects';
 import { ErrorNote, Loading, QuotaBar } from '../../components/ui';
 import { AuditLogPage } from '../AuditLog';
 import { Robots } from '../Robots';
+import { Immutability } from './Immutability';
 import { Members } from './Members';
 import { Repositories } from './Repositories';
 import { Settings } from './Settings';
+import { useSession } from '../../session';
 
 export function ProjectPage() {
   const { project = '', tab = 'repositories' } = useParams();
+  const { user } = useSession();
   const query = useQuery({ queryKey: projectKeys.one(project), queryFn: () => getProject(project) });
   if (query.isPending) return <Loading what="the project" />;
   if (query.isError) return <ErrorNote error={query.error} onRetry={() => query.refetch()} />;
   const p = query.data;
   const admin = p.current_user_role_id === 1;
+  // Harbor: project administrators and maintainers manage immutability rules.
+  const maintainer = admin || p.current_user_role_id === 4 || user?.sysadmin_flag === true;
   return (
     <section>
       <p className="crumbs">
@@ -31,6 +36,7 @@ export function ProjectPage() {
         <NavLink to={`/projects/${p.name}/repositories`}>Repositories</NavLink>
         <NavLink to={`/projects/${p.name}/members`}>Members</NavLink>
         <NavLink to={`/projects/${p.name}/robots`}>Robot accounts</NavLink>
+        {maintainer && <NavLink to={`/projects/${p.name}/immutability`}>Tag immutability</NavLink>}
         {admin && <NavLink to={`/projects/${p.name}/logs`}>Logs</NavLink>}
         <NavLink to={`/projects/${p.name}/settings`}>Settings</NavLink>
       </nav>
@@ -38,6 +44,8 @@ export function ProjectPage() {
         <Members project={p} />
       ) : tab === 'robots' ? (
         <Robots project={p} />
+      ) : tab === 'immutability' ? (
+        <Immutability project={p} />
       ) : tab === 'logs' ? (
         <AuditLogPage project={p.name} />
       ) : tab === 'settings' ? (
