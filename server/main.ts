@@ -18,6 +18,7 @@ import type { BlobStore } from './storage/blobStore.js';
 import { createBlobStore } from './storage/index.js';
 import { serveClusterMetrics } from './http/metrics.js';
 import { defaultGcRunnerSettings, GcRunner } from './gc/runner.js';
+import { RetentionRunner } from './retention/runner.js';
 
 function readConfig(): Config {
   try {
@@ -82,6 +83,8 @@ async function primary(config: Config, log: Logger): Promise<void> {
   await forwarder?.start();
   const gc = new GcRunner({ db, store, log: log.child({ component: 'gc' }) }, { ...defaultGcRunnerSettings, reviewDelayMs: config.gcReviewDelayMs });
   gc.start();
+  const retention = new RetentionRunner({ db, log: log.child({ component: 'retention' }) });
+  retention.start();
 
   let stopping = false;
   let stopServer: () => Promise<void> = async () => undefined;
@@ -127,6 +130,7 @@ async function primary(config: Config, log: Logger): Promise<void> {
     clearInterval(auditPurge);
     await replication?.stop();
     await gc.stop();
+    await retention.stop();
     await stopServer();
     await forwarder?.close();
     await db.close();

@@ -19,6 +19,7 @@ import { registerRegistries } from './registries.js';
 import { registerReplicationExecutions } from './replicationExecutions.js';
 import { registerReplicationPolicies } from './replicationPolicies.js';
 import { registerRepositories } from './repositories.js';
+import { registerRetention } from './retention.js';
 import { registerRobots } from './robots.js';
 import { systemInfo, systemVolumes } from './systeminfo.js';
 import { registerUsers } from './users.js';
@@ -38,6 +39,7 @@ export function managementRouter(deps: ApiDeps): Router {
   registerAuditLogs(api, deps);
   registerQuotas(api, deps);
   registerGc(api, deps);
+  registerRetention(api, deps);
   // Replication registers itself only where it is configured (a server always is; an
   // embedding without it answers 404 on these paths rather than failing inside them).
   if (deps.replication) {

@@ -96,6 +96,12 @@ export async function lockManifest(q: Queryer, repositoryId: number, digest: str
   return rows[0]?.id;
 }
 
+/** Locks a stored manifest against every writer (tag pushes, index pushes) until the transaction ends; its id. */
+export async function lockManifestForDelete(q: Queryer, repositoryId: number, digest: string): Promise<number | undefined> {
+  const { rows } = await q.query<{ id: number }>('SELECT id FROM manifests WHERE repository_id = $1 AND digest = $2 FOR UPDATE', [repositoryId, digest]);
+  return rows[0]?.id;
+}
+
 export async function removeManifest(q: Queryer, repositoryId: number, digest: string): Promise<boolean> {
   const res = await q.query('DELETE FROM manifests WHERE repository_id = $1 AND digest = $2', [repositoryId, digest]);
   return res.rowCount > 0;

@@ -10,11 +10,14 @@ export interface ProjectRow {
   updated_at: Date;
   storage_limit: number;
   storage_used: number;
+  retention_id: number | null;
   /** Only in lists. */
   repo_count?: number;
 }
 
-const columns = `p.id, p.name, p.public, p.owner_id, u.username AS owner_name, p.created_at, p.updated_at, p.storage_limit, p.storage_used`;
+// retention_id: the project's tag retention policy (Harbor keeps it in the project's metadata).
+const columns = `p.id, p.name, p.public, p.owner_id, u.username AS owner_name, p.created_at, p.updated_at, p.storage_limit, p.storage_used,
+  (SELECT rp.id FROM retention_policies rp WHERE rp.project_id = p.id) AS retention_id`;
 
 export async function findProjectByName(q: Queryer, name: string): Promise<ProjectRow | undefined> {
   const { rows } = await q.query<ProjectRow>(`SELECT ${columns} FROM projects p LEFT JOIN users u ON u.id = p.owner_id WHERE p.name = $1`, [name]);

@@ -33,7 +33,7 @@ export const scheduleCrons: Record<Exclude<GcScheduleType, 'None' | 'Custom'>, s
 
 export function nextGcRun(s: Pick<GcScheduleRow, 'type' | 'cron'>, from = new Date()): Date | null {
   if (s.type === 'None') return null;
-  return new Cron(s.cron, { paused: true }).nextRun(from);
+  return nextCronRun(s.cron, from);
 }
 
 function parameters(p: GcParameters): string {
@@ -134,21 +134,28 @@ function parseParameters(input: GcScheduleInput['parameters']): GcParameters {
   return { delete_untagged: p.delete_untagged === true, dry_run: p.dry_run === true, workers };
 }
 
+/** A Harbor cron (six fields, seconds first; five are read as minutes first) that fires, or INVALID naming `what`. Retention's schedules use it too. */
+export function parseCron(value: unknown, what: string): string {
+  const cron = typeof value === 'string' ? value.trim() : '';
+  if (!/^\S+( \S+){4,5}$/.test(cron)) throw new DomainError('INVALID', `${what} must be a cron expression of 5 or 6 fields, e.g. "0 0 3 * * *"`);
+  try {
+    if (!new Cron(cron, { paused: true }).nextRun()) throw new Error('it never fires');
+  } catch (err) {
+    throw new DomainError('INVALID', `${what} ${JSON.stringify(cron.slice(0, 100))} is not a valid cron expression: ${(err as Error).message}`);
+  }
+  return cron;
+}
+
+/** When a cron fires next after `from`. */
+export function nextCronRun(cron: string, from = new Date()): Date | null {
+  return new Cron(cron, { paused: true }).nextRun(from);
+}
+
 function parseSchedule(input: GcScheduleInput['schedule']): { type: GcScheduleType | 'Manual'; cron: string } {
   const type = input?.type;
   if (type === 'Manual' || type === 'None') return { type, cron: '' };
   if (type === 'Hourly' || type === 'Daily' || type === 'Weekly') return { type, cron: scheduleCrons[type] };
-  if (type === 'Custom' || type === 'Schedule') {
-    const cron = typeof input?.cron === 'string' ? input.cron.trim() : '';
-    // Harbor's crons have six fields, seconds first; five are read as minutes first.
-    if (!/^\S+( \S+){4,5}$/.test(cron)) throw new DomainError('INVALID', 'schedule.cron must be a cron expression of 5 or 6 fields, e.g. "0 0 3 * * *"');
-    try {
-      if (!new Cron(cron, { paused: true }).nextRun()) throw new Error('it never fires');
-    } catch (err) {
-      throw new DomainError('INVALID', `schedule.cron ${JSON.stringify(cron.slice(0, 100))} is not a valid cron expression: ${(err as Error).message}`);
-    }
-    return { type: 'Custom', cron };
-  }
+  if (type === 'Custom' || type === 'Schedule') return { type: 'Custom', cron: parseCron(input?.cron, 'schedule.cron') };
   throw new DomainError('INVALID', 'schedule.type must be one of Manual, None, Hourly, Daily, Weekly, Custom');
 }
 

@@ -29,7 +29,8 @@ export interface ProjectView {
   deleted: boolean;
   /** Whether the caller may switch the project between public and private. */
   togglable: boolean;
-  metadata: { public: string };
+  /** retention_id: the project's tag retention policy, when it has one. */
+  metadata: { public: string; retention_id?: string };
   /** The caller's role in the project, 0 for none; and the same as Harbor's list. */
   current_user_role_id: number;
   current_user_role_ids: number[];
@@ -300,4 +301,70 @@ export interface ImmutableRuleView {
   template: 'immutable_template';
   tag_selectors: Array<{ kind: 'doublestar'; decoration: 'matches' | 'excludes'; pattern: string }>;
   scope_selectors: { repository: Array<{ kind: 'doublestar'; decoration: 'repoMatches' | 'repoExcludes'; pattern: string }> };
+}
+
+/** Harbor's retention rule templates (what each keeps of the artifacts its selectors chose). */
+export type RetentionTemplate = 'latestPushedK' | 'latestPulledN' | 'nDaysSinceLastPush' | 'nDaysSinceLastPull' | 'always';
+
+export interface RetentionRuleView {
+  id: number;
+  priority: number;
+  disabled: boolean;
+  action: 'retain';
+  template: RetentionTemplate;
+  /** Keyed by the template's name, e.g. {latestPushedK: 10}; empty for always. */
+  params: Record<string, number>;
+  /** extras is JSON text, {"untagged":true} (Harbor's shape). */
+  tag_selectors: Array<{ kind: 'doublestar'; decoration: 'matches' | 'excludes'; pattern: string; extras: string }>;
+  scope_selectors: { repository: Array<{ kind: 'doublestar'; decoration: 'repoMatches' | 'repoExcludes'; pattern: string }> };
+}
+
+export interface RetentionPolicyView {
+  id: number;
+  algorithm: 'or';
+  rules: RetentionRuleView[];
+  trigger: { kind: 'Schedule'; settings: { cron: string }; references: Record<string, never> };
+  scope: { level: 'project'; ref: number };
+  creation_time: string;
+  update_time: string;
+}
+
+export interface RetentionMetadataView {
+  templates: Array<{
+    rule_template: RetentionTemplate;
+    display_text: string;
+    action: 'retain';
+    params: Array<{ type: 'int'; unit: 'COUNT' | 'DAYS'; required: boolean }>;
+  }>;
+  scope_selectors: Array<{ display_text: string; kind: 'doublestar'; decorations: Array<'repoMatches' | 'repoExcludes'> }>;
+  tag_selectors: Array<{ display_text: string; kind: 'doublestar'; decorations: Array<'matches' | 'excludes'> }>;
+}
+
+export type RetentionStatusView = 'Pending' | 'Running' | 'Success' | 'Error' | 'Stopped';
+
+export interface RetentionExecutionView {
+  id: number;
+  policy_id: number;
+  status: RetentionStatusView;
+  trigger: 'MANUAL' | 'SCHEDULE';
+  dry_run: boolean;
+  start_time: string | null;
+  end_time: string | null;
+  error: string | null;
+}
+
+export interface RetentionTaskView {
+  id: number;
+  execution_id: number;
+  repository: string;
+  job_id: string;
+  status: Exclude<RetentionStatusView, 'Pending'>;
+  status_code: number;
+  status_revision: number;
+  /** Artifacts weighed, kept, and deleted (or, in a dry run, that would be). */
+  total: number;
+  retained: number;
+  deleted: number;
+  start_time: string;
+  end_time: string | null;
 }

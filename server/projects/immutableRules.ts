@@ -14,7 +14,7 @@ import {
 import { DomainError } from '../lib/errors.js';
 import type { ImmutableRuleView } from '../lib/harborTypes.js';
 import type { Principal } from '../lib/principal.js';
-import { isGlob } from '../registry/immutability.js';
+import { isGlob } from '../registry/selectors.js';
 import { can, type Action } from './permissions.js';
 import { visibleProject } from './projects.js';
 

@@ -67,7 +67,7 @@ function view(row: ProjectRow, role: number | undefined, togglable: boolean, rep
     update_time: new Date(row.updated_at).toISOString(),
     deleted: false,
     togglable,
-    metadata: { public: String(row.public) },
+    metadata: { public: String(row.public), ...(row.retention_id ? { retention_id: String(row.retention_id) } : {}) },
     current_user_role_id: role ?? 0,
     current_user_role_ids: role ? [role] : [],
     repo_count: repoCount,

@@ -2,39 +2,10 @@
 // once and then never moved to another manifest nor deleted, and the manifest it names
 // cannot be deleted. Every tag and manifest write goes through registry/tags.ts or
 // registry/manifests.ts, which ask here first, inside their transaction.
-import picomatch from 'picomatch';
 import type { Queryer } from '../db/database.js';
 import { enabledRulesOfRepository, type ImmutableRuleRow } from '../db/immutableRules.js';
 import { RegistryError } from '../lib/registryErrors.js';
-
-/** Harbor matches the repository's name within its project (`app`, not `team/app`). */
-function repositoryWithinProject(repository: string): string {
-  const slash = repository.indexOf('/');
-  return slash < 0 ? repository : repository.slice(slash + 1);
-}
-
-const matchers = new Map<string, (s: string) => boolean>();
-
-function glob(pattern: string): (s: string) => boolean {
-  let m = matchers.get(pattern);
-  if (!m) {
-    const isMatch = picomatch(pattern, { dot: true });
-    m = (s: string) => isMatch(s);
-    if (matchers.size > 10_000) matchers.clear();
-    matchers.set(pattern, m);
-  }
-  return m;
-}
-
-/** Whether the pattern is one picomatch can compile (a rule's input check). */
-export function isGlob(pattern: string): boolean {
-  try {
-    picomatch(pattern);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { glob, repositoryWithinProject } from './selectors.js';
 
 export function ruleSelects(
   rule: Pick<ImmutableRuleRow, 'repo_decoration' | 'repo_pattern' | 'tag_decoration' | 'tag_pattern'>,
@@ -51,21 +22,27 @@ export function immutableBy(rules: ImmutableRuleRow[], repository: string, tag: 
   return rules.find((r) => !r.disabled && ruleSelects(r, repository, tag));
 }
 
+/** The first of `tags` a rule makes immutable, with the rule. */
+export function firstImmutable(rules: ImmutableRuleRow[], repository: string, tags: string[]): { tag: string; rule: ImmutableRuleRow } | undefined {
+  for (const tag of tags) {
+    const rule = immutableBy(rules, repository, tag);
+    if (rule) return { tag, rule };
+  }
+  return undefined;
+}
+
 /**
  * Throws DENIED, naming the rule, when one of the project's rules makes any of `tags`
  * immutable; `what` says what was refused ("move it", "delete it", …).
  */
 export async function refuseImmutable(q: Queryer, repository: string, tags: string[], what: string): Promise<void> {
   if (!tags.length) return;
-  const rules = await enabledRulesOfRepository(q, repository);
-  for (const tag of tags) {
-    const rule = immutableBy(rules, repository, tag);
-    if (rule) {
-      throw new RegistryError(
-        'DENIED',
-        `tag ${tag} of ${repository} is immutable (rule ${rule.id}: repositories ${rule.repo_decoration === 'repoMatches' ? 'matching' : 'excluding'} ${rule.repo_pattern}, tags ${rule.tag_decoration === 'matches' ? 'matching' : 'excluding'} ${rule.tag_pattern}); cannot ${what}`,
-        { repository, tag, rule: rule.id },
-      );
-    }
-  }
+  const hit = firstImmutable(await enabledRulesOfRepository(q, repository), repository, tags);
+  if (!hit) return;
+  const { tag, rule } = hit;
+  throw new RegistryError(
+    'DENIED',
+    `tag ${tag} of ${repository} is immutable (rule ${rule.id}: repositories ${rule.repo_decoration === 'repoMatches' ? 'matching' : 'excluding'} ${rule.repo_pattern}, tags ${rule.tag_decoration === 'matches' ? 'matching' : 'excluding'} ${rule.tag_pattern}); cannot ${what}`,
+    { repository, tag, rule: rule.id },
+  );
 }

@@ -3,7 +3,15 @@
 import { artifactResource, recordAudit } from '../audit/record.js';
 import { queueReplicationEvent } from '../db/replicationEvents.js';
 import { lockRepositoryBlobs } from '../db/blobs.js';
-import { findManifestByDigest, findManifestByTag, lockManifestDigests, removeManifest, saveManifest, type ManifestRow } from '../db/manifests.js';
+import {
+  findManifestByDigest,
+  findManifestByTag,
+  lockManifestDigests,
+  lockManifestForDelete,
+  removeManifest,
+  saveManifest,
+  type ManifestRow,
+} from '../db/manifests.js';
 import { findRepositoryId, saveRepository } from '../db/repositories.js';
 import { saveTag } from '../db/tags.js';
 import { removeTag } from './tags.js';
@@ -15,7 +23,12 @@ import { parseManifest } from './manifestParser.js';
 import { maxManifestBytes } from './mediaTypes.js';
 import { assertName, parseReadReference, parseReference, projectOf } from '../lib/references.js';
 import { lockTag, tagNamesOf } from '../db/tags.js';
-import { refuseImmutable } from './immutability.js';
+import { firstImmutable, refuseImmutable } from './immutability.js';
+import { enabledRulesOfRepository } from '../db/immutableRules.js';
+import { isIndexChild } from '../db/retention.js';
+import type { Database, Queryer } from '../db/database.js';
+import type { AuditEvent } from '../audit/record.js';
+import type { TagPlace } from './tags.js';
 
 export interface StoredManifest {
   digest: string;
@@ -125,16 +138,42 @@ export async function deleteManifest(deps: Pick<RegistryDeps, 'db'>, repository:
   const digest = ref.digest.digest;
   await deps.db.tx(async (q) => {
     await refuseImmutable(q, repository, await tagNamesOf(q, repositoryId, digest), 'delete the artifact it names');
-    if (!(await removeManifest(q, repositoryId, digest))) {
+    if (!(await removeArtifact(q, { repository, repositoryId, projectId }, digest))) {
       throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} unknown to repository ${repository}`, { reference });
     }
-    await queueReplicationEvent(q, { operation: 'delete', repository, reference, digest, artifact_type: null });
-    await recordAudit(q, {
-      operation: 'delete',
-      resourceType: 'artifact',
-      resource: artifactResource(repository, digest),
-      projectName: projectOf(repository),
-      projectId,
-    });
+  });
+}
+
+/** The manifest, its tags (by cascade), its replication event and its audit row. */
+async function removeArtifact(q: Queryer, place: TagPlace, digest: string, actor?: AuditEvent['actor']): Promise<boolean> {
+  if (!(await removeManifest(q, place.repositoryId, digest))) return false;
+  await queueReplicationEvent(q, { operation: 'delete', repository: place.repository, reference: digest, digest, artifact_type: null });
+  await recordAudit(q, {
+    operation: 'delete',
+    resourceType: 'artifact',
+    resource: artifactResource(place.repository, digest),
+    projectName: projectOf(place.repository),
+    projectId: place.projectId,
+    actor,
+  });
+  return true;
+}
+
+/**
+ * Tag retention's delete: the artifact by digest, only while it is as it was weighed, so
+ * nothing is deleted by surprise. Locked against every writer first, then it must still
+ * carry exactly `tags` (a tag pushed onto it since keeps it), be no index's child, and
+ * carry no immutable tag. Returns why it was kept, or undefined when it was deleted.
+ */
+export async function retireManifest(db: Database, place: TagPlace, digest: string, tags: string[], actor: AuditEvent['actor']): Promise<string | undefined> {
+  return db.tx(async (q) => {
+    if ((await lockManifestForDelete(q, place.repositoryId, digest)) === undefined) return 'already deleted';
+    const now = await tagNamesOf(q, place.repositoryId, digest);
+    if (now.join('\n') !== [...tags].sort().join('\n')) return `its tags changed since it was weighed (now ${now.join(',') || 'none'})`;
+    if (await isIndexChild(q, place.repositoryId, digest)) return 'an index now lists it';
+    const hit = firstImmutable(await enabledRulesOfRepository(q, place.repository), place.repository, now);
+    if (hit) return `tag ${hit.tag} is immutable (rule ${hit.rule.id})`;
+    await removeArtifact(q, place, digest, actor);
+    return undefined;
   });
 }

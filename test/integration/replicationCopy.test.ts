@@ -7,7 +7,7 @@ import http from 'node:http';
 import { Transform } from 'node:stream';
 import { RegistryClient } from '../../replication/transfer/client.js';
 import { copyArtifact } from '../../replication/transfer/copy.js';
-import { addMember, createProject, createUser } from '../helpers/api.js';
+import { addMember, admin, basic, createProject, createUser } from '../helpers/api.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
 import { asBody, getBytes, pushImage, sha256, v2fetch } from '../helpers/v2client.js';
 
@@ -150,6 +150,28 @@ describe(`replication copy engine`, function () {
     }
     assert.equal((await getBytes(`${b.url}/v2/dst/tampered/blobs/${layer}`)).status, 404);
     assert.equal((await getBytes(`${b.url}/v2/dst/tampered/manifests/v1`)).status, 404);
+  });
+
+  it("never moves a destination tag an immutability rule holds, whatever the rule's override", async () => {
+    const rule = await fetch(`${b.url}/api/v2.0/projects/dst/immutabletagrules`, {
+      method: 'POST',
+      headers: { Authorization: basic(admin), 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        tag_selectors: [{ kind: 'doublestar', decoration: 'matches', pattern: 'release' }],
+        scope_selectors: { repository: [{ kind: 'doublestar', decoration: 'repoMatches', pattern: 'locked' }] },
+      }),
+    });
+    assert.equal(rule.status, 201, await rule.clone().text());
+    const first = await pushImage(a.url, 'src/locked', 'release');
+    await copyArtifact(src, 'src/locked', dst, 'dst/locked', 'release', { retry: fast, override: true });
+    // Upstream moves the tag; the copy with override must not move it here.
+    await pushImage(a.url, 'src/locked', 'release');
+    await assert.rejects(
+      copyArtifact(src, 'src/locked', dst, 'dst/locked', 'release', { retry: fast, override: true }),
+      /403.*DENIED.*tag release of dst\/locked is immutable \(rule \d+/s,
+    );
+    const head = await v2fetch(`${b.url}/v2/dst/locked/manifests/release`, { method: 'HEAD' });
+    assert.equal(head.headers.get('docker-content-digest'), first.digest);
   });
 
   it('retries 503 and 429 (honouring Retry-After), and gives up with the reason when attempts run out', async () => {

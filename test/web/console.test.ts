@@ -258,6 +258,44 @@ describe('console in Chromium', function () {
     await page.getByText('No rules: every tag can be moved and deleted.').waitFor();
   });
 
+  it('adds a retention rule, lists in a dry run exactly what a run then deletes, and runs it', async () => {
+    const v1 = await pushImage(berth.url, 'webshop/ret', 'v1');
+    await pushImage(berth.url, 'webshop/ret', 'v2');
+    await pushImage(berth.url, 'webshop/ret', 'v3');
+    await page.goto(`${berth.url}/projects/webshop/retention`);
+    await page.getByText('No rules: nothing is deleted.').waitFor();
+    const form = page.getByRole('form', { name: 'New retention rule' });
+    await form.getByLabel('Repository pattern').fill('ret');
+    await form.getByLabel('Retain').selectOption('latestPushedK');
+    await form.getByLabel('Count (artifacts)').fill('2');
+    await form.getByLabel('Tag pattern').fill('v*');
+    await form.getByLabel('Untagged artifacts too').uncheck();
+    await form.getByRole('button', { name: 'Add rule' }).click();
+    await page.getByRole('table', { name: 'Retention rules' }).getByText('retain the most recently pushed 2 artifacts with tags matching v*').waitFor();
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    await page.getByRole('status').getByText('Dry run queued').waitFor();
+    // The server's runner takes it within seconds; the list refreshes until it has ended.
+    const row = page.getByRole('row', { name: /dry run/ }).first();
+    await row.getByText('Success').waitFor({ timeout: 20_000 });
+    await row.getByRole('button', { name: /^Tasks of run/ }).click();
+    const task = page.getByRole('row', { name: /webshop\/ret/ });
+    assert.match(await task.innerText(), /webshop\/ret\s+Success\s+3\s+2\s+1/);
+    await page.screenshot({ path: path.join(shots, 'retention.png') });
+    await task.getByRole('button', { name: 'Log of webshop/ret' }).click();
+    const log = page.getByRole('dialog', { name: /^Retention log of webshop\/ret, run #\d+$/ });
+    await log.getByText(`${v1.digest} | v1 |`, { exact: false }).waitFor();
+    assert.match(await log.innerText(), new RegExp(`${v1.digest} \\| v1 \\|.*WOULD DELETE`));
+    assert.equal((await log.innerText()).match(/WOULD DELETE/g)?.length, 1);
+    await log.getByRole('button', { name: 'Close' }).click();
+    assert.equal((await v2fetch(`${berth.url}/v2/webshop/ret/manifests/${v1.digest}`, { method: 'HEAD' })).status, 200, 'a dry run deletes nothing');
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.getByRole('status').getByText('Retention run queued.').waitFor();
+    const realRow = page.getByRole('row', { name: /^#\d+ Manual/ }).first();
+    await realRow.getByText('Success').waitFor({ timeout: 20_000 });
+    assert.equal((await v2fetch(`${berth.url}/v2/webshop/ret/manifests/${v1.digest}`, { method: 'HEAD' })).status, 404);
+    assert.equal((await v2fetch(`${berth.url}/v2/webshop/ret/manifests/v3`, { method: 'HEAD' })).status, 200);
+  });
+
   it('changes the settings of a project: public, and the quota for administrators', async () => {
     await page.goto(`${berth.url}/projects/webshop/settings`);
     await page.getByLabel('Storage quota, GiB (empty: unlimited)').fill('3');

@@ -4,6 +4,7 @@ import type { ProjectView } from '@berth/api-types';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { bodyOf, createImmutableRule, deleteImmutableRule, immutableKeys, listImmutableRules, updateImmutableRule } from '../../api/immutability';
+import { type RepositorySelector, RepositorySelectorFields, type TagSelector, TagSelectorFields } from '../../components/selectors';
 import { ErrorNote, QueryView, useErrorSlot } from '../../components/ui';
 
 export function Immutability({ project }: { project: ProjectView }) {
@@ -11,10 +12,8 @@ export function Immutability({ project }: { project: ProjectView }) {
   const query = useQuery({ queryKey: immutableKeys.project(project.name), queryFn: () => listImmutableRules(project.name) });
   const reload = () => client.invalidateQueries({ queryKey: immutableKeys.project(project.name) });
   const { error, run } = useErrorSlot();
-  const [repo, setRepo] = useState('**');
-  const [repoDecoration, setRepoDecoration] = useState<'repoMatches' | 'repoExcludes'>('repoMatches');
-  const [tag, setTag] = useState('');
-  const [tagDecoration, setTagDecoration] = useState<'matches' | 'excludes'>('matches');
+  const [repo, setRepo] = useState<RepositorySelector>({ decoration: 'repoMatches', pattern: '**' });
+  const [tag, setTag] = useState<TagSelector>({ decoration: 'matches', pattern: '' });
   return (
     <>
       <p className="muted">A tag these rules select can be pushed once; it is then never moved to other content or deleted, and its artifact stays.</p>
@@ -26,37 +25,17 @@ export function Immutability({ project }: { project: ProjectView }) {
           void run(async () => {
             await createImmutableRule(project.name, {
               disabled: false,
-              tag_selectors: [{ kind: 'doublestar', decoration: tagDecoration, pattern: tag }],
-              scope_selectors: { repository: [{ kind: 'doublestar', decoration: repoDecoration, pattern: repo }] },
+              tag_selectors: [{ kind: 'doublestar', ...tag }],
+              scope_selectors: { repository: [{ kind: 'doublestar', ...repo }] },
             });
-            setTag('');
+            setTag({ ...tag, pattern: '' });
             await reload();
           })();
         }}
       >
-        <label>
-          Repositories
-          <select value={repoDecoration} onChange={(e) => setRepoDecoration(e.target.value as typeof repoDecoration)}>
-            <option value="repoMatches">matching</option>
-            <option value="repoExcludes">excluding</option>
-          </select>
-        </label>
-        <label>
-          Repository pattern
-          <input value={repo} onChange={(e) => setRepo(e.target.value.trim())} placeholder="**" />
-        </label>
-        <label>
-          Tags
-          <select value={tagDecoration} onChange={(e) => setTagDecoration(e.target.value as typeof tagDecoration)}>
-            <option value="matches">matching</option>
-            <option value="excludes">excluding</option>
-          </select>
-        </label>
-        <label>
-          Tag pattern
-          <input value={tag} onChange={(e) => setTag(e.target.value.trim())} placeholder="v*" />
-        </label>
-        <button type="submit" className="primary" disabled={!tag || !repo}>
+        <RepositorySelectorFields value={repo} onChange={setRepo} />
+        <TagSelectorFields value={tag} onChange={setTag} />
+        <button type="submit" className="primary" disabled={!tag.pattern || !repo.pattern}>
           Add rule
         </button>
       </form>

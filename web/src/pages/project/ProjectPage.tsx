@@ -1,4 +1,4 @@
-// One project: its repositories, members, robot accounts, tag immutability, logs and
+// One project: its repositories, members, robot accounts, tag retention and immutability, logs and
 // settings, each a tab with its own address.
 import { useQuery } from '@tanstack/react-query';
 import { Link, NavLink, useParams } from 'react-router';
@@ -9,6 +9,7 @@ import { Robots } from '../Robots';
 import { Immutability } from './Immutability';
 import { Members } from './Members';
 import { Repositories } from './Repositories';
+import { Retention } from './Retention';
 import { Settings } from './Settings';
 import { useSession } from '../../session';
 
@@ -22,6 +23,8 @@ export function ProjectPage() {
   const admin = p.current_user_role_id === 1;
   // Harbor: project administrators and maintainers manage immutability rules.
   const maintainer = admin || p.current_user_role_id === 4 || user?.sysadmin_flag === true;
+  // Tag retention: developers too (the role table's tag-retention).
+  const retention = maintainer || p.current_user_role_id === 2;
   return (
     <section>
       <p className="crumbs">
@@ -36,6 +39,7 @@ export function ProjectPage() {
         <NavLink to={`/projects/${p.name}/repositories`}>Repositories</NavLink>
         <NavLink to={`/projects/${p.name}/members`}>Members</NavLink>
         <NavLink to={`/projects/${p.name}/robots`}>Robot accounts</NavLink>
+        {retention && <NavLink to={`/projects/${p.name}/retention`}>Tag retention</NavLink>}
         {maintainer && <NavLink to={`/projects/${p.name}/immutability`}>Tag immutability</NavLink>}
         {admin && <NavLink to={`/projects/${p.name}/logs`}>Logs</NavLink>}
         <NavLink to={`/projects/${p.name}/settings`}>Settings</NavLink>
@@ -44,6 +48,8 @@ export function ProjectPage() {
         <Members project={p} />
       ) : tab === 'robots' ? (
         <Robots project={p} />
+      ) : tab === 'retention' ? (
+        <Retention project={p} />
       ) : tab === 'immutability' ? (
         <Immutability project={p} />
       ) : tab === 'logs' ? (
