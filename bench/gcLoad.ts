@@ -1,10 +1,11 @@
 // Pushes and pulls while garbage collection runs, against the same with it idle: one
 // Berth process (PostgreSQL on loopback, filesystem store, bearer-token auth, review delay
 // 0) with N unreferenced blobs queued (100,000 by default, lib/garbage.ts). Each round
-// pushes a fresh set of blobs (256 MiB by default, 4 at a time) and pulls it back; rounds
+// pushes a fresh set of blobs (1 GiB by default, 4 at a time, so a round outlasts several of the load gate's 1 s probes) and pulls it back; rounds
 // alternate idle / during a run started through the API (POST /system/gc/schedule Manual,
 // 1 worker, Harbor's default), and a "during" round counts only if the run was still
 // running when it ended. Run: npm run bench:gc-load [-- --blobs N --mib M --rounds R]
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,7 +18,7 @@ import { authorizeOrigin } from './lib/http.js';
 
 const { values } = parseArgs({ options: { blobs: { type: 'string' }, mib: { type: 'string' }, rounds: { type: 'string' } } });
 const garbage = Number(values.blobs ?? 100_000);
-const mib = Number(values.mib ?? 256);
+const mib = Number(values.mib ?? 1024);
 const rounds = Number(values.rounds ?? 3);
 const log = (m: string) => process.stderr.write(`[gc-load] ${m}\n`);
 const MiB = 1024 * 1024;
@@ -58,6 +59,8 @@ try {
       },
       'garbage',
     );
+    // The garbage's own writeback is not the collector's cost: flush it before the round.
+    execFileSync('sync');
     const res = await fetch(`${berth.url}/api/v2.0/system/gc/schedule`, {
       method: 'POST',
       headers,
@@ -71,6 +74,8 @@ try {
     during.push(r);
     log(`during GC: push ${r.push.toFixed(0)} MiB/s, pull ${r.pull.toFixed(0)} MiB/s`);
     while ((await gcStatus(id)) === 'Running') await new Promise((r) => setTimeout(r, 500));
+    const runLog = await (await fetch(`${berth.url}/api/v2.0/system/gc/${id}/log`, { headers })).text();
+    log(runLog.split('\n').find((l) => l.includes('load probes')) ?? 'the run made no load probes');
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const row = (name: string, key: 'push' | 'pull') => {

@@ -19,6 +19,7 @@ import {
 import type { Logger } from '../log/logger.js';
 import { collectGarbage, emptyResult, type GcResult } from '../registry/gc.js';
 import type { BlobStore } from '../storage/blobStore.js';
+import { defaultLoadGateSettings, LoadGate, type LoadGateSettings } from './loadGate.js';
 import { nextGcRun } from './runs.js';
 
 export interface GcRunnerSettings {
@@ -28,9 +29,16 @@ export interface GcRunnerSettings {
   pollMs: number;
   /** Rest after each batch, as a multiple of the batch's time (gc.ts GcOptions.pace). */
   pace?: number;
+  /** Yield to pushes and pulls while the machine is busy (gc/loadGate.ts); off, a run keeps its pace whatever the load. */
+  yieldToLoad?: LoadGateSettings | false;
 }
 
-export const defaultGcRunnerSettings: Omit<GcRunnerSettings, 'reviewDelayMs'> = { leaseSeconds: 30, pollMs: 2000, pace: 1 };
+export const defaultGcRunnerSettings: Omit<GcRunnerSettings, 'reviewDelayMs'> = {
+  leaseSeconds: 30,
+  pollMs: 2000,
+  pace: 1,
+  yieldToLoad: defaultLoadGateSettings,
+};
 
 /** A run's log keeps this many lines of what it deleted; the counts cover the rest. */
 const maxLoggedLines = 10_000;
@@ -100,8 +108,9 @@ export class GcRunner {
     const lines: string[] = [];
     let logged = 0;
     let dropped = 0;
-    const note = (line: string) => {
-      if (logged >= maxLoggedLines) return void dropped++;
+    // The cap is for the lines of what was deleted; the run's closing lines always go in.
+    const note = (line: string, closing = false) => {
+      if (logged >= maxLoggedLines && !closing) return void dropped++;
       logged++;
       lines.push(`${new Date().toISOString()} ${line}\n`);
     };
@@ -126,6 +135,7 @@ export class GcRunner {
     );
     let status: 'Success' | 'Error' | 'Stopped' = 'Success';
     let error: string | undefined;
+    const gate = this.settings.yieldToLoad ? new LoadGate(this.settings.yieldToLoad) : undefined;
     try {
       await collectGarbage(
         { db, store },
@@ -138,28 +148,32 @@ export class GcRunner {
           signal: abort.signal,
           result,
           pace: this.settings.pace,
+          gate,
         },
       );
       if (abort.signal.aborted) status = 'Stopped';
       if (this.stopping) {
         // Shutting down, not stopped by anyone: another server (or this one, restarted)
         // resumes the run; what is done stays done.
-        note('server shutting down; the run is handed back');
+        note('server shutting down; the run is handed back', true);
         await releaseGcExecution(db, row.id, this.id, progress(result), takeLines());
         return;
       }
     } catch (err) {
       status = 'Error';
       error = (err as Error).message;
-      note(`failed: ${error}`);
+      note(`failed: ${error}`, true);
       log.warn({ err, run: row.id }, 'garbage collection failed');
     } finally {
       clearInterval(heartbeat);
       this.current = undefined;
     }
-    if (dropped) note(`${dropped} more line(s) not logged`);
+    if (dropped) note(`${dropped} more line(s) not logged`, true);
+    if (gate?.probes.all)
+      note(`load probes: ${gate.probes.busy} of ${gate.probes.all} found the machine busy${gate.probes.busy ? ', and the run yielded' : ''}`, true);
     note(
       `${status.toLowerCase()}: ${result.manifests} manifest(s), ${result.links} link(s), ${result.blobs} blob(s) ${row.dry_run ? 'would be deleted' : 'deleted'}, ${result.freedBytes} bytes${row.dry_run ? ' would be' : ''} freed, ${result.postponed} postponed`,
+      true,
     );
     await db.tx(async (q) => {
       if (!(await endGcExecution(q, row.id, this.id, status, progress(result), takeLines(), error))) return;

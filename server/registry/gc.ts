@@ -51,6 +51,14 @@ export interface GcOptions {
    * so a run leaves the database and the disk to pushes and pulls most of the time.
    */
   pace?: number;
+  /** Asked before each batch and told after it (gc/loadGate.ts: yielding to pushes and pulls). */
+  gate?: BatchGate;
+}
+
+/** What paces the batches from outside the collector. */
+export interface BatchGate {
+  enter(): Promise<void>;
+  leave(batchMs: number): void;
 }
 
 export interface GcResult {
@@ -177,8 +185,15 @@ export async function collectGarbage(deps: { db: Database; store: BlobStore }, o
     const worker = async () => {
       for (;;) {
         if (opts.signal?.aborted) return;
+        await opts.gate?.enter();
         const started = performance.now();
-        if ((await deps.db.tx((q) => phase.batch(q, dueBefore))) === 0) return;
+        let taken = 0;
+        try {
+          taken = await deps.db.tx((q) => phase.batch(q, dueBefore));
+        } finally {
+          opts.gate?.leave(performance.now() - started);
+        }
+        if (taken === 0) return;
         if (opts.pace) await sleep((performance.now() - started) * opts.pace);
       }
     };
