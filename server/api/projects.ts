@@ -21,6 +21,7 @@ import { byName, jsonBody, principal } from './auth.js';
 import { DomainError } from '../lib/errors.js';
 import { listParams, pagingOf, queryParam, respondPage } from './listing.js';
 import { respondCreated, respondDone } from './respond.js';
+import { UserGroups } from '../identity/userGroups.js';
 
 export function registerProjects(router: Router, deps: ApiDeps): void {
   // NOTE: before the GET, which would otherwise answer HEAD too.
@@ -82,11 +83,12 @@ export function registerProjects(router: Router, deps: ApiDeps): void {
     );
     respondPage(ctx, items, total, paging);
   });
-  // POST /projects/{project_name_or_id}/members — 201 with Location .../members/{user id}.
+  // POST /projects/{project_name_or_id}/members — {role_id, member_user | member_group}; 201 with Location .../members/{mid}.
+  const groups = new UserGroups(deps.db, deps.auth.identity);
   router.post('/projects/:project_name_or_id/members', async (ctx) => {
     const ref = ctx.params.project_name_or_id;
-    const m = await addMember(deps.db, principal(ctx), ref, byName(ctx), await jsonBody(ctx));
-    respondCreated(ctx, `/api/v2.0/projects/${m.projectId}/members/${m.userId}`);
+    const m = await addMember(deps.db, principal(ctx), ref, byName(ctx), await jsonBody(ctx), groups);
+    respondCreated(ctx, `/api/v2.0/projects/${m.projectId}/members/${m.memberId}`);
   });
   // GET /projects/{project_name_or_id}/members/{mid}
   router.get('/projects/:project_name_or_id/members/:mid', async (ctx) => {

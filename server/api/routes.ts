@@ -7,6 +7,7 @@ import type { AuthDeps } from '../auth/resolvers.js';
 import type { ApiDeps } from './deps.js';
 import { apiPrincipal } from './auth.js';
 import { registerAuditLogs } from './audit.js';
+import { registerConfigurations } from './configurations.js';
 import { registerConsoleLogin } from './consoleLogin.js';
 import { registerGc } from './gc.js';
 import { healthRoute } from './health.js';
@@ -22,6 +23,7 @@ import { registerRepositories } from './repositories.js';
 import { registerRetention } from './retention.js';
 import { registerRobots } from './robots.js';
 import { systemInfo, systemVolumes } from './systeminfo.js';
+import { registerUserGroups } from './userGroups.js';
 import { registerUsers } from './users.js';
 
 export function managementRouter(deps: ApiDeps): Router {
@@ -50,6 +52,8 @@ export function managementRouter(deps: ApiDeps): Router {
   }
   registerRobots(api, deps);
   registerUsers(api, deps);
+  registerUserGroups(api, deps);
+  registerConfigurations(api, deps);
   return api;
 }
 

@@ -5,6 +5,7 @@ import type { AuthDeps } from '../auth/resolvers.js';
 import { realmOf } from '../auth/v2authorize.js';
 import { principal } from './auth.js';
 import { requireAdmin } from '../lib/principal.js';
+import { primaryAuthMode } from '../identity/settings.js';
 import type { BlobStore } from '../storage/blobStore.js';
 
 export const berthVersion = '0.1.0';
@@ -12,8 +13,11 @@ export const berthVersion = '0.1.0';
 /** `storageProvider`: the blob store's driver name, Harbor's registry_storage_provider_name. */
 export function systemInfo(deps: AuthDeps, storageProvider: string): Koa.Middleware {
   return async (ctx) => {
+    const modes = (await deps.identity.current()).auth_modes;
     const base = {
-      auth_mode: 'db_auth',
+      auth_mode: primaryAuthMode(modes),
+      // Berth: every identity source users may sign in with at once.
+      auth_modes: modes,
       primary_auth_mode: false,
       self_registration: false,
       harbor_version: `berth-${berthVersion}`,

@@ -29,16 +29,21 @@ export interface AuditEvent {
 
 export type PendingRow = Omit<AuditFields, 'id'>;
 
+// PostgreSQL text cannot hold NUL; a name sent with one (a probe) is still recorded.
+const text = (v: string) => (v.includes('\u0000') ? v.replaceAll('\u0000', '\ufffd') : v);
+
 export function pendingRow(e: AuditEvent): PendingRow {
   const a = currentActor(e.actor);
+  const username = text(a.username);
+  const resource = text(e.resource);
   return {
     opTime: e.opTime ?? new Date(),
-    username: a.username.length > 255 ? a.username.slice(0, 255) : a.username,
+    username: username.length > 255 ? username.slice(0, 255) : username,
     actorType: a.actorType,
     clientAddress: a.clientAddress,
     operation: e.operation,
     resourceType: e.resourceType,
-    resource: e.resource.length > 1024 ? e.resource.slice(0, 1024) : e.resource,
+    resource: resource.length > 1024 ? resource.slice(0, 1024) : resource,
     projectName: e.projectName ?? null,
     projectId: e.projectId ?? null,
     isSuccessful: e.ok ?? true,

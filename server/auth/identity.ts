@@ -1,18 +1,34 @@
-// Login: a user's or robot's secret checked against its stored bcrypt hash, with
-// throttling of failed logins per user name and per client address.
+// Login: a user's or robot's secret checked against its stored bcrypt hash, or a directory
+// user's password checked by the directory, with throttling of failed logins per user name
+// and per client address.
 import { createHash } from 'node:crypto';
 import bcrypt from 'bcrypt';
 import type { Database } from '../db/database.js';
 import { findRobotByName, listRobotGrants, type RobotGrant, type RobotRow } from '../db/robots.js';
 import { countFailures, findUserByName, removeFailures, saveFailure, type UserRow } from '../db/users.js';
 import { bcryptCost } from '../projects/passwords.js';
+import { IdentityConflictError, ldapLogin } from '../identity/directoryLogin.js';
+import { DirectoryError } from '../identity/ldap.js';
+import type { AuthSettingsStore } from '../identity/settings.js';
 
 /** Failed logins allowed per window before refusing with 429, per user name and per address. */
 export const loginLimits = { windowMs: 5 * 60_000, perUser: 10, perAddress: 50 };
 
 export class LoginError extends Error {
-  constructor(readonly reason: 'invalid' | 'throttled') {
-    super(reason === 'invalid' ? 'invalid user name or password' : 'too many failed logins; try again later');
+  constructor(
+    readonly reason: 'invalid' | 'throttled' | 'unavailable',
+    message?: string,
+    /** For the server's log only (a directory's address and error are not the client's business). */
+    readonly detail?: string,
+  ) {
+    super(
+      message ??
+        (reason === 'invalid'
+          ? 'invalid user name or password'
+          : reason === 'throttled'
+            ? 'too many failed logins; try again later'
+            : 'the directory cannot be reached; try again later'),
+    );
   }
 }
 
@@ -22,6 +38,7 @@ export class LoginError extends Error {
 const verified = new Map<string, string>();
 let dummyHash: string | undefined;
 const maxVerified = 10_000;
+const controlChars = /\p{Cc}/u;
 
 function cacheKey(username: string, password: string): string {
   return createHash('sha256').update(`${username}\0${password}`).digest('hex');
@@ -52,11 +69,71 @@ async function checkSecret(db: Database, name: string, secret: string, storedHas
   return true;
 }
 
-/** Checks a user name and password; throws LoginError. `address` is the client's; `fresh` as checkSecret's. */
-export async function authenticate(db: Database, username: string, password: string, address: string): Promise<{ user: UserRow; fresh: boolean }> {
+async function throttle(db: Database, name: string, address: string): Promise<void> {
+  const [byName, byAddress] = await Promise.all([
+    countFailures(db, [`user:${name}`], loginLimits.windowMs),
+    countFailures(db, [`addr:${address}`], loginLimits.windowMs),
+  ]);
+  if (byName >= loginLimits.perUser || byAddress >= loginLimits.perAddress) throw new LoginError('throttled');
+}
+
+async function failed(db: Database, name: string, address: string, err: LoginError): Promise<never> {
+  await saveFailure(db, [`user:${name}`, `addr:${address}`], loginLimits.windowMs);
+  throw err;
+}
+
+// NOTE: directory logins this process made, by the credentials, for ldap_cache_seconds: a
+// `docker pull` logs in for each token and a script may send Basic on every request, and a
+// directory bind per request would be both slow and a load on the directory. A user removed
+// from the directory or from a group is seen once the entry expires.
+const directoryVerified = new Map<string, { userId: number; until: number }>();
+
+/**
+ * Checks a user name and password, by the source the user signs in with; throws LoginError.
+ * A name no local user has goes to the directory when LDAP is on (the directory's user is
+ * created here at their first login). `address` is the client's; `fresh` as checkSecret's.
+ */
+export async function authenticate(
+  db: Database,
+  settings: AuthSettingsStore | undefined,
+  username: string,
+  password: string,
+  address: string,
+): Promise<{ user: UserRow; fresh: boolean; source: UserRow['source'] }> {
+  // PostgreSQL text cannot hold NUL, and no account name holds a control character.
+  if (controlChars.test(username)) throw new LoginError('invalid');
   const user = await findUserByName(db, username);
-  const fresh = await checkSecret(db, username, password, user?.password_hash, address);
-  return { user: user!, fresh };
+  const modes = settings ? (await settings.current()).auth_modes : ['db_auth'];
+  const ldapOn = modes.includes('ldap_auth');
+  if (user?.source === 'db' || (!user && !ldapOn)) {
+    // With local sign-in off, local system administrators still sign in: someone must be
+    // able to fix the directory settings when the directory is wrong.
+    const allowed = modes.includes('db_auth') || user?.sysadmin;
+    const fresh = await checkSecret(db, username, password, allowed ? (user?.password_hash ?? undefined) : undefined, address);
+    return { user: user!, fresh, source: 'db' };
+  }
+  if (!ldapOn || (user && user.source !== 'ldap')) {
+    await throttle(db, username, address);
+    return failed(db, username, address, new LoginError('invalid'));
+  }
+  const s = await settings!.current();
+  const key = cacheKey(username, password);
+  const hit = directoryVerified.get(key);
+  if (hit && hit.until > Date.now() && user?.id === hit.userId) return { user, fresh: false, source: 'ldap' };
+  await throttle(db, username, address);
+  let signedIn: UserRow | undefined;
+  try {
+    signedIn = await ldapLogin(db, s, username, password);
+  } catch (err) {
+    if (err instanceof DirectoryError) throw new LoginError('unavailable', undefined, err.message);
+    if (err instanceof IdentityConflictError) return failed(db, username, address, new LoginError('invalid', err.message));
+    throw err;
+  }
+  if (!signedIn) return failed(db, username, address, new LoginError('invalid'));
+  if (directoryVerified.size >= maxVerified) directoryVerified.clear();
+  if (s.ldap_cache_seconds > 0) directoryVerified.set(key, { userId: signedIn.id, until: Date.now() + s.ldap_cache_seconds * 1000 });
+  await removeFailures(db, `user:${username}`);
+  return { user: signedIn, fresh: true, source: 'ldap' };
 }
 
 /** Checks a robot account's name and secret; throws LoginError (disabled and expired robots too). */
@@ -66,6 +143,7 @@ export async function authenticateRobot(
   secret: string,
   address: string,
 ): Promise<{ robot: RobotRow; grants: RobotGrant[]; fresh: boolean }> {
+  if (controlChars.test(name)) throw new LoginError('invalid');
   const robot = await findRobotByName(db, name);
   const usable = robot && !robot.disabled && (!robot.expires_at || new Date(robot.expires_at).getTime() > Date.now());
   const fresh = await checkSecret(db, name, secret, usable ? robot.secret_hash : undefined, address);

@@ -10,6 +10,7 @@ import type { Logger } from '../log/logger.js';
 import { anonymous, type Principal } from '../lib/principal.js';
 import { TokenError, verifyToken, type SigningKey } from './tokens.js';
 import type { TokenClaims } from '../lib/principal.js';
+import type { AuthSettingsStore } from '../identity/settings.js';
 
 export const tokenIssuer = 'berth-token-issuer';
 
@@ -25,11 +26,13 @@ export interface AuthDeps {
   /** Who may create projects: decides whether a push to a missing project is told so. */
   projectCreation: 'everyone' | 'adminonly';
   log?: Logger;
+  /** The sign-in settings in force (local users, LDAP). */
+  identity: AuthSettingsStore;
 }
 
 export class CredentialsError extends Error {
   constructor(
-    readonly reason: 'invalid' | 'throttled' | 'invalid_token',
+    readonly reason: 'invalid' | 'throttled' | 'unavailable' | 'invalid_token',
     message: string,
   ) {
     super(message);
@@ -87,14 +90,17 @@ export async function resolvePrincipal(
   const robot = basic.username.startsWith(robotPrefix);
   const actor = { username: basic.username, actorType: robot ? ('robot' as const) : ('user' as const) };
   try {
-    const { principal, fresh } = robot
-      ? await robotPrincipal(deps, basic.username, basic.password, address)
+    const { principal, fresh, source } = robot
+      ? { ...(await robotPrincipal(deps, basic.username, basic.password, address)), source: 'db' }
       : await userPrincipal(deps, basic.username, basic.password, address);
-    if (fresh || opts.everyLogin) recordLater({ operation: 'login', resourceType: 'user_login_logout', resource: basic.username, actor });
+    // A directory user may have typed their name in another case: the row names the account.
+    const name = principal.kind === 'user' ? principal.username : basic.username;
+    if (fresh || opts.everyLogin)
+      recordLater({ operation: 'login', resourceType: 'user_login_logout', resource: loginResource(name, source), actor: { ...actor, username: name } });
     return principal;
   } catch (err) {
     if (err instanceof LoginError) {
-      deps.log?.warn({ username: basic.username.slice(0, 100), address, reason: err.reason }, 'login failed');
+      deps.log?.warn({ username: basic.username.slice(0, 100), address, reason: err.reason, detail: err.detail }, 'login failed');
       recordLater(loginFailure(basic.username, actor, err));
       throw new CredentialsError(err.reason, err.message);
     }
@@ -107,9 +113,19 @@ async function robotPrincipal(deps: AuthDeps, name: string, secret: string, addr
   return { principal: { kind: 'robot', id: robot.id, name: robot.name, grants }, fresh };
 }
 
-async function userPrincipal(deps: AuthDeps, username: string, password: string, address: string): Promise<{ principal: Principal; fresh: boolean }> {
-  const { user, fresh } = await authenticate(deps.db, username, password, address);
-  return { principal: { kind: 'user', id: user.id, username: user.username, sysadmin: user.sysadmin }, fresh };
+async function userPrincipal(
+  deps: AuthDeps,
+  username: string,
+  password: string,
+  address: string,
+): Promise<{ principal: Principal; fresh: boolean; source: string }> {
+  const { user, fresh, source } = await authenticate(deps.db, deps.identity, username, password, address);
+  return { principal: { kind: 'user', id: user.id, username: user.username, sysadmin: user.sysadmin }, fresh, source };
+}
+
+/** The login row's resource: the user name, and the source when it is not this server's own users. */
+export function loginResource(username: string, source: string): string {
+  return source === 'db' ? username : `${username} (${source})`;
 }
 
 /** The audit event of a refused login: the account tried is the actor. */
@@ -120,6 +136,6 @@ export function loginFailure(username: string, actor: { username: string; actorT
     resource: username,
     actor,
     ok: false,
-    errorCode: err.reason === 'throttled' ? 'TOO_MANY_REQUESTS' : 'UNAUTHORIZED',
+    errorCode: err.reason === 'throttled' ? 'TOO_MANY_REQUESTS' : err.reason === 'unavailable' ? 'DIRECTORY_UNAVAILABLE' : 'UNAUTHORIZED',
   };
 }

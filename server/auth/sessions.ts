@@ -7,7 +7,7 @@ import { extendSession, findSession, removeSession, saveSession } from '../db/se
 import type { UserRow } from '../db/users.js';
 import { authenticate, LoginError } from './identity.js';
 import type { Principal } from '../lib/principal.js';
-import { loginFailure, type AuthDeps } from './resolvers.js';
+import { loginFailure, loginResource, type AuthDeps } from './resolvers.js';
 import { recordAudit, recordLater } from '../audit/record.js';
 
 /** Harbor's names, so Harbor's console habits and scripts carry over. */
@@ -36,12 +36,13 @@ export async function openSession(
   address: string,
 ): Promise<{ sid: string; csrfToken: string; principal: SessionPrincipal }> {
   let user: UserRow;
+  let source: string;
   const actor = { username, actorType: 'user' as const };
   try {
-    ({ user } = await authenticate(deps.db, username, password, address));
+    ({ user, source } = await authenticate(deps.db, deps.identity, username, password, address));
   } catch (err) {
     if (err instanceof LoginError) {
-      deps.log?.warn({ username: username.slice(0, 100), address, reason: err.reason }, 'console login failed');
+      deps.log?.warn({ username: username.slice(0, 100), address, reason: err.reason, detail: err.detail }, 'console login failed');
       recordLater(loginFailure(username, actor, err));
     }
     throw err;
@@ -51,7 +52,12 @@ export async function openSession(
   const idHash = hashSessionId(sid);
   await deps.db.tx(async (q) => {
     await saveSession(q, { idHash, userId: user.id, csrfToken, timeoutMs: timeout(deps) });
-    await recordAudit(q, { operation: 'login', resourceType: 'user_login_logout', resource: user.username, actor });
+    await recordAudit(q, {
+      operation: 'login',
+      resourceType: 'user_login_logout',
+      resource: loginResource(user.username, source),
+      actor: { username: user.username, actorType: 'user' },
+    });
   });
   return { sid, csrfToken, principal: { kind: 'user', id: user.id, username: user.username, sysadmin: user.sysadmin, session: idHash } };
 }

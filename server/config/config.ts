@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
+import { authEnvName, authKeyOfEnv, authSettings, parseAuthSettingText, type AuthSettingKey } from './authSettings.js';
 
 const intFrom = (min: number, max: number) => z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
 
@@ -188,6 +189,8 @@ export interface Config {
   replicationConcurrency: number;
   replicationLeaseMs: number;
   replicationLocalUrl: string;
+  /** Sign-in settings pinned by the environment (BERTH_LDAP_URL, …), parsed; they win over the stored ones. */
+  authOverrides: Partial<Record<AuthSettingKey, unknown>>;
 }
 
 export class ConfigError extends Error {
@@ -238,15 +241,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError(`BERTH_CONFIG: ${fileName} must hold a JSON object of settings`);
     }
     for (const [k, v] of Object.entries(parsed)) {
+      if (authKeyOfEnv(k)) {
+        raw[k] = v === null || v === undefined ? undefined : String(v);
+        continue;
+      }
       if (!(k in settings) || k === 'BERTH_CONFIG') throw new ConfigError(`${k} (in ${fileName}): unknown setting; known: ${Object.keys(settings).join(', ')}`);
       raw[k] = v === null || v === undefined ? undefined : String(v);
     }
   }
   for (const [k, v] of Object.entries(env)) {
+    if (authKeyOfEnv(k)) {
+      if (v !== undefined && v !== '') raw[k] = v;
+      continue;
+    }
     if (k.startsWith('BERTH_') && !(k in settings)) {
       throw new ConfigError(
         `${k}: unknown setting; known: ${Object.keys(settings)
           .filter((s) => s.startsWith('BERTH_'))
+          .concat(Object.keys(authSettings).map((a) => authEnvName(a as AuthSettingKey)))
           .join(', ')}`,
       );
     }
@@ -264,6 +276,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     return result.data as Parsed<K>;
   };
+
+  const authOverrides: Partial<Record<AuthSettingKey, unknown>> = {};
+  for (const [k, text] of Object.entries(raw)) {
+    const key = authKeyOfEnv(k);
+    if (!key || text === undefined) continue;
+    try {
+      authOverrides[key] = parseAuthSettingText(key, text);
+    } catch (err) {
+      const shown = 'secret' in authSettings[key] ? '' : `=${JSON.stringify(text)}`;
+      throw new ConfigError(`${k}${shown}: ${(err as Error).message}`);
+    }
+  }
 
   const dataDir = path.resolve(value('BERTH_DATA_DIR')!);
   const databaseUrl = value('DATABASE_URL');
@@ -311,6 +335,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     replicationWorker: value('BERTH_REPLICATION_WORKER')!,
     replicationConcurrency: value('BERTH_REPLICATION_CONCURRENCY')!,
     replicationLeaseMs: value('BERTH_REPLICATION_LEASE')!,
+    authOverrides,
     replicationLocalUrl: (value('BERTH_REPLICATION_LOCAL_URL') ?? localUrl(value('BERTH_HOST')!, value('PORT')!)).replace(/\/+$/, ''),
   };
 }

@@ -29,16 +29,25 @@ export async function findProjectById(q: Queryer, id: number): Promise<ProjectRo
   return rows[0];
 }
 
-/** The project and the user's role in it, in one query (the /v2 hot path). */
+/**
+ * The roles the user holds in project `p`, their own and their groups' (null: none), as a
+ * LEFT JOIN LATERAL giving mr.role_ids; `user` is the parameter holding the user id.
+ */
+export function memberRolesJoin(user: string): string {
+  return `LEFT JOIN LATERAL (
+      SELECT array_agg(m.role_id) AS role_ids FROM project_members m
+       WHERE m.project_id = p.id AND (m.user_id = ${user} OR m.group_id IN (SELECT g.group_id FROM user_group_memberships g WHERE g.user_id = ${user}))
+    ) mr ON true`;
+}
+
+/** The project and the user's roles in it (own and groups'), in one query (the /v2 hot path). */
 export async function findProjectAccess(
   q: Queryer,
   projectName: string,
   userId: number | null,
-): Promise<{ id: number; public: boolean; role_id: number | null } | undefined> {
-  const { rows } = await q.query<{ id: number; public: boolean; role_id: number | null }>(
-    `SELECT p.id, p.public, m.role_id FROM projects p
-       LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = $2
-      WHERE p.name = $1`,
+): Promise<{ id: number; public: boolean; role_ids: number[] | null } | undefined> {
+  const { rows } = await q.query<{ id: number; public: boolean; role_ids: number[] | null }>(
+    `SELECT p.id, p.public, mr.role_ids FROM projects p ${memberRolesJoin('$2::bigint')} WHERE p.name = $1`,
     [projectName, userId],
   );
   return rows[0];
@@ -71,13 +80,13 @@ export async function removeProject(q: Queryer, id: number): Promise<void> {
   await q.query('DELETE FROM projects WHERE id = $1', [id]);
 }
 
-/** Adds a member; false when the user already is one. */
-export async function saveMember(q: Queryer, projectId: number, userId: number, roleId: number): Promise<boolean> {
-  const res = await q.query(
-    'INSERT INTO project_members (project_id, user_id, role_id) VALUES ($1, $2, $3) ON CONFLICT ON CONSTRAINT pk_project_members DO NOTHING',
-    [projectId, userId, roleId],
+/** Adds a user or a group as a member; its member id, or undefined when it already is one. */
+export async function saveMember(q: Queryer, projectId: number, entity: { userId: number } | { groupId: number }, roleId: number): Promise<number | undefined> {
+  const { rows } = await q.query<{ id: number }>(
+    'INSERT INTO project_members (project_id, user_id, group_id, role_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id',
+    [projectId, 'userId' in entity ? entity.userId : null, 'groupId' in entity ? entity.groupId : null, roleId],
   );
-  return res.rowCount > 0;
+  return rows[0]?.id;
 }
 
 export interface ProjectListFilter {
@@ -94,22 +103,22 @@ export interface ProjectListFilter {
 }
 
 /** One page of projects and the total matching count. Every value is a parameter. */
-export async function listProjects(q: Queryer, f: ProjectListFilter): Promise<{ rows: Array<ProjectRow & { role_id: number | null }>; total: number }> {
+export async function listProjects(q: Queryer, f: ProjectListFilter): Promise<{ rows: Array<ProjectRow & { role_ids: number[] | null }>; total: number }> {
   const where: string[] = [];
   const params: unknown[] = [f.visibleTo ?? null];
-  if (f.visibleTo !== undefined) where.push('(p.public OR m.role_id IS NOT NULL)');
+  if (f.visibleTo !== undefined) where.push('(p.public OR mr.role_ids IS NOT NULL)');
   if (f.nameExact !== undefined) where.push(`p.name = $${params.push(f.nameExact)}`);
   if (f.nameContains !== undefined) where.push(`strpos(p.name, $${params.push(f.nameContains)}) > 0`);
   if (f.public !== undefined) where.push(`p.public = $${params.push(f.public)}`);
   if (f.ownerName !== undefined) where.push(`u.username = $${params.push(f.ownerName)}`);
-  const from = `FROM projects p LEFT JOIN users u ON u.id = p.owner_id LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = $1
+  const from = `FROM projects p LEFT JOIN users u ON u.id = p.owner_id ${memberRolesJoin('$1::bigint')}
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
   // Column names come from a closed union, never from the request.
   const order = [...f.orderBy.map((o) => `p.${o.column} ${o.descending ? 'DESC' : 'ASC'}`), 'p.id ASC'].join(', ');
   const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n ${from}`, params)).rows[0].n;
   const rows = (
-    await q.query<ProjectRow & { role_id: number | null }>(
-      `SELECT ${columns}, m.role_id,
+    await q.query<ProjectRow & { role_ids: number[] | null }>(
+      `SELECT ${columns}, mr.role_ids,
               (SELECT count(*)::int FROM repositories r WHERE starts_with(r.name, p.name || '/')) AS repo_count
          ${from} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, f.limit, f.offset],
@@ -123,12 +132,18 @@ export async function updateProjectPublic(q: Queryer, id: number, isPublic: bool
 }
 
 export interface MemberRow {
-  user_id: number;
-  username: string;
+  id: number;
+  user_id: number | null;
+  group_id: number | null;
+  /** The user's name or the group's. */
+  entity_name: string;
   role_id: number;
 }
 
-/** One page of a project's members (by user name), and how many match in all. */
+const memberFrom = `FROM project_members m LEFT JOIN users u ON u.id = m.user_id LEFT JOIN user_groups g ON g.id = m.group_id`;
+const memberColumns = 'm.id, m.user_id, m.group_id, COALESCE(u.username, g.group_name) AS entity_name, m.role_id';
+
+/** One page of a project's members, users and groups (by name), and how many match in all. */
 export async function listMembers(
   q: Queryer,
   projectId: number,
@@ -136,10 +151,10 @@ export async function listMembers(
   limit: number,
   offset: number,
 ): Promise<{ rows: MemberRow[]; total: number }> {
-  const from = `FROM project_members m JOIN users u ON u.id = m.user_id WHERE m.project_id = $1 AND ($2::text IS NULL OR strpos(u.username, $2) > 0)`;
+  const from = `${memberFrom} WHERE m.project_id = $1 AND ($2::text IS NULL OR strpos(COALESCE(u.username, g.group_name), $2) > 0)`;
   const params = [projectId, nameContains ?? null];
   const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n ${from}`, params)).rows[0].n;
-  const { rows } = await q.query<MemberRow>(`SELECT m.user_id, u.username, m.role_id ${from} ORDER BY u.username LIMIT $3 OFFSET $4`, [
+  const { rows } = await q.query<MemberRow>(`SELECT ${memberColumns} ${from} ORDER BY m.group_id IS NOT NULL, 4, m.id LIMIT $3 OFFSET $4`, [
     ...params,
     limit,
     offset,
@@ -147,21 +162,18 @@ export async function listMembers(
   return { rows, total };
 }
 
-export async function findMember(q: Queryer, projectId: number, userId: number): Promise<MemberRow | undefined> {
-  const { rows } = await q.query<MemberRow>(
-    'SELECT m.user_id, u.username, m.role_id FROM project_members m JOIN users u ON u.id = m.user_id WHERE m.project_id = $1 AND m.user_id = $2',
-    [projectId, userId],
-  );
+export async function findMember(q: Queryer, projectId: number, memberId: number): Promise<MemberRow | undefined> {
+  const { rows } = await q.query<MemberRow>(`SELECT ${memberColumns} ${memberFrom} WHERE m.project_id = $1 AND m.id = $2`, [projectId, memberId]);
   return rows[0];
 }
 
-export async function updateMemberRole(q: Queryer, projectId: number, userId: number, roleId: number): Promise<boolean> {
-  const res = await q.query('UPDATE project_members SET role_id = $3 WHERE project_id = $1 AND user_id = $2', [projectId, userId, roleId]);
+export async function updateMemberRole(q: Queryer, projectId: number, memberId: number, roleId: number): Promise<boolean> {
+  const res = await q.query('UPDATE project_members SET role_id = $3 WHERE project_id = $1 AND id = $2', [projectId, memberId, roleId]);
   return res.rowCount > 0;
 }
 
-export async function removeMember(q: Queryer, projectId: number, userId: number): Promise<boolean> {
-  const res = await q.query('DELETE FROM project_members WHERE project_id = $1 AND user_id = $2', [projectId, userId]);
+export async function removeMember(q: Queryer, projectId: number, memberId: number): Promise<boolean> {
+  const res = await q.query('DELETE FROM project_members WHERE project_id = $1 AND id = $2', [projectId, memberId]);
   return res.rowCount > 0;
 }
 

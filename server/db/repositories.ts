@@ -1,4 +1,5 @@
 import { projectRepositoriesPattern, type Queryer } from './database.js';
+import { memberRolesJoin } from './projects.js';
 
 export async function findRepositoryId(q: Queryer, name: string): Promise<number | undefined> {
   const { rows } = await q.query<{ id: number }>('SELECT id FROM repositories WHERE name = $1', [name]);
@@ -68,8 +69,8 @@ export async function listVisibleRepositories(
   offset: number,
 ): Promise<{ rows: Array<RepositoryRow & { project_id: number }>; total: number }> {
   const from = `FROM repositories r JOIN projects p ON starts_with(r.name, p.name || '/')
-    LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = $1
-    WHERE ($2::boolean OR p.public OR m.role_id IS NOT NULL) AND ($3::text IS NULL OR strpos(r.name, $3) > 0)`;
+    ${memberRolesJoin('$1::bigint')}
+    WHERE ($2::boolean OR p.public OR mr.role_ids IS NOT NULL) AND ($3::text IS NULL OR strpos(r.name, $3) > 0)`;
   const params = [visibleTo ?? null, visibleTo === undefined, nameContains ?? null];
   const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n ${from}`, params)).rows[0].n;
   const { rows } = await q.query<RepositoryRow & { project_id: number }>(

@@ -6,13 +6,20 @@ export interface UserRow {
   email: string | null;
   realname: string | null;
   comment: string;
-  password_hash: string;
+  /** null for directory users: the directory checks their password. */
+  password_hash: string | null;
   sysadmin: boolean;
+  /** Where the user signs in: db (here), ldap. */
+  source: UserSource;
+  /** What the source knows them by (an LDAP DN); null for local users. */
+  external_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
-const columns = 'id, username, email, realname, comment, password_hash, sysadmin, created_at, updated_at';
+export type UserSource = 'db' | 'ldap';
+
+const columns = 'id, username, email, realname, comment, password_hash, sysadmin, source, external_id, created_at, updated_at';
 
 export async function findUserByName(q: Queryer, username: string): Promise<UserRow | undefined> {
   const { rows } = await q.query<UserRow>(`SELECT ${columns} FROM users WHERE username = $1`, [username]);
@@ -21,6 +28,38 @@ export async function findUserByName(q: Queryer, username: string): Promise<User
 
 export async function findUserById(q: Queryer, id: number): Promise<UserRow | undefined> {
   const { rows } = await q.query<UserRow>(`SELECT ${columns} FROM users WHERE id = $1`, [id]);
+  return rows[0];
+}
+
+export async function findUserByExternalId(q: Queryer, source: UserSource, externalId: string): Promise<UserRow | undefined> {
+  const { rows } = await q.query<UserRow>(`SELECT ${columns} FROM users WHERE source = $1 AND external_id = $2`, [source, externalId]);
+  return rows[0];
+}
+
+/** Inserts a user of a directory (no password here); undefined when the name is taken. */
+export async function saveDirectoryUser(
+  q: Queryer,
+  u: { username: string; source: UserSource; externalId: string; email?: string; realname?: string; sysadmin: boolean },
+): Promise<UserRow | undefined> {
+  const { rows } = await q.query<UserRow>(
+    `INSERT INTO users (username, email, realname, source, external_id, sysadmin) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT DO NOTHING RETURNING ${columns}`,
+    [u.username, u.email ?? null, u.realname ?? null, u.source, u.externalId, u.sysadmin],
+  );
+  return rows[0];
+}
+
+/** What a directory says of a user at each login; sysadmin only when an admin group decides it. */
+export async function updateDirectoryUser(
+  q: Queryer,
+  id: number,
+  u: { externalId: string; email?: string; realname?: string; sysadmin?: boolean },
+): Promise<UserRow> {
+  const { rows } = await q.query<UserRow>(
+    `UPDATE users SET external_id = $2, email = COALESCE($3, email), realname = COALESCE($4, realname), sysadmin = COALESCE($5, sysadmin), updated_at = now()
+      WHERE id = $1 RETURNING ${columns}`,
+    [id, u.externalId, u.email ?? null, u.realname ?? null, u.sysadmin ?? null],
+  );
   return rows[0];
 }
 

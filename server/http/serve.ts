@@ -11,6 +11,7 @@ import { parseAllowedNetworks } from '../replication/targets.js';
 import { loadSigningKeys } from '../auth/signingKeys.js';
 import type { AuthDeps } from '../auth/resolvers.js';
 import { QueueHandle } from '../replication/queue.js';
+import { AuthSettingsStore } from '../identity/settings.js';
 
 export interface RunningServer {
   server: http.Server;
@@ -21,6 +22,7 @@ export interface RunningServer {
 export async function serve(config: Config, db: Database, store: BlobStore, log: Logger): Promise<RunningServer> {
   const keys = await loadSigningKeys(db);
   const queue = new QueueHandle(db);
+  const box = secretBox(loadSecretKey(config.secretKey, config.dataDir));
   const auth: AuthDeps = {
     db,
     keys: () => keys,
@@ -30,6 +32,7 @@ export async function serve(config: Config, db: Database, store: BlobStore, log:
     externalUrl: config.externalUrl,
     projectCreation: config.projectCreation,
     log,
+    identity: new AuthSettingsStore(db, box, config.authOverrides),
   };
   const auditWriter = new AuditWriter(db, { enabled: config.auditLog, log });
   const app = createApp({
@@ -38,7 +41,7 @@ export async function serve(config: Config, db: Database, store: BlobStore, log:
     log,
     auth,
     storagePerProject: config.storagePerProject,
-    replication: { box: secretBox(loadSecretKey(config.secretKey, config.dataDir)), allow: parseAllowedNetworks(config.replicationAllow), queue },
+    replication: { box, allow: parseAllowedNetworks(config.replicationAllow), queue },
     accessLog: config.accessLog,
     auditWriter,
     trustedProxies: config.trustedProxies,

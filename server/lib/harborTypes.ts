@@ -11,8 +11,10 @@ export interface UserView {
   realname: string;
   comment: string;
   sysadmin_flag: boolean;
-  /** Harbor: administrator through the directory's admin group; Berth has no directory yet. */
+  /** Harbor: administrator through the directory's admin group (Berth writes that into sysadmin_flag at each login). */
   admin_role_in_auth: boolean;
+  /** Berth: where the user signs in (db, ldap). */
+  source: string;
   creation_time: string;
   update_time: string;
 }
@@ -44,7 +46,8 @@ export interface MemberView {
   id: number;
   project_id: number;
   entity_name: string;
-  entity_type: 'u';
+  /** u: a user, g: a group. */
+  entity_type: 'u' | 'g';
   entity_id: number;
   role_id: number;
   role_name: string;
@@ -367,4 +370,18 @@ export interface RetentionTaskView {
   deleted: number;
   start_time: string;
   end_time: string | null;
+}
+
+/** Harbor's UserGroup: 1 LDAP (by DN). */
+export interface UserGroupView {
+  id: number;
+  group_name: string;
+  group_type: number;
+  ldap_group_dn: string;
+}
+
+/** One setting of GET /configurations. */
+export interface ConfigurationItem {
+  value: unknown;
+  editable: boolean;
 }

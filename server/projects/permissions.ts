@@ -141,6 +141,20 @@ export function isRoleId(id: unknown): id is RoleId {
   return typeof id === 'number' && id in roleNames;
 }
 
+// Strongest first: each role holds every pair of the ones after it (checked by a unit test).
+const roleStrength: readonly RoleName[] = ['projectAdmin', 'maintainer', 'developer', 'guest', 'limitedGuest'];
+
+/** The strongest of the roles a user holds in a project (their own and their groups'). */
+export function strongestRole(ids: readonly number[] | null | undefined): RoleName | undefined {
+  let best: RoleName | undefined;
+  for (const id of ids ?? []) {
+    if (!isRoleId(id)) continue;
+    const name = roleNames[id];
+    if (best === undefined || roleStrength.indexOf(name) < roleStrength.indexOf(best)) best = name;
+  }
+  return best;
+}
+
 /** What the caller is, as far as one project is concerned. */
 export interface ProjectAccess {
   sysadmin: boolean;

@@ -26,7 +26,7 @@ import {
 import { findUserById, findUserByName } from '../db/users.js';
 import { recordAudit, type AuditEvent } from '../audit/record.js';
 import { parseStorageLimit } from './quotas.js';
-import { can, grantKey, isRoleId, roleIds, roleNames, type Action, type ProjectAccess, type Resource } from './permissions.js';
+import { can, grantKey, isRoleId, roleIds, strongestRole, type Action, type ProjectAccess, type Resource } from './permissions.js';
 import type { MemberView, ProjectView } from '../lib/harborTypes.js';
 
 // Harbor's project name rule.
@@ -35,6 +35,8 @@ const projectNameRe = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 export interface ProjectDecision {
   exists: boolean;
   access: ProjectAccess;
+  /** Every role the user holds here, their own and their groups' (Harbor's current_user_role_ids). */
+  roleIds?: number[];
 }
 
 /** What the principal is in the named project (a missing project grants nothing, except to admins). */
@@ -47,8 +49,7 @@ export async function projectAccess(q: Queryer, principal: Principal, projectNam
     const grants = new Set(principal.grants.filter((g) => g.namespace === projectName || g.namespace === '*').map((g) => grantKey(g.resource, g.action)));
     return { exists: true, access: { sysadmin: false, grants, projectPublic: row.public } };
   }
-  const role = row.role_id !== null && isRoleId(row.role_id) ? roleNames[row.role_id] : undefined;
-  return { exists: true, access: { sysadmin, role, projectPublic: row.public } };
+  return { exists: true, access: { sysadmin, role: strongestRole(row.role_ids), projectPublic: row.public }, roleIds: row.role_ids ?? [] };
 }
 
 export async function allows(q: Queryer, principal: Principal, projectName: string | undefined, resource: Resource, action: Action): Promise<boolean> {
@@ -56,7 +57,7 @@ export async function allows(q: Queryer, principal: Principal, projectName: stri
   return d.exists && can(d.access, resource, action);
 }
 
-function view(row: ProjectRow, role: number | undefined, togglable: boolean, repoCount: number): ProjectView {
+function view(row: ProjectRow, role: number | undefined, togglable: boolean, repoCount: number, roleIdsHeld?: number[]): ProjectView {
   return {
     project_id: row.id,
     name: row.name,
@@ -69,7 +70,7 @@ function view(row: ProjectRow, role: number | undefined, togglable: boolean, rep
     togglable,
     metadata: { public: String(row.public), ...(row.retention_id ? { retention_id: String(row.retention_id) } : {}) },
     current_user_role_id: role ?? 0,
-    current_user_role_ids: role ? [role] : [],
+    current_user_role_ids: roleIdsHeld ? [...new Set(roleIdsHeld)].sort() : role ? [role] : [],
     repo_count: repoCount,
     storage_limit: row.storage_limit,
     storage_used: row.storage_used,
@@ -123,7 +124,7 @@ export async function insertProject(
   return db.tx(async (q) => {
     const id = await saveProject(q, p);
     if (id === undefined) return undefined;
-    if (p.ownerId !== null) await saveMember(q, id, p.ownerId, roleIds.projectAdmin);
+    if (p.ownerId !== null) await saveMember(q, id, { userId: p.ownerId }, roleIds.projectAdmin);
     await recordAudit(q, { operation: 'create', resourceType: 'project', resource: p.name, projectName: p.name, projectId: id, actor });
     return id;
   });
@@ -152,7 +153,7 @@ export async function visibleProject(
   if (!can(d.access, '', 'read')) throw notFound;
   // NOTE: repo_count is counted only where a project is shown (getProject, the list), not
   // for the many requests that only need to know the project is visible.
-  return { project: view(row, d.access.role ? roleIds[d.access.role] : undefined, can(d.access, '', 'update'), 0), access: d.access };
+  return { project: view(row, d.access.role ? roleIds[d.access.role] : undefined, can(d.access, '', 'update'), 0, d.roleIds), access: d.access };
 }
 
 /** DELETE /projects/{p}: only when it holds no repositories. */
@@ -170,32 +171,69 @@ export async function deleteProject(db: Database, principal: Principal, ref: str
 
 export interface NewMember {
   role_id?: unknown;
-  member_user?: { username?: unknown };
+  member_user?: { username?: unknown; user_id?: unknown };
+  member_group?: { id?: unknown; group_name?: unknown; group_type?: unknown; ldap_group_dn?: unknown };
 }
 
-/** POST /projects/{p}/members. */
+/**
+ * POST /projects/{p}/members: a user (by name or id) or a group (by id, by LDAP DN, or an
+ * OIDC group by name; a group not known yet is added, an LDAP one only if the directory has
+ * it). Returns the new member's id.
+ */
 export async function addMember(
   db: Database,
   principal: Principal,
   ref: string,
   byName: boolean,
   input: NewMember,
-): Promise<{ projectId: number; userId: number }> {
+  groups: GroupResolver,
+): Promise<{ projectId: number; memberId: number }> {
   requireUser(principal);
   const { project, access } = await visibleProject(db, principal, ref, byName);
   if (!can(access, 'member', 'create')) throw new DomainError('DENIED', `adding members to ${project.name} needs the project admin role`);
   if (!isRoleId(input.role_id))
     throw new DomainError('INVALID', 'role_id must be 1 (project admin), 2 (developer), 3 (guest), 4 (maintainer) or 5 (limited guest)');
-  const username = input.member_user?.username;
-  if (typeof username !== 'string') throw new DomainError('INVALID', 'member_user.username is required');
-  const user = await findUserByName(db, username);
-  if (!user) throw new DomainError('NOT_FOUND', `user ${username.slice(0, 100)} not found`);
+  if ((input.member_user === undefined) === (input.member_group === undefined)) throw new DomainError('INVALID', 'give either member_user or member_group');
   const roleId = input.role_id;
-  await db.tx(async (q) => {
-    if (!(await saveMember(q, project.project_id, user.id, roleId))) throw new DomainError('CONFLICT', `${username} is already a member of ${project.name}`);
-    await recordAudit(q, memberEvent('create', project, username, roleId));
+  let entity: { userId: number } | { groupId: number };
+  let name: string;
+  if (input.member_user !== undefined) {
+    const user = await memberUser(db, input.member_user);
+    entity = { userId: user.id };
+    name = user.username;
+  } else {
+    const group = await groups.resolve(input.member_group!);
+    entity = { groupId: group.id };
+    name = group.group_name;
+  }
+  const memberId = await db.tx(async (q) => {
+    const id = await saveMember(q, project.project_id, entity, roleId);
+    if (id === undefined) throw new DomainError('CONFLICT', `${name} is already a member of ${project.name}`);
+    await recordAudit(q, memberEvent('create', project, name, roleId));
+    return id;
   });
-  return { projectId: project.project_id, userId: user.id };
+  return { projectId: project.project_id, memberId };
+}
+
+/** How a member_group of a request becomes a stored group (identity/userGroups.ts). */
+export interface GroupResolver {
+  resolve(input: NonNullable<NewMember['member_group']>): Promise<{ id: number; group_name: string }>;
+}
+
+async function memberUser(db: Database, input: NonNullable<NewMember['member_user']>) {
+  if (input === null || typeof input !== 'object') throw new DomainError('INVALID', 'member_user must be an object with username or user_id');
+  const { username, user_id: userId } = input;
+  if (typeof username === 'string') {
+    const user = await findUserByName(db, username);
+    if (!user) throw new DomainError('NOT_FOUND', `user ${username.slice(0, 100)} not found`);
+    return user;
+  }
+  if (typeof userId === 'number' && Number.isSafeInteger(userId)) {
+    const user = await findUserById(db, userId);
+    if (!user) throw new DomainError('NOT_FOUND', `user ${userId} not found`);
+    return user;
+  }
+  throw new DomainError('INVALID', 'member_user.username or member_user.user_id is required');
 }
 
 export interface ProjectQuery {
@@ -228,7 +266,13 @@ export async function listProjectsFor(db: Database, principal: Principal, query:
     limit: query.paging.pageSize,
     offset: query.paging.offset,
   });
-  return { items: rows.map((r) => view(r, r.role_id ?? undefined, sysadmin || r.role_id === roleIds.projectAdmin, r.repo_count ?? 0)), total };
+  return {
+    items: rows.map((r) => {
+      const role = strongestRole(r.role_ids);
+      return view(r, role ? roleIds[role] : undefined, sysadmin || role === 'projectAdmin', r.repo_count ?? 0, r.role_ids ?? []);
+    }),
+    total,
+  };
 }
 
 /** HEAD /projects?project_name=: whether the name is taken (by any project, as creating it would find). */
@@ -270,17 +314,17 @@ const harborRoleNames: Record<number, string> = { 1: 'projectAdmin', 2: 'develop
 
 function memberView(m: MemberRow, projectId: number): MemberView {
   return {
-    id: m.user_id,
+    id: m.id,
     project_id: projectId,
-    entity_name: m.username,
-    entity_type: 'u',
-    entity_id: m.user_id,
+    entity_name: m.entity_name,
+    entity_type: m.group_id !== null ? 'g' : 'u',
+    entity_id: m.group_id ?? m.user_id!,
     role_id: m.role_id,
     role_name: harborRoleNames[m.role_id],
   };
 }
 
-/** GET /projects/{p}/members (entityname filters by substring). Member ids are user ids. */
+/** GET /projects/{p}/members (entityname filters by substring): users, then groups. */
 export async function listProjectMembers(
   db: Database,
   principal: Principal,
@@ -316,10 +360,10 @@ export async function changeMemberRole(
     throw new DomainError('INVALID', 'role_id must be 1 (project admin), 2 (developer), 3 (guest), 4 (maintainer) or 5 (limited guest)');
   const roleId = input.role_id;
   await db.tx(async (q) => {
-    if (!/^\d+$/.test(memberId) || !(await updateMemberRole(q, project.project_id, Number(memberId), roleId))) {
+    if (!/^\d{1,15}$/.test(memberId) || !(await updateMemberRole(q, project.project_id, Number(memberId), roleId))) {
       throw new DomainError('NOT_FOUND', `member ${memberId.slice(0, 50)} not found in ${project.name}`);
     }
-    await recordAudit(q, memberEvent('update', project, await memberName(q, Number(memberId)), roleId));
+    await recordAudit(q, memberEvent('update', project, (await memberName(q, project.project_id, Number(memberId))) ?? `member ${memberId}`, roleId));
   });
 }
 
@@ -327,15 +371,16 @@ export async function changeMemberRole(
 export async function deleteMember(db: Database, principal: Principal, ref: string, byName: boolean, memberId: string): Promise<void> {
   const project = await memberProject(db, principal, ref, byName, 'delete');
   await db.tx(async (q) => {
-    if (!/^\d+$/.test(memberId) || !(await removeMember(q, project.project_id, Number(memberId)))) {
+    const name = /^\d{1,15}$/.test(memberId) ? await memberName(q, project.project_id, Number(memberId)) : undefined;
+    if (name === undefined || !(await removeMember(q, project.project_id, Number(memberId)))) {
       throw new DomainError('NOT_FOUND', `member ${memberId.slice(0, 50)} not found in ${project.name}`);
     }
-    await recordAudit(q, memberEvent('delete', project, await memberName(q, Number(memberId))));
+    await recordAudit(q, memberEvent('delete', project, name));
   });
 }
 
-async function memberName(q: Queryer, userId: number): Promise<string> {
-  return (await findUserById(q, userId))?.username ?? `user ${userId}`;
+async function memberName(q: Queryer, projectId: number, memberId: number): Promise<string | undefined> {
+  return (await findMember(q, projectId, memberId))?.entity_name;
 }
 
 /** A membership change as the audit log shows it: `<project>:<user>` and the role given. */

@@ -22,6 +22,7 @@ function view(u: UserRow): UserView {
     comment: u.comment,
     sysadmin_flag: u.sysadmin,
     admin_role_in_auth: false,
+    source: u.source,
     creation_time: new Date(u.created_at).toISOString(),
     update_time: new Date(u.updated_at).toISOString(),
   };
@@ -140,9 +141,13 @@ export async function changePassword(
   const self = target?.id === actor.id;
   if (!target || (!self && !actor.sysadmin))
     throw new DomainError(actor.sysadmin ? 'NOT_FOUND' : 'DENIED', `cannot change the password of user ${userId.slice(0, 50)}`);
+  if (target.source !== 'db' || target.password_hash === null) {
+    throw new DomainError('PRECONDITION_FAILED', `${target.username} signs in through ${target.source}; change the password there`);
+  }
+  const currentHash = target.password_hash;
   if (typeof input.new_password !== 'string') throw new DomainError('INVALID', 'new_password is required');
   if (self) {
-    if (typeof input.old_password !== 'string' || !(await bcrypt.compare(input.old_password, target.password_hash))) {
+    if (typeof input.old_password !== 'string' || !(await bcrypt.compare(input.old_password, currentHash))) {
       throw new DomainError('DENIED', 'old_password is not correct');
     }
   }

@@ -16,6 +16,7 @@ import type { AuthDeps } from '../../server/auth/resolvers.js';
 import type { ReplicationSettings } from '../../server/api/deps.js';
 import { loadSigningKeys } from '../../server/auth/signingKeys.js';
 import { secretBox } from '../../server/replication/secretBox.js';
+import { AuthSettingsStore } from '../../server/identity/settings.js';
 import { QueueHandle } from '../../server/replication/queue.js';
 import type { WorkerSettings } from '../../replication/context.js';
 import { ReplicationWorker } from '../../replication/worker.js';
@@ -66,6 +67,8 @@ export async function testAuthDeps(db: Database): Promise<AuthDeps> {
     tokenService: 'berth',
     tokenExpirationMs: 30 * 60_000,
     projectCreation: 'everyone',
+    // A short cache: tests change the settings and sign in right after.
+    identity: new AuthSettingsStore(db, secretBox(testSecretKey), {}, 0),
   };
 }
 

@@ -168,8 +168,9 @@ describe(`Harbor client behaviours`, () => {
     assert.equal(members.headers.get('x-total-count'), '2');
     assert.equal((await members.json()).length, 1);
     const me = await json(await call('GET', '/users/current', undefined, dev));
-    const member = await json(await call('GET', `/projects/hopper/members/${me.user_id}`, undefined, dev));
-    assert.deepEqual([member.entity_name, member.role_id], [dev.username, 2]);
+    const [listed] = await json(await call('GET', `/projects/hopper/members?entityname=${dev.username}`, undefined, dev));
+    const member = await json(await call('GET', `/projects/hopper/members/${listed.id}`, undefined, dev));
+    assert.deepEqual([member.entity_name, member.entity_type, member.entity_id, member.role_id], [dev.username, 'u', me.user_id, 2]);
     assert.equal((await call('GET', '/projects/hopper/members/999999')).status, 404);
     const tagged = await call('POST', '/projects/hopper/repositories/app/artifacts/v1/tags', { name: 'stable' });
     assert.equal(tagged.status, 201);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { authEnvName, authSettingKeys } from '../../server/config/authSettings.js';
 import { ConfigError, loadConfig } from '../../server/config/config.js';
 
 describe('configuration', () => {
@@ -75,6 +76,9 @@ describe('configuration', () => {
     [{ BERTH_STORAGE: 'floppy' }, /^BERTH_STORAGE=/],
     [{ BERTH_LOG_LEVEL: 'loud' }, /^BERTH_LOG_LEVEL=/],
     [{ BERTH_PROT: '1' }, /^BERTH_PROT: unknown setting/],
+    [{ BERTH_LDAP_URL: 'http://ldap' }, /^BERTH_LDAP_URL=/],
+    [{ BERTH_LDAP_SCOPE: 'deep' }, /^BERTH_LDAP_SCOPE=/],
+    [{ BERTH_AUTH_MODES: 'db_auth,kerberos' }, /^BERTH_AUTH_MODES=/],
   ];
   for (const [env, message] of bad) {
     it(`refuses ${JSON.stringify(env)} naming the setting`, () => {
@@ -84,6 +88,31 @@ describe('configuration', () => {
       );
     });
   }
+
+  it('reads sign-in settings pinned by the environment under their Harbor names', () => {
+    const c = loadConfig({
+      BERTH_AUTH_MODES: 'db_auth, ldap_auth',
+      BERTH_LDAP_URL: 'ldaps://ldap.example.com:636',
+      BERTH_LDAP_SCOPE: '1',
+      BERTH_LDAP_GROUP_NESTED: 'true',
+    });
+    assert.deepEqual(c.authOverrides, {
+      auth_modes: ['db_auth', 'ldap_auth'],
+      ldap_url: 'ldaps://ldap.example.com:636',
+      ldap_scope: 1,
+      ldap_group_nested: true,
+    });
+    assert.deepEqual(loadConfig({}).authOverrides, {});
+    assert.throws(
+      () => loadConfig({ BERTH_LDAP_SEARCH_PASSWORD: 'x'.repeat(2000) }),
+      (err: unknown) => err instanceof ConfigError && err.message.startsWith('BERTH_LDAP_SEARCH_PASSWORD:') && !err.message.includes('xxxx'),
+    );
+  });
+
+  it('documents every sign-in setting in the operations guide', () => {
+    const guide = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
+    for (const key of authSettingKeys) assert.ok(guide.includes(`| \`${key}\` | \`${authEnvName(key)}\``), key);
+  });
 
   it('never echoes a database password in an error', () => {
     assert.throws(

@@ -3,7 +3,7 @@
 // entries as named cases.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { can, rolePermissions, roleIds, type Action, type Resource, type RoleName } from '../../server/projects/permissions.js';
+import { can, rolePermissions, roleIds, strongestRole, type Action, type Resource, type RoleName } from '../../server/projects/permissions.js';
 import { repoRoot } from '../helpers/berthProcess.js';
 
 const columns: RoleName[] = ['projectAdmin', 'maintainer', 'developer', 'guest', 'limitedGuest'];
@@ -69,5 +69,24 @@ describe('permission table', () => {
     assert.deepEqual(roleIds, { projectAdmin: 1, developer: 2, guest: 3, maintainer: 4, limitedGuest: 5 });
     const size = (r: RoleName) => rolePermissions(r).length;
     assert.deepEqual(columns.map(size), [76, 53, 36, 20, 14]);
+  });
+
+  it("takes the strongest of a user's roles, each holding every pair of the weaker ones", () => {
+    const order: RoleName[] = ['projectAdmin', 'maintainer', 'developer', 'guest', 'limitedGuest'];
+    for (let i = 0; i + 1 < order.length; i++) {
+      const stronger = new Set(rolePermissions(order[i]).map((p) => `${p.resource}:${p.action}`));
+      const weaker = rolePermissions(order[i + 1]).map((p) => `${p.resource}:${p.action}`);
+      assert.deepEqual(
+        weaker.filter((k) => !stronger.has(k)),
+        [],
+        `${order[i]} holds all of ${order[i + 1]}`,
+      );
+    }
+    assert.equal(strongestRole([3, 2]), 'developer');
+    assert.equal(strongestRole([5, 4, 3]), 'maintainer');
+    assert.equal(strongestRole([2, 1]), 'projectAdmin');
+    assert.equal(strongestRole([]), undefined);
+    assert.equal(strongestRole(null), undefined);
+    assert.equal(strongestRole([9]), undefined);
   });
 });

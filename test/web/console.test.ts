@@ -11,6 +11,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { admin, basic, createProject, createUser } from '../helpers/api.js';
 import { repoRoot, startBerth, type BerthProcess } from '../helpers/berthProcess.js';
+import { startSlapd } from '../helpers/slapd.js';
 import { asBody, pushBlob, pushImage, sha256, v2fetch } from '../helpers/v2client.js';
 import pg from 'pg';
 
@@ -410,6 +411,72 @@ describe('console in Chromium', function () {
     await schedule.getByLabel('Schedule').selectOption('None');
     await schedule.getByRole('button', { name: 'Save schedule' }).click();
     await page.getByText('Next run: none scheduled').waitFor();
+  });
+
+  it('sets up LDAP sign-in, tests the connection, adds a directory group to a project, and a directory user signs in', async () => {
+    const ldap = await startSlapd({ users: [{ uid: 'lena', password: 'Lena-Directory-1' }], groups: [{ cn: 'shop', members: ['lena'] }] });
+    try {
+      await page.getByRole('link', { name: 'Administration' }).click();
+      await page.getByRole('link', { name: 'Sign-in' }).click();
+      const form = page.getByRole('form', { name: 'Sign-in settings' });
+      await form.getByLabel('LDAP directory').check();
+      await form.getByLabel('Server URL').fill(ldap.url);
+      await form.getByLabel('Search DN').fill(ldap.adminDn);
+      await form.getByLabel('Search password').fill('wrong');
+      await form.getByLabel('User base DN').fill(`ou=people,${ldap.baseDn}`);
+      await form.getByLabel('Group base DN').fill(`ou=groups,${ldap.baseDn}`);
+      await form.getByRole('button', { name: 'Test connection' }).click();
+      await form
+        .getByRole('status')
+        .getByText(/refused the search account/)
+        .waitFor();
+      await form.getByLabel('Search password').fill(ldap.adminPassword);
+      await form.getByRole('button', { name: 'Test connection' }).click();
+      await form.getByRole('status').getByText('Connected: the directory answered.').waitFor();
+      await form.getByRole('button', { name: 'Save' }).click();
+      await form.getByRole('status').getByText('Saved.').waitFor();
+      // Each worker process rereads the settings within 3 seconds.
+      let modes: string[] = [];
+      for (let i = 0; i < 50 && modes.length < 2; i++, await new Promise((r) => setTimeout(r, 100))) {
+        modes = (await (await fetch(`${berth.url}/api/v2.0/systeminfo`)).json()).auth_modes;
+      }
+      assert.deepEqual(modes, ['db_auth', 'ldap_auth']);
+      const groups = page.getByRole('form', { name: 'Add LDAP group' });
+      await groups.getByLabel('Group DN').fill(ldap.groupDn('shop'));
+      await groups.getByRole('button', { name: 'Add group' }).click();
+      await page.getByRole('row', { name: /shop/ }).waitFor();
+      await page.screenshot({ path: path.join(shots, 'sign-in-settings.png'), fullPage: true });
+
+      await page.goto(`${berth.url}/projects/webshop/members`);
+      await page.getByRole('combobox', { name: 'Member', exact: true }).selectOption({ label: 'LDAP group' });
+      await page.getByLabel('Group DN').fill(ldap.groupDn('shop'));
+      await page.getByRole('combobox', { name: 'Role', exact: true }).selectOption({ label: 'Guest' });
+      await page.getByRole('button', { name: 'Add member' }).click();
+      const row = page.getByRole('row', { name: /shop\s+Group/ });
+      await row.waitFor();
+
+      // The directory's user signs in to the console with the directory's password and sees the project.
+      const lena = await browser.newPage();
+      try {
+        await lena.goto(`${berth.url}/sign-in`);
+        await lena.getByLabel('Username').fill('lena');
+        await lena.getByLabel('Password').fill('Lena-Directory-1');
+        await lena.keyboard.press('Enter');
+        await lena.getByRole('link', { name: 'webshop' }).waitFor();
+      } finally {
+        await lena.close();
+      }
+      await page.getByRole('button', { name: 'Remove shop' }).click();
+      await page.getByRole('dialog', { name: 'Remove member' }).getByRole('button', { name: 'Remove' }).click();
+      await row.waitFor({ state: 'detached' });
+    } finally {
+      await fetch(`${berth.url}/api/v2.0/configurations`, {
+        method: 'PUT',
+        headers: { Authorization: basic(admin), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ auth_modes: ['db_auth'] }),
+      });
+      await ldap.stop();
+    }
   });
 
   it('stays quick with thousands of repositories: paged and searched on the server', async () => {

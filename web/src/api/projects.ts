@@ -58,7 +58,10 @@ export function listMembers(project: string, p: { page: number; pageSize: number
   return getPage<MemberView>(`${membersPath(project)}?page=${p.page}&page_size=${p.pageSize}`);
 }
 
-export function addMember(project: string, body: { role_id: number; member_user: { username: string } }) {
+export function addMember(
+  project: string,
+  body: { role_id: number; member_user?: { username: string }; member_group?: { group_type: 1; ldap_group_dn: string } },
+) {
   return post(membersPath(project), body);
 }
 

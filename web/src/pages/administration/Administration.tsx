@@ -1,7 +1,8 @@
-// Administration (system administrators): users, the health of each component with the
-// system's settings, storage used per project, and garbage collection; one tab each, with
-// its own address.
+// Administration (system administrators): users, sign-in (sources, the directory, user
+// groups), the health of each component with the system's settings, storage used per
+// project, and garbage collection; one tab each, with its own address.
 import { NavLink, useParams } from 'react-router';
+import { Authentication } from './Authentication';
 import { GarbageCollection } from './GarbageCollection';
 import { Storage } from './Storage';
 import { System } from './System';
@@ -16,11 +17,22 @@ export function Administration() {
       </div>
       <nav className="tabs" aria-label="Administration sections">
         <NavLink to="/admin/users">Users</NavLink>
+        <NavLink to="/admin/authentication">Sign-in</NavLink>
         <NavLink to="/admin/system">System</NavLink>
         <NavLink to="/admin/storage">Storage</NavLink>
         <NavLink to="/admin/gc">Garbage collection</NavLink>
       </nav>
-      {tab === 'system' ? <System /> : tab === 'storage' ? <Storage /> : tab === 'gc' ? <GarbageCollection /> : <Users />}
+      {tab === 'authentication' ? (
+        <Authentication />
+      ) : tab === 'system' ? (
+        <System />
+      ) : tab === 'storage' ? (
+        <Storage />
+      ) : tab === 'gc' ? (
+        <GarbageCollection />
+      ) : (
+        <Users />
+      )}
     </section>
   );
 }

@@ -1,5 +1,5 @@
-// A project's members and their roles: its administrators add, change and remove them;
-// the others see the list.
+// A project's members, users and directory groups, and their roles: its administrators
+// add, change and remove them; the others see the list.
 import type { MemberView, ProjectView } from '@berth/api-types';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -18,6 +18,7 @@ export function Members({ project }: { project: ProjectView }) {
     placeholderData: keepPreviousData,
   });
   const [username, setUsername] = useState('');
+  const [kind, setKind] = useState<'user' | 'group'>('user');
   const [role, setRole] = useState(2);
   const { error, setError, run } = useErrorSlot();
   const [removing, setRemoving] = useState<MemberView>();
@@ -35,7 +36,10 @@ export function Members({ project }: { project: ProjectView }) {
             e.preventDefault();
             setError(undefined);
             try {
-              await addMember(project.name, { role_id: role, member_user: { username } });
+              await addMember(
+                project.name,
+                kind === 'user' ? { role_id: role, member_user: { username } } : { role_id: role, member_group: { group_type: 1, ldap_group_dn: username } },
+              );
               setUsername('');
               await refresh();
             } catch (err) {
@@ -44,8 +48,15 @@ export function Members({ project }: { project: ProjectView }) {
           }}
         >
           <label>
-            User name
-            <input required value={username} onChange={(e) => setUsername(e.target.value.trim())} />
+            Member
+            <select value={kind} onChange={(e) => setKind(e.target.value as 'user' | 'group')}>
+              <option value="user">User</option>
+              <option value="group">LDAP group</option>
+            </select>
+          </label>
+          <label>
+            {kind === 'user' ? 'User name' : 'Group DN'}
+            <input required value={username} onChange={(e) => setUsername(kind === 'user' ? e.target.value.trim() : e.target.value)} />
           </label>
           <label>
             Role
@@ -66,10 +77,11 @@ export function Members({ project }: { project: ProjectView }) {
       {query.data.items.length === 0 ? (
         <Empty>No members.</Empty>
       ) : (
-        <PagedTable columns={['User', 'Role', '']} page={page} pageSize={membersPageSize} total={query.data.total} onPage={setPage}>
+        <PagedTable columns={['Member', 'Type', 'Role', '']} page={page} pageSize={membersPageSize} total={query.data.total} onPage={setPage}>
           {query.data.items.map((m) => (
             <tr key={m.id}>
               <td>{m.entity_name}</td>
+              <td>{m.entity_type === 'g' ? 'Group' : 'User'}</td>
               <td>
                 {admin ? (
                   <select
