@@ -14,6 +14,7 @@ import { healthRoute } from './health.js';
 import { registerImmutableRules } from './immutableRules.js';
 import { checkRequestText } from './listing.js';
 import { openApi, ping } from './meta.js';
+import { registerOidcLogin } from './oidcLogin.js';
 import { registerProjects } from './projects.js';
 import { registerQuotas } from './quotas.js';
 import { registerRegistries } from './registries.js';
@@ -60,6 +61,9 @@ export function managementRouter(deps: ApiDeps): Router {
 /** The console's session login, outside /api/v2.0 as in Harbor; errors in Harbor's shape. */
 export function consoleLoginRouter(auth: AuthDeps): Router {
   const c = new Router({ prefix: '/c' });
+  // The OIDC callback takes query parameters from the provider's redirect: checked as the API's are.
+  c.use(checkRequestText);
   registerConsoleLogin(c, auth);
+  registerOidcLogin(c, auth);
   return c;
 }

@@ -18,6 +18,8 @@ export function systemInfo(deps: AuthDeps, storageProvider: string): Koa.Middlew
       auth_mode: primaryAuthMode(modes),
       // Berth: every identity source users may sign in with at once.
       auth_modes: modes,
+      // The name on the console's sign-in button (Harbor's oidc_provider_name).
+      ...(modes.includes('oidc_auth') ? { oidc_provider_name: (await deps.identity.current()).oidc_name || 'OIDC' } : {}),
       primary_auth_mode: false,
       self_registration: false,
       harbor_version: `berth-${berthVersion}`,

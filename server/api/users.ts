@@ -9,6 +9,7 @@ import {
   getUserFor,
   listUsersFor,
   searchUsers,
+  setCliSecret,
   setSysadmin,
   updateUserProfile,
 } from '../projects/users.js';
@@ -33,7 +34,7 @@ export function registerUsers(router: Router, deps: ApiDeps): void {
   // NOTE: the fixed paths before /users/:user_id, which would take them as ids.
   // GET /users/current
   router.get('/users/current', async (ctx) => {
-    ctx.body = await currentUser(deps.db, principal(ctx));
+    ctx.body = await currentUser(deps.db, principal(ctx), deps.auth.identity.box);
   });
   // GET /users/current/permissions?scope=/project/{id}&relative=true
   router.get('/users/current/permissions', async (ctx) => {
@@ -59,6 +60,11 @@ export function registerUsers(router: Router, deps: ApiDeps): void {
   // PUT /users/{user_id}/password — {old_password, new_password}
   router.put('/users/:user_id/password', async (ctx) => {
     await changePassword(deps.db, principal(ctx), ctx.params.user_id, await jsonBody(ctx));
+    respondDone(ctx);
+  });
+  // PUT /users/{user_id}/cli_secret — {secret} (an OIDC user's own; administrators anyone's)
+  router.put('/users/:user_id/cli_secret', async (ctx) => {
+    await setCliSecret(deps.db, deps.auth.identity.box, principal(ctx), ctx.params.user_id, await jsonBody(ctx));
     respondDone(ctx);
   });
   // PUT /users/{user_id}/sysadmin — {sysadmin_flag} (administrators)

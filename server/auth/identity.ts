@@ -10,6 +10,8 @@ import { bcryptCost } from '../projects/passwords.js';
 import { IdentityConflictError, ldapLogin } from '../identity/directoryLogin.js';
 import { DirectoryError } from '../identity/ldap.js';
 import type { AuthSettingsStore } from '../identity/settings.js';
+import { checkCliSecret } from '../identity/oidcLogin.js';
+import { ProviderError } from '../identity/oidc.js';
 
 /** Failed logins allowed per window before refusing with 429, per user name and per address. */
 export const loginLimits = { windowMs: 5 * 60_000, perUser: 10, perAddress: 50 };
@@ -89,6 +91,27 @@ async function failed(db: Database, name: string, address: string, err: LoginErr
 const directoryVerified = new Map<string, { userId: number; until: number }>();
 
 /**
+ * An OIDC user's CLI login (docker login with the CLI secret the console shows them); the
+ * provider is asked again once their last sign-in has expired.
+ */
+async function cliLogin(db: Database, settings: AuthSettingsStore, user: UserRow, secret: string, address: string): Promise<UserRow> {
+  await throttle(db, user.username, address);
+  let check: Awaited<ReturnType<typeof checkCliSecret>>;
+  try {
+    check = await checkCliSecret(db, await settings.current(), settings.box, user, secret);
+  } catch (err) {
+    if (err instanceof ProviderError) throw new LoginError('unavailable', 'the identity provider cannot be reached; try again later', err.message);
+    throw err;
+  }
+  if (!check.ok) {
+    const message = check.reason === 'expired' ? 'your sign-in has expired or was revoked: sign in to the console again' : undefined;
+    return failed(db, user.username, address, new LoginError('invalid', message));
+  }
+  await removeFailures(db, `user:${user.username}`);
+  return user;
+}
+
+/**
  * Checks a user name and password, by the source the user signs in with; throws LoginError.
  * A name no local user has goes to the directory when LDAP is on (the directory's user is
  * created here at their first login). `address` is the client's; `fresh` as checkSecret's.
@@ -112,6 +135,8 @@ export async function authenticate(
     const fresh = await checkSecret(db, username, password, allowed ? (user?.password_hash ?? undefined) : undefined, address);
     return { user: user!, fresh, source: 'db' };
   }
+  if (user?.source === 'oidc' && modes.includes('oidc_auth'))
+    return { user: await cliLogin(db, settings!, user, password, address), fresh: true, source: 'oidc' };
   if (!ldapOn || (user && user.source !== 'ldap')) {
     await throttle(db, username, address);
     return failed(db, username, address, new LoginError('invalid'));

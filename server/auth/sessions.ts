@@ -47,6 +47,11 @@ export async function openSession(
     }
     throw err;
   }
+  return openSessionFor(deps, user, source);
+}
+
+/** Opens a session for a user whose identity was already checked (an identity provider's sign-in), with its audit row. */
+export async function openSessionFor(deps: AuthDeps, user: UserRow, source: string): Promise<{ sid: string; csrfToken: string; principal: SessionPrincipal }> {
   const sid = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(32).toString('base64url');
   const idHash = hashSessionId(sid);

@@ -1,12 +1,11 @@
-// The sign-in settings of Harbor's /api/v2.0/configurations (LDAP), by Harbor's
+// The sign-in settings of Harbor's /api/v2.0/configurations (LDAP, OIDC), by Harbor's
 // names. An administrator changes them through the API and they live in PostgreSQL, so
 // every node sees the same; an environment variable BERTH_<NAME IN CAPITALS> pins one
 // (editable: false in the API), for deployments that keep settings in their manifests.
 import { z } from 'zod';
 
 /** The identity sources Berth can take at once; local users are db_auth. */
-// oidc_auth comes with the OIDC sign-in (issue 16's second part).
-export const authModes = ['db_auth', 'ldap_auth'] as const;
+export const authModes = ['db_auth', 'ldap_auth', 'oidc_auth'] as const;
 export type AuthMode = (typeof authModes)[number];
 
 type Kind = 'text' | 'bool' | 'int' | 'list';
@@ -92,6 +91,38 @@ export const authSettings = {
   },
   ldap_group_nested: { kind: 'bool', schema: z.boolean(), default: false, help: 'a member of a group inside a group is a member of both' },
   ldap_group_admin_dn: { kind: 'text', schema: dn, default: '', help: 'members of this group are system administrators (set at each login)' },
+  oidc_name: { kind: 'text', schema: z.string().max(100), default: '', help: "the provider's name on the console's sign-in button" },
+  oidc_endpoint: {
+    kind: 'text',
+    schema: z
+      .string()
+      .regex(/^(https:\/\/[^\s]+|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/[^\s]*)?)?$/, 'must be an https:// issuer URL (http:// only on loopback)'),
+    default: '',
+    help: "the provider's issuer URL (its discovery document is at /.well-known/openid-configuration below it)",
+  },
+  oidc_client_id: { kind: 'text', schema: z.string().max(512), default: '', help: "Berth's client id at the provider" },
+  oidc_client_secret: { kind: 'text', schema: z.string().max(1024), default: '', secret: true, help: "Berth's client secret at the provider" },
+  oidc_scope: {
+    kind: 'text',
+    schema: z.string().regex(/^[\w.:/-]+(,[\w.:/-]+)*$/, 'must be comma-separated scopes'),
+    default: 'openid,profile,email,offline_access',
+    help: 'scopes asked for; openid is required, offline_access lets CLI logins renew the sign-in',
+  },
+  oidc_user_claim: {
+    kind: 'text',
+    schema: z.string().max(100),
+    default: '',
+    help: 'claim taken as the user name (empty: preferred_username, then email, then name)',
+  },
+  oidc_groups_claim: { kind: 'text', schema: z.string().max(100), default: '', help: 'claim listing the groups (empty: groups are not read)' },
+  oidc_admin_group: { kind: 'text', schema: z.string().max(512), default: '', help: 'members of this group are system administrators (set at each sign-in)' },
+  oidc_auto_onboard: {
+    kind: 'bool',
+    schema: z.boolean(),
+    default: false,
+    help: 'create the user at the first sign-in with the claimed name, without asking for one',
+  },
+  oidc_verify_cert: { kind: 'bool', schema: z.boolean(), default: true, help: "check the provider's TLS certificate" },
 } satisfies Record<string, Setting>;
 
 export type AuthSettingKey = keyof typeof authSettings;

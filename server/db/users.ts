@@ -9,15 +9,15 @@ export interface UserRow {
   /** null for directory users: the directory checks their password. */
   password_hash: string | null;
   sysadmin: boolean;
-  /** Where the user signs in: db (here), ldap. */
+  /** Where the user signs in: db (here), ldap, oidc. */
   source: UserSource;
-  /** What the source knows them by (an LDAP DN); null for local users. */
+  /** What the source knows them by (an LDAP DN, an OIDC issuer and subject); null for local users. */
   external_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
-export type UserSource = 'db' | 'ldap';
+export type UserSource = 'db' | 'ldap' | 'oidc';
 
 const columns = 'id, username, email, realname, comment, password_hash, sysadmin, source, external_id, created_at, updated_at';
 

@@ -27,7 +27,7 @@ const isSecret = (k: AuthSettingKey) => 'secret' in authSettings[k] && authSetti
 
 /** Harbor's one auth_mode, for clients that know only it: the directory if one is on. */
 export function primaryAuthMode(modes: readonly AuthMode[]): AuthMode {
-  return modes.includes('ldap_auth') ? 'ldap_auth' : 'db_auth';
+  return modes.includes('oidc_auth') ? 'oidc_auth' : modes.includes('ldap_auth') ? 'ldap_auth' : 'db_auth';
 }
 
 export class AuthSettingsStore {
@@ -35,7 +35,7 @@ export class AuthSettingsStore {
 
   constructor(
     private readonly db: Database,
-    private readonly box: Sealer,
+    readonly box: Sealer,
     private readonly pinned: Partial<Record<AuthSettingKey, unknown>> = {},
     private readonly ttlMs = 3000,
   ) {}
@@ -90,7 +90,8 @@ export class AuthSettingsStore {
     if ('auth_mode' in body) {
       if ('auth_modes' in body) throw new DomainError('INVALID', 'give auth_mode or auth_modes, not both');
       const mode = body.auth_mode;
-      if (mode !== 'db_auth' && mode !== 'ldap_auth') throw new DomainError('INVALID', 'auth_mode must be db_auth or ldap_auth');
+      if (mode !== 'db_auth' && mode !== 'ldap_auth' && mode !== 'oidc_auth')
+        throw new DomainError('INVALID', 'auth_mode must be db_auth, ldap_auth or oidc_auth');
       body.auth_modes = mode === 'db_auth' ? ['db_auth'] : ['db_auth', mode];
       delete body.auth_mode;
     }
@@ -110,6 +111,9 @@ export class AuthSettingsStore {
     const next = { ...(await this.fresh()), ...changes } as AuthSettingsValues;
     if (next.auth_modes.includes('ldap_auth') && (!next.ldap_url || !next.ldap_base_dn)) {
       throw new DomainError('INVALID', 'ldap_auth needs ldap_url and ldap_base_dn');
+    }
+    if (next.auth_modes.includes('oidc_auth') && (!next.oidc_endpoint || !next.oidc_client_id || !next.oidc_scope.split(',').includes('openid'))) {
+      throw new DomainError('INVALID', 'oidc_auth needs oidc_endpoint, oidc_client_id and the openid scope');
     }
     const rows: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(changes)) rows[k] = isSecret(k as AuthSettingKey) && v !== '' ? this.box.seal(String(v)) : v;

@@ -4,6 +4,7 @@
 import type { Database } from '../db/database.js';
 import {
   findLdapGroupByDn,
+  findOidcGroupByName,
   findUserGroup,
   groupTypes,
   listUserGroups,
@@ -74,23 +75,38 @@ export class UserGroups {
     return g;
   }
 
-  /** POST /usergroups (administrators): an LDAP group by its DN, which the directory must have. */
+  /**
+   * POST /usergroups (administrators): an LDAP group by its DN, which the directory must
+   * have, or an OIDC group by the name the groups claim will carry.
+   */
   async create(principal: Principal, input: NewUserGroup): Promise<number> {
     requireAdmin(principal, 'only system administrators add user groups');
-    const g = await this.directoryGroup(input);
+    const g = input?.group_type === groupTypes.oidc ? await this.providerGroup(input) : await this.directoryGroup(input);
     const row = await this.db.tx(async (q) => {
       const saved = await saveUserGroup(q, g);
-      if (!saved) throw new DomainError('CONFLICT', `a user group with the DN ${g.dn} exists`);
-      await recordAudit(q, { operation: 'create', resourceType: 'user_group', resource: `${saved.group_name} (${g.dn})` });
+      if (!saved) throw new DomainError('CONFLICT', g.dn ? `a user group with the DN ${g.dn} exists` : `an OIDC group ${g.name} exists`);
+      await recordAudit(q, {
+        operation: 'create',
+        resourceType: 'user_group',
+        resource: g.dn ? `${saved.group_name} (${g.dn})` : `${saved.group_name} (oidc)`,
+      });
       return saved;
     });
     return row.id;
   }
 
+  /** An OIDC group: only a name, as the provider's groups claim gives it. */
+  private async providerGroup(input: NewUserGroup): Promise<{ name: string; type: 3; dn: null }> {
+    if (typeof input.group_name !== 'string' || !nameRe.test(input.group_name)) throw new DomainError('INVALID', 'group_name must be 1 to 255 characters');
+    const s = await this.settings.current();
+    if (!s.auth_modes.includes('oidc_auth')) throw new DomainError('PRECONDITION_FAILED', 'OIDC groups need OIDC sign-in on (auth_mode oidc_auth)');
+    return { name: input.group_name, type: groupTypes.oidc, dn: null };
+  }
+
   /** The group a request names, checked against the directory; DomainError otherwise. */
   private async directoryGroup(input: NewUserGroup): Promise<{ name: string; type: 1; dn: string }> {
     if (!input || typeof input !== 'object') throw new DomainError('INVALID', 'the body must be a JSON object');
-    if (input.group_type !== groupTypes.ldap) throw new DomainError('INVALID', 'group_type must be 1 (LDAP); OIDC groups come with OIDC sign-in');
+    if (input.group_type !== groupTypes.ldap) throw new DomainError('INVALID', 'group_type must be 1 (LDAP, by ldap_group_dn) or 3 (OIDC, by group_name)');
     if (typeof input.ldap_group_dn !== 'string' || !input.ldap_group_dn.trim() || input.ldap_group_dn.length > 1024) {
       throw new DomainError('INVALID', 'ldap_group_dn is required for an LDAP group');
     }
@@ -149,6 +165,14 @@ export class UserGroups {
       if (!saved) throw new DomainError('CONFLICT', `the group ${g.dn} could not be added`);
       return saved;
     }
-    throw new DomainError('INVALID', 'member_group needs id or ldap_group_dn');
+    if (input.group_type === groupTypes.oidc) {
+      const known = typeof input.group_name === 'string' ? await findOidcGroupByName(this.db, input.group_name) : undefined;
+      if (known) return known;
+      const g = await this.providerGroup(input);
+      const saved = (await saveUserGroup(this.db, g)) ?? (await findOidcGroupByName(this.db, g.name));
+      if (!saved) throw new DomainError('CONFLICT', `the group ${g.name} could not be added`);
+      return saved;
+    }
+    throw new DomainError('INVALID', 'member_group needs id, ldap_group_dn, or group_type 3 with group_name');
   }
 }

@@ -13,8 +13,10 @@ export interface UserView {
   sysadmin_flag: boolean;
   /** Harbor: administrator through the directory's admin group (Berth writes that into sysadmin_flag at each login). */
   admin_role_in_auth: boolean;
-  /** Berth: where the user signs in (db, ldap). */
+  /** Berth: where the user signs in (db, ldap, oidc). */
   source: string;
+  /** Harbor's: an OIDC user's own CLI secret (in /users/current only). */
+  oidc_user_meta?: { user_id: number; subiss: string; secret: string };
   creation_time: string;
   update_time: string;
 }

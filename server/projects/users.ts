@@ -9,8 +9,9 @@ import { removeUserSessions } from '../db/sessions.js';
 import { recordAudit } from '../audit/record.js';
 import { checkPasswordPolicy, hashPassword } from './passwords.js';
 import type { UserView } from '../lib/harborTypes.js';
-
-const usernameRe = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,254}$/;
+import { usernamePattern } from '../lib/usernames.js';
+import { readCliSecret, writeCliSecret } from '../identity/oidcLogin.js';
+import type { Sealer } from '../identity/settings.js';
 
 // Harbor's fields are strings, empty when unset.
 function view(u: UserRow): UserView {
@@ -38,7 +39,7 @@ export interface NewUser {
 export async function createUser(db: Database, principal: Principal, input: NewUser): Promise<number> {
   requireAdmin(principal, 'only system administrators may create users');
   const { username, password, email, realname } = input;
-  if (typeof username !== 'string' || !usernameRe.test(username) || username.startsWith('robot$')) {
+  if (typeof username !== 'string' || !usernamePattern.test(username) || username.startsWith('robot$')) {
     throw new DomainError('INVALID', 'username must be 1 to 255 letters, digits, ".", "_" or "-", starting with a letter or digit');
   }
   if (typeof password !== 'string') throw new DomainError('INVALID', 'password is required');
@@ -55,10 +56,28 @@ export async function createUser(db: Database, principal: Principal, input: NewU
   });
 }
 
-export async function currentUser(db: Database, principal: Principal): Promise<UserView> {
+/** GET /users/current; an OIDC user also sees their CLI secret (Harbor's oidc_user_meta). */
+export async function currentUser(db: Database, principal: Principal, box?: Sealer): Promise<UserView> {
   const row = await findUserById(db, requireUser(principal).id);
   if (!row) throw new DomainError('UNAUTHENTICATED', 'log in first');
-  return view(row);
+  const secret = row.source === 'oidc' && box ? await readCliSecret(db, box, row.id) : undefined;
+  return secret === undefined ? view(row) : { ...view(row), oidc_user_meta: { user_id: row.id, subiss: row.external_id ?? '', secret } };
+}
+
+/** PUT /users/{id}/cli_secret {secret}: an OIDC user's own, or any for administrators. */
+export async function setCliSecret(db: Database, box: Sealer, principal: Principal, userId: string, input: { secret?: unknown }): Promise<void> {
+  const actor = requireUser(principal);
+  const target = /^\d{1,15}$/.test(userId) ? await findUserById(db, Number(userId)) : undefined;
+  if (!target || (target.id !== actor.id && !actor.sysadmin))
+    throw new DomainError(actor.sysadmin ? 'NOT_FOUND' : 'DENIED', `cannot change the CLI secret of user ${userId.slice(0, 50)}`);
+  if (target.source !== 'oidc') throw new DomainError('PRECONDITION_FAILED', `${target.username} has no CLI secret: only identity-provider users do`);
+  if (typeof input.secret !== 'string') throw new DomainError('INVALID', 'secret is required');
+  checkPasswordPolicy(input.secret);
+  const secret = input.secret;
+  await db.tx(async (q) => {
+    if (!(await writeCliSecret(q, box, target.id, secret))) throw new DomainError('PRECONDITION_FAILED', `${target.username} has not signed in yet`);
+    await recordAudit(q, { operation: 'update', resourceType: 'user', resource: `${target.username} CLI secret changed` });
+  });
 }
 
 /** GET /users/{id}: administrators see anyone, others themselves. */

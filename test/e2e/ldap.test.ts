@@ -52,6 +52,8 @@ describe('e2e: directory (LDAP) users with docker and skopeo', function () {
       ldap_cache_seconds: 0,
     });
     assert.equal(configured.status, 200, await configured.text());
+    // Every worker process rereads the settings within 3 seconds (identity/settings.ts).
+    await new Promise((resolve) => setTimeout(resolve, 3500));
     await createProject(reg.url, 'dirteam');
     const added = await api('POST', '/projects/dirteam/members', { role_id: 2, member_group: { group_type: 1, ldap_group_dn: ldap.groupDn('builders') } });
     assert.equal(added.status, 201, await added.text());

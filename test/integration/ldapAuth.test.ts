@@ -165,7 +165,8 @@ describe('LDAP sign-in', function () {
     const missing = await call('POST', '/usergroups', { group_type: 1, ldap_group_dn: `cn=ghosts,ou=groups,${ldap.baseDn}` });
     assert.equal(missing.status, 404);
     assert.equal((await call('POST', '/usergroups', { group_type: 1, ldap_group_dn: 'cn=x,dc=elsewhere' })).status, 404, 'outside the group base');
-    assert.equal((await call('POST', '/usergroups', { group_type: 3, group_name: 'x' })).status, 400);
+    assert.equal((await call('POST', '/usergroups', { group_type: 3, group_name: 'x' })).status, 412, 'OIDC groups need OIDC on');
+    assert.equal((await call('POST', '/usergroups', { group_type: 2, group_name: 'x' })).status, 400);
     assert.equal((await call('POST', '/usergroups', { group_type: 1, ldap_group_dn: ldap.groupDn('devs') }, user('alice'))).status, 403);
     const created = await call('POST', '/usergroups', { group_type: 1, ldap_group_dn: ldap.groupDn('devs') });
     // alice's first login already made the group; adding it again is a conflict.

@@ -160,7 +160,9 @@ describe(`query parameters that are not sane text, or of the wrong type`, () => 
           const params = [...(ops.parameters ?? []), ...((op as { parameters?: OpenApiParam[] }).parameters ?? [])].map((p) =>
             p.$ref ? spec.components.parameters[p.$ref.split('/').pop()!] : p,
           );
-          return { method: method.toUpperCase(), path, query: params.filter((p) => p.in === 'query') };
+          // A path with servers [{url: /}] (the console's /c/…) lives outside /api/v2.0.
+          const base = (ops as { servers?: Array<{ url: string }> }).servers?.[0]?.url === '/' ? '' : '/api/v2.0';
+          return { method: method.toUpperCase(), path, base, query: params.filter((p) => p.in === 'query') };
         })
         .filter((op) => op.query.length > 0),
     );
@@ -169,14 +171,14 @@ describe(`query parameters that are not sane text, or of the wrong type`, () => 
       assert.ok(operations.length >= 14, `found ${operations.length}`);
     });
 
-    const concrete = (path: string) => `/api/v2.0${path.replace(/\{(\w+)\}/g, (_, name: string) => pathValues()[name] ?? '1')}`;
+    const concrete = (op: { path: string; base: string }) => `${op.base}${op.path.replace(/\{(\w+)\}/g, (_, name: string) => pathValues()[name] ?? '1')}`;
 
     it('answers 400 BAD_REQUEST for each malformed value of each parameter', async () => {
       const failures: string[] = [];
       for (const op of operations) {
         for (const p of op.query) {
           for (const [label, value] of [...malformed, ['given twice', `x&${p.name}=y`] as [string, string]]) {
-            const a = await send(r.url, op.method, `${concrete(op.path)}?${p.name}=${value}`);
+            const a = await send(r.url, op.method, `${concrete(op)}?${p.name}=${value}`);
             if (a.status !== 400 || errorCode(a) !== 'BAD_REQUEST')
               failures.push(`${op.method} ${op.path} ${p.name} ${label}: ${a.status} ${a.body.slice(0, 160)}`);
           }
@@ -199,7 +201,7 @@ describe(`query parameters that are not sane text, or of the wrong type`, () => 
                   ? ['no_such_key']
                   : [];
           for (const value of wrong) {
-            const a = await send(r.url, op.method, `${concrete(op.path)}?${p.name}=${encodeURIComponent(value)}`);
+            const a = await send(r.url, op.method, `${concrete(op)}?${p.name}=${encodeURIComponent(value)}`);
             if (a.status !== 400 || errorCode(a) !== 'BAD_REQUEST')
               failures.push(`${op.method} ${op.path} ${p.name}=${value}: ${a.status} ${a.body.slice(0, 160)}`);
           }

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { admin, basic, createProject, createUser } from '../helpers/api.js';
 import { repoRoot, startBerth, type BerthProcess } from '../helpers/berthProcess.js';
+import { startOidcProvider } from '../helpers/oidcProvider.js';
 import { startSlapd } from '../helpers/slapd.js';
 import { asBody, pushBlob, pushImage, sha256, v2fetch } from '../helpers/v2client.js';
 import pg from 'pg';
@@ -435,7 +436,8 @@ describe('console in Chromium', function () {
       await form.getByRole('status').getByText('Connected: the directory answered.').waitFor();
       await form.getByRole('button', { name: 'Save' }).click();
       await form.getByRole('status').getByText('Saved.').waitFor();
-      // Each worker process rereads the settings within 3 seconds.
+      // Every worker process rereads the settings within 3 seconds (identity/settings.ts).
+      await new Promise((r) => setTimeout(r, 3500));
       let modes: string[] = [];
       for (let i = 0; i < 50 && modes.length < 2; i++, await new Promise((r) => setTimeout(r, 100))) {
         modes = (await (await fetch(`${berth.url}/api/v2.0/systeminfo`)).json()).auth_modes;
@@ -476,6 +478,52 @@ describe('console in Chromium', function () {
         body: JSON.stringify({ auth_modes: ['db_auth'] }),
       });
       await ldap.stop();
+    }
+  });
+
+  it('signs in through an OIDC provider from the sign-in page, and shows the CLI secret', async () => {
+    const idp = await startOidcProvider({
+      redirectUris: [`${berth.url}/c/oidc/callback`],
+      accounts: [{ sub: 'u-tess', preferred_username: 'tess', email: 'tess@idp.test', groups: [] }],
+    });
+    const tess = await browser.newPage();
+    try {
+      const res = await fetch(`${berth.url}/api/v2.0/configurations`, {
+        method: 'PUT',
+        headers: { Authorization: basic(admin), 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          auth_modes: ['db_auth', 'oidc_auth'],
+          oidc_name: 'Test IdP',
+          oidc_endpoint: idp.issuer,
+          oidc_client_id: idp.clientId,
+          oidc_client_secret: idp.clientSecret,
+          oidc_auto_onboard: true,
+        }),
+      });
+      assert.equal(res.status, 200, await res.text());
+      idp.signInAs('u-tess');
+      // Every worker process rereads the settings within 3 seconds (identity/settings.ts).
+      await new Promise((r) => setTimeout(r, 3500));
+      await tess.goto(`${berth.url}/sign-in`);
+      await tess.getByRole('link', { name: 'Sign in with Test IdP' }).click();
+      await tess.waitForURL('**/projects');
+      await tess.getByText('tess', { exact: true }).waitFor();
+      await tess.getByRole('button', { name: 'CLI secret' }).click();
+      const secret = await tess.getByRole('textbox', { name: 'CLI secret' }).inputValue();
+      assert.match(secret, /^[\w-]{32}$/);
+      const token = await fetch(`${berth.url}/service/token?service=berth&scope=repository:webshop/app:pull`, {
+        headers: { Authorization: basic({ username: 'tess', password: secret }) },
+      });
+      assert.equal(token.status, 200, 'docker login takes the CLI secret');
+      await tess.screenshot({ path: path.join(shots, 'cli-secret.png') });
+    } finally {
+      await tess.close();
+      await fetch(`${berth.url}/api/v2.0/configurations`, {
+        method: 'PUT',
+        headers: { Authorization: basic(admin), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ auth_modes: ['db_auth'] }),
+      });
+      await idp.stop();
     }
   });
 

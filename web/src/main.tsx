@@ -12,6 +12,7 @@ import { ExecutionPage } from './pages/ExecutionPage';
 import { Replication } from './pages/replication/Replication';
 import { AuditLogPage } from './pages/AuditLog';
 import { Administration } from './pages/administration/Administration';
+import { OidcOnboard } from './pages/OidcOnboard';
 import { SignIn } from './pages/SignIn';
 import { SessionProvider, useSession } from './session';
 import './styles.css';
@@ -39,6 +40,7 @@ createRoot(document.getElementById('root')!).render(
         <BrowserRouter>
           <Routes>
             <Route path="/sign-in" element={<SignIn />} />
+            <Route path="/oidc-onboard" element={<OidcOnboard />} />
             <Route
               element={
                 <RequireUser>

@@ -11,6 +11,8 @@ interface Session {
   signedOut: boolean;
   signIn(username: string, password: string): Promise<void>;
   signOut(): Promise<void>;
+  /** Reads the user again (after a sign-in the server finished, such as OIDC onboarding). */
+  refresh(): Promise<void>;
 }
 
 const SessionContext = createContext<Session | undefined>(undefined);
@@ -26,6 +28,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     signedOut,
     async signIn(username, password) {
       await login(username, password);
+      setSignedOut(false);
+      setUser(await currentUser());
+    },
+    async refresh() {
       setSignedOut(false);
       setUser(await currentUser());
     },

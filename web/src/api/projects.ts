@@ -60,7 +60,11 @@ export function listMembers(project: string, p: { page: number; pageSize: number
 
 export function addMember(
   project: string,
-  body: { role_id: number; member_user?: { username: string }; member_group?: { group_type: 1; ldap_group_dn: string } },
+  body: {
+    role_id: number;
+    member_user?: { username: string };
+    member_group?: { group_type: 1; ldap_group_dn: string } | { group_type: 3; group_name: string };
+  },
 ) {
   return post(membersPath(project), body);
 }

@@ -30,6 +30,15 @@ export function changePassword(userId: number, body: { old_password?: string; ne
   return put(`/users/${userId}/password`, body);
 }
 
+export function setCliSecret(userId: number, secret: string) {
+  return put(`/users/${userId}/cli_secret`, { secret });
+}
+
+/** A new user of the identity provider picks their Berth user name (POST /c/oidc/onboard). */
+export function onboard(username: string) {
+  return post('/c/oidc/onboard', { username });
+}
+
 export function deleteUser(userId: number) {
   return del(`/users/${userId}`);
 }

@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { Link, NavLink, Outlet, useNavigate } from 'react-router';
 import { useSession } from '../session';
+import { CliSecretDialog } from './CliSecretDialog';
 import { PasswordDialog } from './PasswordDialog';
 
 export function Layout() {
@@ -23,7 +24,7 @@ export function Layout() {
         <div className="user">
           <span title="Signed in as">{user?.username}</span>
           <button type="button" className="link" onClick={() => setChanging(true)}>
-            Change password
+            {user?.source === 'oidc' ? 'CLI secret' : 'Change password'}
           </button>
           <button
             type="button"
@@ -39,7 +40,8 @@ export function Layout() {
       <main>
         <Outlet />
       </main>
-      {changing && user && <PasswordDialog userId={user.user_id} onClose={() => setChanging(false)} />}
+      {changing && user && user.source === 'oidc' && <CliSecretDialog user={user} onClose={() => setChanging(false)} />}
+      {changing && user && user.source === 'db' && <PasswordDialog userId={user.user_id} onClose={() => setChanging(false)} />}
     </div>
   );
 }

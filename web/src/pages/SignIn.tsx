@@ -1,5 +1,7 @@
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Navigate, useLocation, useNavigate } from 'react-router';
+import { Navigate, useLocation, useNavigate, useSearchParams } from 'react-router';
+import { getSystemInfo, systemKeys } from '../api/system';
 import { ErrorNote } from '../components/ui';
 import { useSession } from '../session';
 
@@ -12,6 +14,10 @@ export function SignIn() {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const back = (location.state as { from?: string } | null)?.from ?? '/projects';
+  // The identity provider's sign-in comes back here with ?error= when it failed.
+  const [params] = useSearchParams();
+  const info = useQuery({ queryKey: systemKeys.info, queryFn: getSystemInfo });
+  const modes = (info.data?.auth_modes as string[] | undefined) ?? [];
   if (user) return <Navigate to={back} replace />;
   return (
     <main className="signin">
@@ -45,6 +51,17 @@ export function SignIn() {
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
+        {modes.includes('oidc_auth') && (
+          // A full navigation: the provider's pages are not the console's.
+          <a className="button" href="/c/oidc/login">
+            Sign in with {String(info.data?.oidc_provider_name ?? 'OIDC')}
+          </a>
+        )}
+        {params.get('error') && (
+          <p className="error" role="alert">
+            {params.get('error')}
+          </p>
+        )}
       </form>
     </main>
   );

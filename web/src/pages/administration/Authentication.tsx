@@ -1,6 +1,6 @@
 // Sign-in (system administrators): which sources users sign in with, the directory's
-// settings with a connection test, and the directory groups Berth knows. Settings pinned
-// by the server's environment are shown read-only; the search password is write-only.
+// settings with a connection test, the OIDC provider's, and the groups Berth knows.
+// Settings pinned by the server's environment are shown read-only; secrets are write-only.
 import type { ConfigurationItem, UserGroupView } from '@berth/api-types';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
@@ -32,6 +32,18 @@ const scopes = ['Base', 'One level', 'Subtree'];
 const modeLabels: Array<[string, string]> = [
   ['db_auth', 'Local users (administrators always can)'],
   ['ldap_auth', 'LDAP directory'],
+  ['oidc_auth', 'OIDC provider'],
+];
+const oidcFields: Array<[string, string]> = [
+  ['oidc_name', 'Provider name'],
+  ['oidc_endpoint', 'Issuer URL'],
+  ['oidc_client_id', 'Client ID'],
+  ['oidc_scope', 'Scopes'],
+  ['oidc_user_claim', 'User name claim'],
+  ['oidc_groups_claim', 'Groups claim'],
+  ['oidc_admin_group', 'Administrators group'],
+  ['oidc_auto_onboard', 'Create users at their first sign-in'],
+  ['oidc_verify_cert', "Verify the provider's certificate"],
 ];
 
 export function Authentication() {
@@ -51,6 +63,7 @@ function SettingsForm({ settings }: { settings: Record<string, ConfigurationItem
   const initial = Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, v.value]));
   const [values, setValues] = useState<Record<string, unknown>>(initial);
   const [password, setPassword] = useState('');
+  const [clientSecret, setClientSecret] = useState('');
   const [note, setNote] = useState<{ ok: boolean; text: string }>();
   const { error, run } = useErrorSlot();
   const modes = (values.auth_modes as string[]) ?? ['db_auth'];
@@ -61,6 +74,7 @@ function SettingsForm({ settings }: { settings: Record<string, ConfigurationItem
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(values)) if (k !== 'auth_mode' && JSON.stringify(v) !== JSON.stringify(initial[k])) out[k] = v;
     if (password) out.ldap_search_password = password;
+    if (clientSecret) out.oidc_client_secret = clientSecret;
     return out;
   };
   const toggleMode = (mode: string, on: boolean) => set('auth_modes', on ? [...new Set([...modes, mode])] : modes.filter((m) => m !== mode));
@@ -74,6 +88,7 @@ function SettingsForm({ settings }: { settings: Record<string, ConfigurationItem
         setNote(undefined);
         await updateConfigurations(changes());
         setPassword('');
+        setClientSecret('');
         await client.invalidateQueries({ queryKey: identityKeys.configurations });
         setNote({ ok: true, text: 'Saved.' });
       })}
@@ -96,6 +111,29 @@ function SettingsForm({ settings }: { settings: Record<string, ConfigurationItem
               <label>
                 Search password
                 <input type="password" autoComplete="new-password" placeholder="unchanged" value={password} onChange={(e) => setPassword(e.target.value)} />
+              </label>
+            )}
+          </Fragment>
+        ))}
+      </fieldset>
+      <fieldset>
+        <legend>OIDC provider</legend>
+        <p className="muted">
+          Register <code>{`${window.location.origin}/c/oidc/callback`}</code> as the redirect URI at the provider.
+        </p>
+        {oidcFields.map(([key, label]) => (
+          <Fragment key={key}>
+            <Field name={key} label={label} value={values[key]} disabled={!editable(key)} onChange={(v) => set(key, v)} />
+            {key === 'oidc_client_id' && (
+              <label>
+                Client secret
+                <input
+                  type="password"
+                  autoComplete="new-password"
+                  placeholder="unchanged"
+                  value={clientSecret}
+                  onChange={(e) => setClientSecret(e.target.value)}
+                />
               </label>
             )}
           </Fragment>
@@ -181,7 +219,7 @@ function Groups() {
   return (
     <section aria-label="User groups">
       <h2>User groups</h2>
-      <p className="muted">LDAP groups, to add to projects as members. A group appears by itself when one of its members signs in.</p>
+      <p className="muted">LDAP and OIDC groups, to add to projects as members. A group appears by itself when one of its members signs in.</p>
       <form
         className="toolbar"
         aria-label="Add LDAP group"
@@ -203,10 +241,11 @@ function Groups() {
       {error !== undefined && <ErrorNote error={error} />}
       <QueryView query={query} what="user groups" isEmpty={(d) => d.items.length === 0} empty={<Empty>No user groups.</Empty>}>
         {(data) => (
-          <PagedTable columns={['Name', 'DN', '']} page={page} pageSize={groupsPageSize} total={data.total} onPage={setPage}>
+          <PagedTable columns={['Name', 'Type', 'DN', '']} page={page} pageSize={groupsPageSize} total={data.total} onPage={setPage}>
             {data.items.map((g) => (
               <tr key={g.id}>
                 <td>{g.group_name}</td>
+                <td>{g.group_type === 1 ? 'LDAP' : 'OIDC'}</td>
                 <td>
                   <code>{g.ldap_group_dn}</code>
                 </td>

@@ -18,7 +18,7 @@ export function Members({ project }: { project: ProjectView }) {
     placeholderData: keepPreviousData,
   });
   const [username, setUsername] = useState('');
-  const [kind, setKind] = useState<'user' | 'group'>('user');
+  const [kind, setKind] = useState<'user' | 'group' | 'oidc'>('user');
   const [role, setRole] = useState(2);
   const { error, setError, run } = useErrorSlot();
   const [removing, setRemoving] = useState<MemberView>();
@@ -38,7 +38,11 @@ export function Members({ project }: { project: ProjectView }) {
             try {
               await addMember(
                 project.name,
-                kind === 'user' ? { role_id: role, member_user: { username } } : { role_id: role, member_group: { group_type: 1, ldap_group_dn: username } },
+                kind === 'user'
+                  ? { role_id: role, member_user: { username } }
+                  : kind === 'group'
+                    ? { role_id: role, member_group: { group_type: 1, ldap_group_dn: username } }
+                    : { role_id: role, member_group: { group_type: 3, group_name: username } },
               );
               setUsername('');
               await refresh();
@@ -49,13 +53,14 @@ export function Members({ project }: { project: ProjectView }) {
         >
           <label>
             Member
-            <select value={kind} onChange={(e) => setKind(e.target.value as 'user' | 'group')}>
+            <select value={kind} onChange={(e) => setKind(e.target.value as 'user' | 'group' | 'oidc')}>
               <option value="user">User</option>
               <option value="group">LDAP group</option>
+              <option value="oidc">OIDC group</option>
             </select>
           </label>
           <label>
-            {kind === 'user' ? 'User name' : 'Group DN'}
+            {kind === 'user' ? 'User name' : kind === 'group' ? 'Group DN' : 'Group name'}
             <input required value={username} onChange={(e) => setUsername(kind === 'user' ? e.target.value.trim() : e.target.value)} />
           </label>
           <label>
