@@ -55,6 +55,8 @@ export interface LdapGroup {
 export interface Slapd {
   /** ldap://127.0.0.1:PORT */
   url: string;
+  /** With `tls`: ldaps://127.0.0.1:PORT, with a self-signed certificate for 127.0.0.1 (StartTLS on `url` too). */
+  tlsUrl?: string;
   baseDn: string;
   adminDn: string;
   adminPassword: string;
@@ -85,17 +87,40 @@ function installExitHook(): void {
 }
 
 /** Starts a slapd with ou=people and ou=groups, then adds the seed users, then the seed groups (inner groups before the groups that name them). */
-export async function startSlapd(seed: { users?: LdapUser[]; groups?: LdapGroup[] } = {}): Promise<Slapd> {
+export async function startSlapd(seed: { users?: LdapUser[]; groups?: LdapGroup[]; tls?: boolean } = {}): Promise<Slapd> {
   installExitHook();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-slapd-'));
   let child: ChildProcess;
   let url: string;
+  let tlsUrl: string | undefined;
   try {
     mkdirSync(path.join(dir, 'slapd.d'));
     mkdirSync(path.join(dir, 'data'));
-    writeFileSync(path.join(dir, 'config.ldif'), configLdif(dir));
+    // A self-signed certificate (EC P-256: quick to make) that no client trusts by default.
+    if (seed.tls) {
+      await run('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ]);
+    }
+    writeFileSync(path.join(dir, 'config.ldif'), configLdif(dir, seed.tls ?? false));
     await run(slapaddBin, ['-n0', '-F', path.join(dir, 'slapd.d'), '-l', path.join(dir, 'config.ldif')]);
-    ({ child, url } = await listen(dir));
+    ({ child, url, tlsUrl } = await listen(dir, seed.tls ?? false));
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -122,6 +147,7 @@ export async function startSlapd(seed: { users?: LdapUser[]; groups?: LdapGroup[
 
   const slapd: Slapd = {
     url,
+    tlsUrl,
     baseDn,
     adminDn,
     adminPassword,
@@ -184,11 +210,14 @@ export async function startSlapd(seed: { users?: LdapUser[]; groups?: LdapGroup[
  * Spawns slapd on a free port and waits until the admin can bind. A port taken between
  * freePort() and slapd's bind() makes slapd exit with EADDRINUSE: try another one.
  */
-async function listen(dir: string): Promise<{ child: ChildProcess; url: string }> {
+async function listen(dir: string, tls: boolean): Promise<{ child: ChildProcess; url: string; tlsUrl?: string }> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const url = `ldap://127.0.0.1:${port}/`;
-    const child = spawn(slapdBin, ['-F', path.join(dir, 'slapd.d'), '-h', url, '-d', 'none'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const tlsUrl = tls ? `ldaps://127.0.0.1:${await freePort()}/` : undefined;
+    const child = spawn(slapdBin, ['-F', path.join(dir, 'slapd.d'), '-h', tlsUrl ? `${url} ${tlsUrl}` : url, '-d', 'none'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     running.set(child, dir);
     const output: string[] = [];
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -202,7 +231,7 @@ async function listen(dir: string): Promise<{ child: ChildProcess; url: string }
     const stopPolling = new AbortController();
     const outcome = await Promise.race([exited, answering(url, stopPolling.signal)]);
     stopPolling.abort();
-    if (outcome === 'ready') return { child, url };
+    if (outcome === 'ready') return { child, url, tlsUrl };
     running.delete(child);
     if (outcome === 'timeout') child.kill('SIGKILL');
     const tail = output.join('\n');
@@ -243,9 +272,10 @@ async function stopChild(child: ChildProcess, dir: string): Promise<void> {
 }
 
 /** The cn=config of one test server; all paths inside dir. */
-function configLdif(dir: string): string {
+function configLdif(dir: string, tls: boolean): string {
+  const tlsFiles = tls ? [`olcTLSCertificateFile: ${path.join(dir, 'cert.pem')}`, `olcTLSCertificateKeyFile: ${path.join(dir, 'key.pem')}`] : [];
   const entries = [
-    ['dn: cn=config', 'objectClass: olcGlobal', 'cn: config', `olcPidFile: ${path.join(dir, 'slapd.pid')}`],
+    ['dn: cn=config', 'objectClass: olcGlobal', 'cn: config', `olcPidFile: ${path.join(dir, 'slapd.pid')}`, ...tlsFiles],
     [
       'dn: cn=module{0},cn=config',
       'objectClass: olcModuleList',

@@ -284,6 +284,27 @@ describe('LDAP sign-in', function () {
     assert.equal((await call('GET', '/usergroups/x')).status, 404);
   });
 
+  it('speaks TLS to the directory (ldaps:// and StartTLS), checking its certificate unless told not to', async () => {
+    const tls = await startSlapd({ tls: true, users: [{ uid: 'tia', password: pw('tia') }] });
+    try {
+      const ping = async (trial: Record<string, unknown>) => ok(await call('POST', '/ldap/ping', { ldap_url: tls.url, ldap_verify_cert: true, ...trial }));
+      for (const trial of [{ ldap_url: tls.tlsUrl }, { ldap_starttls: true }]) {
+        const refused = await ping(trial);
+        assert.equal(refused.success, false, JSON.stringify(trial));
+        assert.match(refused.message, /certificate/i, JSON.stringify(trial));
+        assert.equal((await ping({ ...trial, ldap_verify_cert: false })).success, true, JSON.stringify(trial));
+      }
+      // A sign-in over ldaps://, the self-signed certificate accepted only because verification is off.
+      await configure({ ldap_url: tls.tlsUrl, ldap_verify_cert: false });
+      assert.equal((await ok(await call('GET', '/users/current', undefined, user('tia')))).source, 'ldap');
+      await configure({ ldap_verify_cert: true });
+      assert.equal((await call('GET', '/users/current', undefined, user('tia'))).status, 401);
+    } finally {
+      await configure({ ldap_url: ldap.url, ldap_verify_cert: true });
+      await tls.stop();
+    }
+  });
+
   it('lets the environment pin a setting, which the API then shows as not editable and refuses to change', async () => {
     const store = new AuthSettingsStore(r.db, secretBox(testSecretKey), { ldap_uid: 'cn' }, 0);
     const adminPrincipal = { kind: 'user' as const, id: 1, username: 'admin', sysadmin: true };

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { admin, basic, createProject } from '../helpers/api.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
+import { startHostileProvider } from '../helpers/hostileOidcProvider.js';
 import { startOidcProvider, type OidcProvider } from '../helpers/oidcProvider.js';
 
 /** A browser's cookie jar and redirects, by hand: every cookie goes to both loopback servers, as a browser's do (cookies ignore ports). */
@@ -246,6 +247,31 @@ describe('OIDC sign-in', function () {
     assert.equal(again.landed.pathname, '/projects');
     assert.equal((await onboard('x')).status, 401, 'the pending sign-in is spent');
     await configure({ oidc_auto_onboard: true });
+  });
+
+  it("refuses ID tokens that are not the provider's own: another key, audience, issuer or nonce, expired, unsigned", async () => {
+    const liar = await startHostileProvider();
+    try {
+      await configure({ oidc_endpoint: liar.issuer, oidc_client_id: liar.clientId, oidc_client_secret: liar.clientSecret, oidc_scope: 'openid' });
+      const attempt = async () => new Browser(r.url).follow(`${r.url}/c/oidc/login`);
+      liar.lie = 'none';
+      const honest = await attempt();
+      assert.equal(honest.pathname, '/projects', `the hostile provider's honest answer signs in, so each refusal below is the lie's: ${honest.href}`);
+      for (const lie of ['unpublished-key', 'audience', 'issuer', 'nonce', 'expired', 'unsigned'] as const) {
+        liar.lie = lie;
+        const landed = await attempt();
+        assert.equal(landed.pathname, '/sign-in', `${lie}: ${landed.href}`);
+        assert.match(landed.searchParams.get('error')!, /did not confirm the sign-in/, lie);
+      }
+    } finally {
+      await configure({
+        oidc_endpoint: idp.issuer,
+        oidc_client_id: idp.clientId,
+        oidc_client_secret: idp.clientSecret,
+        oidc_scope: 'openid,profile,email,groups,offline_access',
+      });
+      await liar.stop();
+    }
   });
 
   it('refuses OIDC users when OIDC is off, and says why when the provider is down', async () => {
