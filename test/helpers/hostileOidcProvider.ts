@@ -4,7 +4,12 @@
 // audience or issuer, with another nonce, expired). Its authorize endpoint sends the
 // browser straight back with a code that carries the nonce Berth asked for.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
 
@@ -23,12 +28,47 @@ function rsa(): { privateKey: KeyObject; publicJwk: Record<string, unknown> } {
   return { privateKey, publicJwk: { ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'RS256', use: 'sig' } };
 }
 
-export async function startHostileProvider(): Promise<HostileProvider> {
+/** A self-signed certificate for 127.0.0.1, which no client trusts by default. */
+function selfSigned(): { key: Buffer; cert: Buffer } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-idp-tls-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    return { key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `tls`: serve https with a self-signed certificate (for oidc_verify_cert); `subject`: who its tokens name. */
+export async function startHostileProvider(opts: { tls?: boolean; subject?: string } = {}): Promise<HostileProvider> {
+  const subject = opts.subject ?? 'mallory';
   const published = rsa();
   const other = rsa();
-  const server = http.createServer();
+  const server = opts.tls ? https.createServer(selfSigned()) : http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const issuer = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const p: HostileProvider = { issuer, clientId: 'berth', clientSecret: 'hostile-secret', lie: 'none', stop: async () => {} };
 
   server.on('request', (req, res) => {
@@ -68,12 +108,12 @@ export async function startHostileProvider(): Promise<HostileProvider> {
         const now = Math.floor(Date.now() / 1000);
         const claims = {
           iss: p.lie === 'issuer' ? 'http://127.0.0.1:1' : issuer,
-          sub: 'mallory',
+          sub: subject,
           aud: p.lie === 'audience' ? 'someone-else' : p.clientId,
           nonce: p.lie === 'nonce' ? 'not-the-nonce' : Buffer.from(code, 'base64url').toString(),
           iat: now - (p.lie === 'expired' ? 7200 : 0),
           exp: now + (p.lie === 'expired' ? -3600 : 3600),
-          preferred_username: 'mallory',
+          preferred_username: subject,
         };
         const idToken =
           p.lie === 'unsigned'

@@ -4,6 +4,7 @@
 // groups from the groups claim as project members; the CLI secret for docker login and its
 // renewal with the refresh token; and what must be refused.
 import assert from 'node:assert/strict';
+import { Agent } from 'undici';
 import { admin, basic, createProject } from '../helpers/api.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/inProcess.js';
 import { startHostileProvider } from '../helpers/hostileOidcProvider.js';
@@ -15,6 +16,7 @@ class Browser {
   async get(url: string, init: RequestInit = {}): Promise<Response> {
     const res = await fetch(url, {
       ...init,
+      ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
       redirect: 'manual',
       headers: { ...(init.headers ?? {}), cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
     });
@@ -27,7 +29,11 @@ class Browser {
     }
     return res;
   }
-  constructor(private readonly berth: string) {}
+  constructor(
+    private readonly berth: string,
+    /** For a provider with a self-signed certificate: the test's browser accepts it; Berth must be told to. */
+    private readonly dispatcher?: Agent,
+  ) {}
   /** Follows redirects until a page of Berth's console (not /c/) or an error; the final URL. */
   async follow(start: string): Promise<URL> {
     let url = new URL(start);
@@ -271,6 +277,27 @@ describe('OIDC sign-in', function () {
         oidc_scope: 'openid,profile,email,groups,offline_access',
       });
       await liar.stop();
+    }
+  });
+
+  it("checks the provider's TLS certificate unless oidc_verify_cert is off", async () => {
+    const tls = await startHostileProvider({ tls: true, subject: 'trent' });
+    try {
+      await configure({ oidc_endpoint: tls.issuer, oidc_client_id: tls.clientId, oidc_client_secret: tls.clientSecret, oidc_scope: 'openid' });
+      const refused = await new Browser(r.url).get(`${r.url}/c/oidc/login`);
+      assert.match(decodeURIComponent(refused.headers.get('location')!), /identity provider cannot be reached/, 'a self-signed certificate is not trusted');
+      await configure({ oidc_verify_cert: false });
+      const landed = await new Browser(r.url, new Agent({ connect: { rejectUnauthorized: false } })).follow(`${r.url}/c/oidc/login`);
+      assert.equal(landed.pathname, '/projects', landed.href);
+    } finally {
+      await configure({
+        oidc_endpoint: idp.issuer,
+        oidc_client_id: idp.clientId,
+        oidc_client_secret: idp.clientSecret,
+        oidc_scope: 'openid,profile,email,groups,offline_access',
+        oidc_verify_cert: true,
+      });
+      await tls.stop();
     }
   });
 
