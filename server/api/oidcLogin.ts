@@ -7,24 +7,20 @@ import type Router from '@koa/router';
 import type Koa from 'koa';
 import type { AuthDeps } from '../auth/resolvers.js';
 import { csrfHeader } from '../auth/sessions.js';
+import { externalBase } from '../auth/v2authorize.js';
 import { beginOidcSignIn, finishOidcOnboarding, finishOidcSignIn, type SignInResult } from '../auth/oidcSignIn.js';
-import { IdentityConflictError } from '../identity/directoryLogin.js';
+import { IdentityConflictError } from '../identity/externalUsers.js';
 import { ProviderError } from '../identity/oidc.js';
 import { DomainError } from '../lib/errors.js';
 import { jsonBody } from './auth.js';
 import { respondDone } from './respond.js';
-import { setSessionCookie } from './sessionCookie.js';
+import { cookieAttributes, setSessionCookie } from './sessionCookie.js';
 
 const stateCookie = 'berth_oidc_state';
 const pendingCookie = 'berth_oidc_pending';
 
-function origin(ctx: Koa.Context, deps: AuthDeps): string {
-  return deps.externalUrl ?? `${ctx.protocol}://${ctx.host}`;
-}
-
 function cookie(ctx: Koa.Context, deps: AuthDeps, name: string, value: string, maxAge: number): void {
-  const secure = ctx.secure || (deps.externalUrl?.startsWith('https://') ?? false);
-  ctx.append('Set-Cookie', `${name}=${value}; Path=/c/oidc; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`);
+  ctx.append('Set-Cookie', `${name}=${value}; Max-Age=${maxAge}; ${cookieAttributes(ctx, deps, '/c/oidc')}`);
 }
 
 /** Back to the console's sign-in page, which shows why. */
@@ -47,7 +43,7 @@ export function registerOidcLogin(router: Router, deps: AuthDeps): void {
   router.get('/oidc/login', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     try {
-      const { url, state } = await beginOidcSignIn(deps, `${origin(ctx, deps)}/c/oidc/callback`);
+      const { url, state } = await beginOidcSignIn(deps, `${externalBase(deps, ctx)}/c/oidc/callback`);
       cookie(ctx, deps, stateCookie, state, 600);
       ctx.redirect(url);
     } catch (err) {
@@ -70,7 +66,7 @@ export function registerOidcLogin(router: Router, deps: AuthDeps): void {
     }
     if (!state || state !== expected) return failed(ctx, 'this sign-in was not started in this browser; sign in again');
     try {
-      const result = await finishOidcSignIn(deps, new URL(`${origin(ctx, deps)}${ctx.url}`), state);
+      const result = await finishOidcSignIn(deps, new URL(`${externalBase(deps, ctx)}${ctx.url}`), state);
       signedIn(ctx, deps, result);
       ctx.redirect('session' in result ? '/projects' : `/oidc-onboard?name=${encodeURIComponent(result.suggestion)}`);
     } catch (err) {

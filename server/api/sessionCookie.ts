@@ -6,16 +6,17 @@ import type Koa from 'koa';
 import type { AuthDeps } from '../auth/resolvers.js';
 import { sessionCookie } from '../auth/sessions.js';
 
-function attributes(ctx: Koa.Context, deps: AuthDeps): string {
+/** The attributes of every cookie Berth sets, for `path` (the OIDC sign-in's are for /c/oidc only). */
+export function cookieAttributes(ctx: Koa.Context, deps: AuthDeps, path = '/'): string {
   // Behind a TLS-terminating proxy the socket is plain HTTP; the external URL tells the truth.
   const secure = ctx.secure || (deps.externalUrl?.startsWith('https://') ?? false);
-  return `Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+  return `Path=${path}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
 }
 
 export function setSessionCookie(ctx: Koa.Context, deps: AuthDeps, sid: string): void {
-  ctx.append('Set-Cookie', `${sessionCookie}=${sid}; ${attributes(ctx, deps)}`);
+  ctx.append('Set-Cookie', `${sessionCookie}=${sid}; ${cookieAttributes(ctx, deps)}`);
 }
 
 export function clearSessionCookie(ctx: Koa.Context, deps: AuthDeps): void {
-  ctx.append('Set-Cookie', `${sessionCookie}=; Max-Age=0; ${attributes(ctx, deps)}`);
+  ctx.append('Set-Cookie', `${sessionCookie}=; Max-Age=0; ${cookieAttributes(ctx, deps)}`);
 }

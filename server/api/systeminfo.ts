@@ -2,7 +2,7 @@
 // addresses and policies for logged-in users.
 import type Koa from 'koa';
 import type { AuthDeps } from '../auth/resolvers.js';
-import { realmOf } from '../auth/v2authorize.js';
+import { externalBase } from '../auth/v2authorize.js';
 import { principal } from './auth.js';
 import { requireAdmin } from '../lib/principal.js';
 import { primaryAuthMode } from '../identity/settings.js';
@@ -13,13 +13,14 @@ export const berthVersion = '0.1.0';
 /** `storageProvider`: the blob store's driver name, Harbor's registry_storage_provider_name. */
 export function systemInfo(deps: AuthDeps, storageProvider: string): Koa.Middleware {
   return async (ctx) => {
-    const modes = (await deps.identity.current()).auth_modes;
+    const settings = await deps.identity.current();
+    const modes = settings.auth_modes;
     const base = {
       auth_mode: primaryAuthMode(modes),
       // Berth: every identity source users may sign in with at once.
       auth_modes: modes,
       // The name on the console's sign-in button (Harbor's oidc_provider_name).
-      ...(modes.includes('oidc_auth') ? { oidc_provider_name: (await deps.identity.current()).oidc_name || 'OIDC' } : {}),
+      ...(modes.includes('oidc_auth') ? { oidc_provider_name: settings.oidc_name || 'OIDC' } : {}),
       primary_auth_mode: false,
       self_registration: false,
       harbor_version: `berth-${berthVersion}`,
@@ -30,7 +31,7 @@ export function systemInfo(deps: AuthDeps, storageProvider: string): Koa.Middlew
       ctx.body = base;
       return;
     }
-    const externalUrl = realmOf(deps, ctx).replace(/\/service\/token$/, '');
+    const externalUrl = externalBase(deps, ctx);
     ctx.body = {
       ...base,
       external_url: externalUrl,

@@ -7,9 +7,11 @@ import type { Database } from '../db/database.js';
 import { findRobotByName, listRobotGrants, type RobotGrant, type RobotRow } from '../db/robots.js';
 import { countFailures, findUserByName, removeFailures, saveFailure, type UserRow } from '../db/users.js';
 import { bcryptCost } from '../projects/passwords.js';
-import { IdentityConflictError, ldapLogin } from '../identity/directoryLogin.js';
+import { ldapLogin } from '../identity/directoryLogin.js';
+import { IdentityConflictError } from '../identity/externalUsers.js';
 import { DirectoryError } from '../identity/ldap.js';
-import type { AuthSettingsStore } from '../identity/settings.js';
+import type { AuthSettingsStore, Sealer } from '../identity/settings.js';
+import type { AuthSettingsValues } from '../config/authSettings.js';
 import { checkCliSecret } from '../identity/oidcLogin.js';
 import { ProviderError } from '../identity/oidc.js';
 
@@ -52,25 +54,20 @@ function cacheKey(username: string, password: string): string {
  * Returns whether the secret was really checked (false: this process had verified it before).
  */
 async function checkSecret(db: Database, name: string, secret: string, storedHash: string | undefined, address: string): Promise<boolean> {
-  const nameKey = `user:${name}`;
-  const addressKey = `addr:${address}`;
   const key = cacheKey(name, secret);
   if (storedHash && verified.get(key) === storedHash) return false;
-  const [byName, byAddress] = await Promise.all([countFailures(db, [nameKey], loginLimits.windowMs), countFailures(db, [addressKey], loginLimits.windowMs)]);
-  if (byName >= loginLimits.perUser || byAddress >= loginLimits.perAddress) throw new LoginError('throttled');
+  await throttle(db, name, address);
   // Compare against a real hash even for unknown accounts, so timing does not tell who exists.
   dummyHash ??= await bcrypt.hash('no such user', bcryptCost);
   const ok = await bcrypt.compare(secret, storedHash ?? dummyHash);
-  if (!storedHash || !ok) {
-    await saveFailure(db, [nameKey, addressKey], loginLimits.windowMs);
-    throw new LoginError('invalid');
-  }
+  if (!storedHash || !ok) return failed(db, name, address, new LoginError('invalid'));
   if (verified.size >= maxVerified) verified.clear();
   verified.set(key, storedHash);
-  await removeFailures(db, nameKey);
+  await removeFailures(db, `user:${name}`);
   return true;
 }
 
+/** Refuses with `throttled` once the name or the address has failed too often in the window. */
 async function throttle(db: Database, name: string, address: string): Promise<void> {
   const [byName, byAddress] = await Promise.all([
     countFailures(db, [`user:${name}`], loginLimits.windowMs),
@@ -79,6 +76,7 @@ async function throttle(db: Database, name: string, address: string): Promise<vo
   if (byName >= loginLimits.perUser || byAddress >= loginLimits.perAddress) throw new LoginError('throttled');
 }
 
+/** Counts a failure against the name and the address, then throws `err`. */
 async function failed(db: Database, name: string, address: string, err: LoginError): Promise<never> {
   await saveFailure(db, [`user:${name}`, `addr:${address}`], loginLimits.windowMs);
   throw err;
@@ -94,11 +92,11 @@ const directoryVerified = new Map<string, { userId: number; until: number }>();
  * An OIDC user's CLI login (docker login with the CLI secret the console shows them); the
  * provider is asked again once their last sign-in has expired.
  */
-async function cliLogin(db: Database, settings: AuthSettingsStore, user: UserRow, secret: string, address: string): Promise<UserRow> {
+async function cliLogin(db: Database, s: AuthSettingsValues, box: Sealer, user: UserRow, secret: string, address: string): Promise<UserRow> {
   await throttle(db, user.username, address);
   let check: Awaited<ReturnType<typeof checkCliSecret>>;
   try {
-    check = await checkCliSecret(db, await settings.current(), settings.box, user, secret);
+    check = await checkCliSecret(db, s, box, user, secret);
   } catch (err) {
     if (err instanceof ProviderError) throw new LoginError('unavailable', 'the identity provider cannot be reached; try again later', err.message);
     throw err;
@@ -118,7 +116,7 @@ async function cliLogin(db: Database, settings: AuthSettingsStore, user: UserRow
  */
 export async function authenticate(
   db: Database,
-  settings: AuthSettingsStore | undefined,
+  settings: AuthSettingsStore,
   username: string,
   password: string,
   address: string,
@@ -126,7 +124,8 @@ export async function authenticate(
   // PostgreSQL text cannot hold NUL, and no account name holds a control character.
   if (controlChars.test(username)) throw new LoginError('invalid');
   const user = await findUserByName(db, username);
-  const modes = settings ? (await settings.current()).auth_modes : ['db_auth'];
+  const s = await settings.current();
+  const modes = s.auth_modes;
   const ldapOn = modes.includes('ldap_auth');
   if (user?.source === 'db' || (!user && !ldapOn)) {
     // With local sign-in off, local system administrators still sign in: someone must be
@@ -136,12 +135,11 @@ export async function authenticate(
     return { user: user!, fresh, source: 'db' };
   }
   if (user?.source === 'oidc' && modes.includes('oidc_auth'))
-    return { user: await cliLogin(db, settings!, user, password, address), fresh: true, source: 'oidc' };
+    return { user: await cliLogin(db, s, settings.box, user, password, address), fresh: true, source: 'oidc' };
   if (!ldapOn || (user && user.source !== 'ldap')) {
     await throttle(db, username, address);
     return failed(db, username, address, new LoginError('invalid'));
   }
-  const s = await settings!.current();
   const key = cacheKey(username, password);
   const hit = directoryVerified.get(key);
   if (hit && hit.until > Date.now() && user?.id === hit.userId) return { user, fresh: false, source: 'ldap' };
@@ -155,8 +153,10 @@ export async function authenticate(
     throw err;
   }
   if (!signedIn) return failed(db, username, address, new LoginError('invalid'));
-  if (directoryVerified.size >= maxVerified) directoryVerified.clear();
-  if (s.ldap_cache_seconds > 0) directoryVerified.set(key, { userId: signedIn.id, until: Date.now() + s.ldap_cache_seconds * 1000 });
+  if (s.ldap_cache_seconds > 0) {
+    if (directoryVerified.size >= maxVerified) directoryVerified.clear();
+    directoryVerified.set(key, { userId: signedIn.id, until: Date.now() + s.ldap_cache_seconds * 1000 });
+  }
   await removeFailures(db, `user:${username}`);
   return { user: signedIn, fresh: true, source: 'ldap' };
 }

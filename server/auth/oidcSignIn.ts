@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { saveOidcLogin, takeOidcLogin } from '../db/oidc.js';
 import { authorizationRequest, completeAuthorization, type OidcIdentity } from '../identity/oidc.js';
-import { IdentityConflictError } from '../identity/directoryLogin.js';
+import { IdentityConflictError } from '../identity/externalUsers.js';
 import { oidcSignIn } from '../identity/oidcLogin.js';
 import { DomainError } from '../lib/errors.js';
 import type { AuthDeps } from './resolvers.js';

@@ -2,7 +2,8 @@
 // database keyed by the id's SHA-256, and a per-session CSRF token that every unsafe
 // request made with the cookie must echo in a header. Everything lives in the database, so
 // any node accepts a session and a logout on one node ends it on all.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { sameSecret } from '../lib/sameSecret.js';
 import { extendSession, findSession, removeSession, saveSession } from '../db/sessions.js';
 import type { UserRow } from '../db/users.js';
 import { authenticate, LoginError } from './identity.js';
@@ -93,8 +94,5 @@ export async function closeSession(deps: AuthDeps, sid: string): Promise<void> {
 }
 
 export function csrfTokenMatches(expected: string, presented: string | undefined): boolean {
-  if (!presented) return false;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(presented);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return presented !== undefined && presented !== '' && sameSecret(expected, presented);
 }

@@ -15,8 +15,13 @@ export type RepositoryAction = 'pull' | 'push' | 'delete';
 /** What a route needs: any logged-in caller, the catalog, or actions on the named repository. */
 export type Need = { kind: 'login' } | { kind: 'catalog' } | { kind: 'repository'; actions: RepositoryAction[] };
 
+/** Where clients reach this server: BERTH_EXTERNAL_URL, else what the request says. */
+export function externalBase(deps: AuthDeps, ctx: Koa.Context): string {
+  return deps.externalUrl ?? `${ctx.protocol}://${ctx.host}`;
+}
+
 export function realmOf(deps: AuthDeps, ctx: Koa.Context): string {
-  return `${deps.externalUrl ?? `${ctx.protocol}://${ctx.host}`}/service/token`;
+  return `${externalBase(deps, ctx)}/service/token`;
 }
 
 // A mount also reads its source repository, so the challenge asks for that too (space-

@@ -39,6 +39,16 @@ export async function saveUserGroup(q: Queryer, g: { name: string; type: GroupTy
   return rows[0];
 }
 
+/** The group with this DN (LDAP) or name (OIDC). */
+export function findUserGroupBy(q: Queryer, type: GroupType, g: { name: string; dn: string | null }): Promise<UserGroupRow | undefined> {
+  return type === groupTypes.ldap ? findLdapGroupByDn(q, g.dn!) : findOidcGroupByName(q, g.name);
+}
+
+/** The group with this DN (LDAP) or name (OIDC), created if missing (a concurrent creation is found). */
+export async function ensureUserGroup(q: Queryer, type: GroupType, g: { name: string; dn: string | null }): Promise<UserGroupRow | undefined> {
+  return (await findUserGroupBy(q, type, g)) ?? (await saveUserGroup(q, { ...g, type })) ?? (await findUserGroupBy(q, type, g));
+}
+
 /**
  * The ids of the groups with these DNs (LDAP) or names (OIDC), creating the missing ones
  * (Harbor onboards a user's groups at login, so an administrator finds them to add).
@@ -46,11 +56,7 @@ export async function saveUserGroup(q: Queryer, g: { name: string; type: GroupTy
 export async function ensureUserGroups(q: Queryer, type: GroupType, groups: Array<{ name: string; dn: string | null }>): Promise<number[]> {
   const ids: number[] = [];
   for (const g of groups) {
-    const found = type === groupTypes.ldap ? await findLdapGroupByDn(q, g.dn!) : await findOidcGroupByName(q, g.name);
-    const row =
-      found ??
-      (await saveUserGroup(q, { ...g, type })) ??
-      (type === groupTypes.ldap ? await findLdapGroupByDn(q, g.dn!) : await findOidcGroupByName(q, g.name));
+    const row = await ensureUserGroup(q, type, g);
     if (row) ids.push(row.id);
   }
   return ids;

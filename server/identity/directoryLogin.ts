@@ -3,15 +3,10 @@
 // they are now, so roles granted to a group follow the directory.
 import type { AuthSettingsValues } from '../config/authSettings.js';
 import type { Database } from '../db/database.js';
-import { ensureUserGroups, groupTypes, replaceGroupMemberships } from '../db/userGroups.js';
-import { findUserByExternalId, findUserByName, saveDirectoryUser, updateDirectoryUser, type UserRow } from '../db/users.js';
-import { recordAudit } from '../audit/record.js';
+import { groupTypes } from '../db/userGroups.js';
+import { findUserByExternalId, findUserByName, type UserRow } from '../db/users.js';
+import { createExternalUser, IdentityConflictError, refreshExternalUser } from './externalUsers.js';
 import { normalizeDn, verifyDirectoryUser } from './ldap.js';
-
-/** The directory's entry has a name that a user of another source holds here. */
-export class IdentityConflictError extends Error {
-  override name = 'IdentityConflictError';
-}
 
 /**
  * Undefined when the directory has no such user or the password is wrong. Throws
@@ -23,6 +18,7 @@ export async function ldapLogin(db: Database, s: AuthSettingsValues, username: s
   if (!entry) return undefined;
   const externalId = normalizeDn(entry.dn);
   const admin = s.ldap_group_admin_dn ? entry.groups.some((g) => normalizeDn(g.dn) === normalizeDn(s.ldap_group_admin_dn)) : undefined;
+  const facts = { externalId, email: entry.email, realname: entry.realname, sysadmin: admin };
   return db.tx(async (q) => {
     let user = await findUserByExternalId(q, 'ldap', externalId);
     if (!user) {
@@ -33,33 +29,8 @@ export async function ldapLogin(db: Database, s: AuthSettingsValues, username: s
         );
       }
       // The same name from the same directory under another DN: the entry was moved or renamed.
-      user =
-        sameName ??
-        (await saveDirectoryUser(q, {
-          username: entry.username,
-          source: 'ldap',
-          externalId,
-          email: entry.email,
-          realname: entry.realname,
-          sysadmin: admin ?? false,
-        })) ??
-        (await findUserByExternalId(q, 'ldap', externalId));
-      if (!user) throw new IdentityConflictError(`the user name ${entry.username} is taken here; ask an administrator`);
-      if (!sameName)
-        await recordAudit(q, {
-          operation: 'create',
-          resourceType: 'user',
-          resource: `${user.username} (ldap)`,
-          actor: { username: user.username, actorType: 'user' },
-        });
+      user = sameName ?? (await createExternalUser(q, 'ldap', entry.username, facts, `the user name ${entry.username} is taken here; ask an administrator`));
     }
-    const updated = await updateDirectoryUser(q, user.id, { externalId, email: entry.email, realname: entry.realname, sysadmin: admin });
-    const groupIds = await ensureUserGroups(
-      q,
-      groupTypes.ldap,
-      entry.groups.map((g) => ({ name: g.name, dn: normalizeDn(g.dn) })),
-    );
-    await replaceGroupMemberships(q, user.id, groupIds);
-    return updated;
+    return refreshExternalUser(q, user.id, facts, { type: groupTypes.ldap, list: entry.groups.map((g) => ({ name: g.name, dn: normalizeDn(g.dn) })) });
   });
 }

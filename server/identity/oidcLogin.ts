@@ -3,15 +3,15 @@
 // the user picks), their groups and admin flag as the provider says now, and the tokens a
 // CLI login checks later. And the CLI login itself: the user's CLI secret, and while the
 // last sign-in has expired, a refresh that the provider may refuse.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AuthSettingsValues } from '../config/authSettings.js';
 import type { Database, Queryer } from '../db/database.js';
 import { findOidcUser, saveOidcTokens, updateOidcSecret } from '../db/oidc.js';
-import { ensureUserGroups, groupTypes, replaceGroupMemberships } from '../db/userGroups.js';
-import { findUserByExternalId, findUserByName, saveDirectoryUser, updateDirectoryUser, type UserRow } from '../db/users.js';
-import { recordAudit } from '../audit/record.js';
+import { groupTypes } from '../db/userGroups.js';
+import { findUserByExternalId, findUserByName, type UserRow } from '../db/users.js';
+import { sameSecret } from '../lib/sameSecret.js';
 import { usernamePattern, usernameRule } from '../lib/usernames.js';
-import { IdentityConflictError } from './directoryLogin.js';
+import { createExternalUser, type ExternalFacts, IdentityConflictError, refreshExternalUser } from './externalUsers.js';
 import { type OidcIdentity, refreshIdentity } from './oidc.js';
 import type { Sealer } from './settings.js';
 
@@ -21,26 +21,20 @@ export function newCliSecret(): string {
 }
 
 async function applyIdentity(q: Queryer, s: AuthSettingsValues, box: Sealer, user: UserRow, identity: OidcIdentity): Promise<UserRow> {
-  const updated = await updateDirectoryUser(q, user.id, {
-    externalId: identity.subiss,
-    email: identity.email,
-    realname: identity.realname,
-    sysadmin: s.oidc_admin_group ? identity.admin : undefined,
+  const updated = await refreshExternalUser(q, user.id, facts(s, identity), {
+    type: groupTypes.oidc,
+    list: s.oidc_groups_claim ? identity.groups.map((name) => ({ name, dn: null })) : [],
   });
-  const groupIds = s.oidc_groups_claim
-    ? await ensureUserGroups(
-        q,
-        groupTypes.oidc,
-        identity.groups.map((name) => ({ name, dn: null })),
-      )
-    : [];
-  await replaceGroupMemberships(q, user.id, groupIds);
   await saveOidcTokens(q, user.id, {
     secretSealed: box.seal(newCliSecret()),
     refreshSealed: identity.refreshToken ? box.seal(identity.refreshToken) : null,
     expiresAt: identity.expiresAt,
   });
   return updated;
+}
+
+function facts(s: AuthSettingsValues, identity: OidcIdentity): ExternalFacts {
+  return { externalId: identity.subiss, email: identity.email, realname: identity.realname, sysadmin: s.oidc_admin_group ? identity.admin : undefined };
 }
 
 /**
@@ -71,16 +65,7 @@ export async function oidcSignIn(
         chosenName ? `the user name ${name} is taken; choose another` : `the user name ${name} belongs to another user here; ask an administrator`,
       );
     }
-    const created = await saveDirectoryUser(q, {
-      username: name,
-      source: 'oidc',
-      externalId: identity.subiss,
-      email: identity.email,
-      realname: identity.realname,
-      sysadmin: false,
-    });
-    if (!created) throw new IdentityConflictError(`the user name ${name} is taken; choose another`);
-    await recordAudit(q, { operation: 'create', resourceType: 'user', resource: `${name} (oidc)`, actor: { username: name, actorType: 'user' } });
+    const created = await createExternalUser(q, 'oidc', name, { ...facts(s, identity), sysadmin: false }, `the user name ${name} is taken; choose another`);
     return { user: await applyIdentity(q, s, box, created, identity) };
   });
 }
@@ -102,9 +87,7 @@ export async function checkCliSecret(db: Database, s: AuthSettingsValues, box: S
   } catch {
     return { ok: false, reason: 'invalid' };
   }
-  const a = Buffer.from(stored);
-  const b = Buffer.from(secret);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) return { ok: false, reason: 'invalid' };
+  if (!sameSecret(stored, secret)) return { ok: false, reason: 'invalid' };
   if (new Date(row.token_expires_at).getTime() > Date.now()) return { ok: true };
   if (!row.refresh_sealed) return { ok: false, reason: 'expired' };
   const identity = await refreshIdentity(s, box.open(row.refresh_sealed), { subiss: user.external_id ?? '' });

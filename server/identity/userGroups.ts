@@ -3,9 +3,9 @@
 // it is added by hand; groups also appear by themselves when a member first signs in.
 import type { Database } from '../db/database.js';
 import {
-  findLdapGroupByDn,
-  findOidcGroupByName,
+  ensureUserGroup,
   findUserGroup,
+  findUserGroupBy,
   groupTypes,
   listUserGroups,
   removeUserGroup,
@@ -157,22 +157,15 @@ export class UserGroups {
       if (!g) throw new DomainError('NOT_FOUND', `user group ${input.id} not found`);
       return g;
     }
-    if (typeof input.ldap_group_dn === 'string') {
-      const known = await findLdapGroupByDn(this.db, normalizeDn(input.ldap_group_dn));
-      if (known) return known;
-      const g = await this.directoryGroup({ ...input, group_type: input.group_type ?? groupTypes.ldap });
-      const saved = (await saveUserGroup(this.db, g)) ?? (await findLdapGroupByDn(this.db, g.dn));
-      if (!saved) throw new DomainError('CONFLICT', `the group ${g.dn} could not be added`);
-      return saved;
-    }
-    if (input.group_type === groupTypes.oidc) {
-      const known = typeof input.group_name === 'string' ? await findOidcGroupByName(this.db, input.group_name) : undefined;
-      if (known) return known;
-      const g = await this.providerGroup(input);
-      const saved = (await saveUserGroup(this.db, g)) ?? (await findOidcGroupByName(this.db, g.name));
-      if (!saved) throw new DomainError('CONFLICT', `the group ${g.name} could not be added`);
-      return saved;
-    }
-    throw new DomainError('INVALID', 'member_group needs id, ldap_group_dn, or group_type 3 with group_name');
+    const type = typeof input.ldap_group_dn === 'string' ? groupTypes.ldap : input.group_type === groupTypes.oidc ? groupTypes.oidc : undefined;
+    if (type === undefined) throw new DomainError('INVALID', 'member_group needs id, ldap_group_dn, or group_type 3 with group_name');
+    const key = type === groupTypes.ldap ? { name: '', dn: normalizeDn(input.ldap_group_dn as string) } : { name: String(input.group_name ?? ''), dn: null };
+    const known = await findUserGroupBy(this.db, type, key);
+    if (known) return known;
+    const g =
+      type === groupTypes.ldap ? await this.directoryGroup({ ...input, group_type: input.group_type ?? groupTypes.ldap }) : await this.providerGroup(input);
+    const row = await ensureUserGroup(this.db, type, g);
+    if (!row) throw new DomainError('CONFLICT', `the group ${g.dn ?? g.name} could not be added`);
+    return row;
   }
 }

@@ -4,7 +4,6 @@
 // audience or issuer, with another nonce, expired). Its authorize endpoint sends the
 // browser straight back with a code that carries the nonce Berth asked for.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -12,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
+import { selfSignedCertificate } from './tls.js';
 
 export type Lie = 'none' | 'unpublished-key' | 'audience' | 'issuer' | 'nonce' | 'expired' | 'unsigned';
 
@@ -28,34 +28,11 @@ function rsa(): { privateKey: KeyObject; publicJwk: Record<string, unknown> } {
   return { privateKey, publicJwk: { ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'RS256', use: 'sig' } };
 }
 
-/** A self-signed certificate for 127.0.0.1, which no client trusts by default. */
 function selfSigned(): { key: Buffer; cert: Buffer } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-idp-tls-'));
   try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        path.join(dir, 'key.pem'),
-        '-out',
-        path.join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    return { key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) };
+    const { keyFile, certFile } = selfSignedCertificate(dir);
+    return { key: readFileSync(keyFile), cert: readFileSync(certFile) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

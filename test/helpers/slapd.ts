@@ -21,6 +21,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { AlreadyExistsError, Attribute, Change, Client } from 'ldapts';
 import { freePort } from './local.js';
+import { selfSignedCertificate } from './tls.js';
 
 const slapdBin = process.env.BERTH_TEST_SLAPD ?? '/usr/sbin/slapd';
 const slapaddBin = process.env.BERTH_TEST_SLAPADD ?? '/usr/sbin/slapadd';
@@ -96,28 +97,7 @@ export async function startSlapd(seed: { users?: LdapUser[]; groups?: LdapGroup[
   try {
     mkdirSync(path.join(dir, 'slapd.d'));
     mkdirSync(path.join(dir, 'data'));
-    // A self-signed certificate (EC P-256: quick to make) that no client trusts by default.
-    if (seed.tls) {
-      await run('openssl', [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        path.join(dir, 'key.pem'),
-        '-out',
-        path.join(dir, 'cert.pem'),
-      ]);
-    }
+    if (seed.tls) selfSignedCertificate(dir);
     writeFileSync(path.join(dir, 'config.ldif'), configLdif(dir, seed.tls ?? false));
     await run(slapaddBin, ['-n0', '-F', path.join(dir, 'slapd.d'), '-l', path.join(dir, 'config.ldif')]);
     ({ child, url, tlsUrl } = await listen(dir, seed.tls ?? false));

@@ -66,6 +66,15 @@ describe('OIDC sign-in', function () {
     const res = await api('PUT', '/configurations', settings);
     assert.equal(res.status, 200, await res.text());
   };
+  /** Points Berth back at the test's real provider, after a test used another one. */
+  const pointAtTestProvider = (more: Record<string, unknown> = {}) =>
+    configure({
+      oidc_endpoint: idp.issuer,
+      oidc_client_id: idp.clientId,
+      oidc_client_secret: idp.clientSecret,
+      oidc_scope: 'openid,profile,email,groups,offline_access',
+      ...more,
+    });
   /** Signs in through the provider as `account`; the browser and where it landed. */
   const signIn = async (account: string) => {
     idp.signInAs(account);
@@ -270,12 +279,7 @@ describe('OIDC sign-in', function () {
         assert.match(landed.searchParams.get('error')!, /did not confirm the sign-in/, lie);
       }
     } finally {
-      await configure({
-        oidc_endpoint: idp.issuer,
-        oidc_client_id: idp.clientId,
-        oidc_client_secret: idp.clientSecret,
-        oidc_scope: 'openid,profile,email,groups,offline_access',
-      });
+      await pointAtTestProvider();
       await liar.stop();
     }
   });
@@ -290,13 +294,7 @@ describe('OIDC sign-in', function () {
       const landed = await new Browser(r.url, new Agent({ connect: { rejectUnauthorized: false } })).follow(`${r.url}/c/oidc/login`);
       assert.equal(landed.pathname, '/projects', landed.href);
     } finally {
-      await configure({
-        oidc_endpoint: idp.issuer,
-        oidc_client_id: idp.clientId,
-        oidc_client_secret: idp.clientSecret,
-        oidc_scope: 'openid,profile,email,groups,offline_access',
-        oidc_verify_cert: true,
-      });
+      await pointAtTestProvider({ oidc_verify_cert: true });
       await tls.stop();
     }
   });

@@ -48,6 +48,14 @@ describe('console in Chromium', function () {
     if (this.currentTest?.state === 'failed') process.stderr.write(`page errors: ${errors.join('\n')}\nberth:\n${berth.output().slice(-3000)}\n`);
   });
 
+  /** The sign-in settings, through the API as the administrator. */
+  const putConfigurations = (body: Record<string, unknown>) =>
+    fetch(`${berth.url}/api/v2.0/configurations`, {
+      method: 'PUT',
+      headers: { Authorization: basic(admin), 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
   it('sends a visitor to the sign-in page and signs in with the keyboard alone', async () => {
     await page.goto(`${berth.url}/projects`);
     await page.waitForURL('**/sign-in');
@@ -472,11 +480,7 @@ describe('console in Chromium', function () {
       await page.getByRole('dialog', { name: 'Remove member' }).getByRole('button', { name: 'Remove' }).click();
       await row.waitFor({ state: 'detached' });
     } finally {
-      await fetch(`${berth.url}/api/v2.0/configurations`, {
-        method: 'PUT',
-        headers: { Authorization: basic(admin), 'Content-Type': 'application/json' },
-        body: JSON.stringify({ auth_modes: ['db_auth'] }),
-      });
+      await putConfigurations({ auth_modes: ['db_auth'] });
       await ldap.stop();
     }
   });
@@ -488,17 +492,13 @@ describe('console in Chromium', function () {
     });
     const tess = await browser.newPage();
     try {
-      const res = await fetch(`${berth.url}/api/v2.0/configurations`, {
-        method: 'PUT',
-        headers: { Authorization: basic(admin), 'Content-Type': 'application/json' },
-        body: JSON.stringify({
-          auth_modes: ['db_auth', 'oidc_auth'],
-          oidc_name: 'Test IdP',
-          oidc_endpoint: idp.issuer,
-          oidc_client_id: idp.clientId,
-          oidc_client_secret: idp.clientSecret,
-          oidc_auto_onboard: true,
-        }),
+      const res = await putConfigurations({
+        auth_modes: ['db_auth', 'oidc_auth'],
+        oidc_name: 'Test IdP',
+        oidc_endpoint: idp.issuer,
+        oidc_client_id: idp.clientId,
+        oidc_client_secret: idp.clientSecret,
+        oidc_auto_onboard: true,
       });
       assert.equal(res.status, 200, await res.text());
       idp.signInAs('u-tess');
@@ -518,11 +518,7 @@ describe('console in Chromium', function () {
       await tess.screenshot({ path: path.join(shots, 'cli-secret.png') });
     } finally {
       await tess.close();
-      await fetch(`${berth.url}/api/v2.0/configurations`, {
-        method: 'PUT',
-        headers: { Authorization: basic(admin), 'Content-Type': 'application/json' },
-        body: JSON.stringify({ auth_modes: ['db_auth'] }),
-      });
+      await putConfigurations({ auth_modes: ['db_auth'] });
       await idp.stop();
     }
   });
