@@ -1,7 +1,8 @@
 // Process entry: read settings, start the embedded PostgreSQL when no DATABASE_URL is set,
 // migrate, then serve — in this process (BERTH_WORKERS=1) or in BERTH_WORKERS cluster
 // workers sharing one port. The primary also runs the periodic purge of abandoned uploads
-// and expired console sessions, and garbage collection (gc/runner.ts), and stops the
+// and expired console sessions, garbage collection (gc/runner.ts), tag retention and
+// vulnerability scans (scanning/runner.ts), and stops the
 // embedded database last.
 import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
@@ -19,6 +20,9 @@ import { createBlobStore } from './storage/index.js';
 import { serveClusterMetrics } from './http/metrics.js';
 import { defaultGcRunnerSettings, GcRunner } from './gc/runner.js';
 import { RetentionRunner } from './retention/runner.js';
+import { ScanRunner } from './scanning/runner.js';
+import { loadSecretKey, secretBox } from './replication/secretBox.js';
+import { parseAllowedNetworks } from './replication/targets.js';
 
 function readConfig(): Config {
   try {
@@ -85,6 +89,14 @@ async function primary(config: Config, log: Logger): Promise<void> {
   gc.start();
   const retention = new RetentionRunner({ db, log: log.child({ component: 'retention' }) });
   retention.start();
+  const scans = new ScanRunner({
+    db,
+    box: secretBox(loadSecretKey(config.secretKey, config.dataDir)),
+    allow: parseAllowedNetworks(config.replicationAllow),
+    log: log.child({ component: 'scan' }),
+    registryUrl: { external: config.externalUrl?.replace(/\/+$/, '') ?? config.replicationLocalUrl, internal: config.replicationLocalUrl },
+  });
+  scans.start();
 
   let stopping = false;
   let stopServer: () => Promise<void> = async () => undefined;
@@ -131,6 +143,7 @@ async function primary(config: Config, log: Logger): Promise<void> {
     await replication?.stop();
     await gc.stop();
     await retention.stop();
+    await scans.stop();
     await stopServer();
     await forwarder?.close();
     await db.close();

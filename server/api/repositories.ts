@@ -23,13 +23,20 @@ import { jsonBody, principal } from './auth.js';
 import { harborQ, pagingOf, queryParam, respondPage } from './listing.js';
 import { respondCreated, respondDone } from './respond.js';
 
-function repositoryName(ctx: Koa.Context): string {
+export function repositoryName(ctx: Koa.Context): string {
   const raw = ctx.params.repository_name as string;
   try {
     return raw.includes('%') ? decodeURIComponent(raw) : raw;
   } catch {
     throw new DomainError('INVALID', 'malformed repository name');
   }
+}
+
+/** Harbor's with_scan_overview=true|false; other with_* flags (tag, label, signature) change nothing here. */
+function viewOptions(ctx: Koa.Context): { withScanOverview: boolean } {
+  const v = queryParam(ctx, 'with_scan_overview');
+  if (v !== undefined && v !== 'true' && v !== 'false') throw new DomainError('INVALID', 'with_scan_overview must be true or false');
+  return { withScanOverview: v === 'true' };
 }
 
 function nameFilter(ctx: Koa.Context): string | undefined {
@@ -73,7 +80,7 @@ export function registerRepositories(router: Router, deps: ApiDeps): void {
   // GET /projects/{project_name}/repositories/{repository_name}/artifacts
   router.get('/projects/:project_name/repositories/:repository_name/artifacts', async (ctx) => {
     const paging = pagingOf(ctx);
-    const { items, total } = await listRepositoryArtifacts(artifacts, principal(ctx), ctx.params.project_name, repositoryName(ctx), paging);
+    const { items, total } = await listRepositoryArtifacts(artifacts, principal(ctx), ctx.params.project_name, repositoryName(ctx), paging, viewOptions(ctx));
     respondPage(ctx, items, total, paging);
   });
   // POST /projects/{project_name}/repositories/{repository_name}/artifacts?from=<repo>:<tag>|@<digest> — 201
@@ -83,7 +90,7 @@ export function registerRepositories(router: Router, deps: ApiDeps): void {
   });
   // GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}
   router.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference', async (ctx) => {
-    ctx.body = await getArtifact(artifacts, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference);
+    ctx.body = await getArtifact(artifacts, principal(ctx), ctx.params.project_name, repositoryName(ctx), ctx.params.reference, viewOptions(ctx));
   });
   // DELETE /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}
   router.delete('/projects/:project_name/repositories/:repository_name/artifacts/:reference', async (ctx) => {

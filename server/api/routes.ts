@@ -23,6 +23,8 @@ import { registerReplicationPolicies } from './replicationPolicies.js';
 import { registerRepositories } from './repositories.js';
 import { registerRetention } from './retention.js';
 import { registerRobots } from './robots.js';
+import { registerScanning } from './scanning.js';
+import { registerSigningKeys } from './signingKeys.js';
 import { systemInfo, systemVolumes } from './systeminfo.js';
 import { registerUserGroups } from './userGroups.js';
 import { registerUsers } from './users.js';
@@ -43,6 +45,7 @@ export function managementRouter(deps: ApiDeps): Router {
   registerQuotas(api, deps);
   registerGc(api, deps);
   registerRetention(api, deps);
+  registerSigningKeys(api, deps);
   // Replication registers itself only where it is configured (a server always is; an
   // embedding without it answers 404 on these paths rather than failing inside them).
   if (deps.replication) {
@@ -50,6 +53,8 @@ export function managementRouter(deps: ApiDeps): Router {
     registerRegistries(api, replication);
     registerReplicationPolicies(api, replication);
     registerReplicationExecutions(api, replication);
+    // Scanners are reached through the same guard and their credentials sealed with the same key.
+    registerScanning(api, { db: deps.db, box: deps.replication.box, allow: deps.replication.allow });
   }
   registerRobots(api, deps);
   registerUsers(api, deps);

@@ -10,7 +10,7 @@ import { chain } from './chain.js';
 import { currentActor, requestAudit } from './context.js';
 
 /** Harbor's operation names, plus the ones Harbor lacks a name for. */
-export type AuditOperation = 'create' | 'update' | 'delete' | 'pull' | 'login' | 'logout' | 'purge';
+export type AuditOperation = 'create' | 'update' | 'delete' | 'pull' | 'login' | 'logout' | 'purge' | 'scan';
 
 export interface AuditEvent {
   operation: AuditOperation;

@@ -3,6 +3,8 @@
 // presented but wrong are an error, never a fall-back to anonymous.
 import { authenticate, authenticateRobot, LoginError } from './identity.js';
 import { robotPrefix } from '../projects/passwords.js';
+import { projectOf } from '../lib/references.js';
+import { isScanCredentialName, verifyScanCredential } from '../scanning/credentials.js';
 import { recordLater, type AuditEvent } from '../audit/record.js';
 import type { ActorType } from '../db/audit.js';
 import type { Database } from '../db/database.js';
@@ -87,6 +89,7 @@ export async function resolvePrincipal(
   }
   const basic = parseBasic(authorization);
   if (!basic) throw new CredentialsError('invalid', 'unsupported or malformed Authorization header');
+  if (isScanCredentialName(basic.username)) return scanPrincipal(deps, basic.username, basic.password, address);
   const robot = basic.username.startsWith(robotPrefix);
   const actor = { username: basic.username, actorType: robot ? ('robot' as const) : ('user' as const) };
   try {
@@ -106,6 +109,15 @@ export async function resolvePrincipal(
     }
     throw err;
   }
+}
+
+async function scanPrincipal(deps: AuthDeps, name: string, password: string, address: string): Promise<Principal> {
+  const repository = await verifyScanCredential(deps.db, name, password);
+  if (!repository) {
+    deps.log?.warn({ username: name.slice(0, 100), address }, 'scan credential refused');
+    throw new CredentialsError('invalid', 'invalid username or password');
+  }
+  return { kind: 'robot', id: 0, name, grants: [{ namespace: projectOf(repository) ?? '', resource: 'repository', action: 'pull' }], repository };
 }
 
 async function robotPrincipal(deps: AuthDeps, name: string, secret: string, address: string): Promise<{ principal: Principal; fresh: boolean }> {

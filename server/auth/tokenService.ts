@@ -1,7 +1,7 @@
 // The Docker token service's decision: grant the intersection of the scopes asked for and
 // what the permission table allows (a partial grant is not an error), then sign.
-import { isValidName, projectOf } from '../lib/references.js';
-import { projectAccess } from '../projects/projects.js';
+import { isValidName } from '../lib/references.js';
+import { repositoryAccess } from '../projects/projects.js';
 import { can } from '../projects/permissions.js';
 import type { Principal } from '../lib/principal.js';
 import type { AuthDeps } from './resolvers.js';
@@ -23,7 +23,7 @@ export async function grantAccess(deps: AuthDeps, principal: Principal, requeste
       granted.push({ ...entry, actions: [] });
       continue;
     }
-    const d = await projectAccess(deps.db, principal, projectOf(entry.name));
+    const d = await repositoryAccess(deps.db, principal, entry.name);
     const held = new Set(repositoryActions.filter((a) => d.exists && can(d.access, 'repository', a)));
     const actions = entry.actions.filter((a) => (a === '*' ? repositoryActions.every((x) => held.has(x)) : held.has(a as (typeof repositoryActions)[number])));
     granted.push({ type: entry.type, name: entry.name, actions });

@@ -2,7 +2,7 @@
 // a refused push gets its 401 challenge (or 403) before a byte of the blob streams.
 import type Koa from 'koa';
 import { can } from '../projects/permissions.js';
-import { projectAccess } from '../projects/projects.js';
+import { repositoryAccess } from '../projects/projects.js';
 import { RegistryError } from '../lib/registryErrors.js';
 import { assertName, isValidName, projectOf } from '../lib/references.js';
 import type { Principal } from '../lib/principal.js';
@@ -64,7 +64,7 @@ export async function mayAccess(deps: AuthDeps, ctx: Koa.Context, repository: st
   if (!isValidName(repository)) return false;
   const principal = await principalOf(deps, ctx, undefined);
   if (principal.kind === 'token') return tokenAllows(principal.claims, 'repository', repository, action);
-  const d = await projectAccess(deps.db, principal, projectOf(repository));
+  const d = await repositoryAccess(deps.db, principal, repository);
   return d.exists && can(d.access, 'repository', action);
 }
 
@@ -91,7 +91,7 @@ export function authorize(deps: AuthDeps, need: Need): Koa.Middleware {
       throw unauthorized(deps, ctx, scope, `the token does not grant ${need.actions.join(',')} on ${name}`, 'insufficient_scope');
     }
     const project = projectOf(name);
-    const d = await projectAccess(deps.db, p, project);
+    const d = await repositoryAccess(deps.db, p, name);
     if (d.exists && need.actions.every((a) => can(d.access, 'repository', a))) return next();
     if (p.kind === 'anonymous') throw unauthorized(deps, ctx, scope, 'authentication required');
     // Telling a logged-in user that a project is missing discloses nothing they could not

@@ -11,12 +11,20 @@ export interface ProjectRow {
   storage_limit: number;
   storage_used: number;
   retention_id: number | null;
+  /** Harbor's scanning metadata: scan on push, the pull gate and its severity, whose CVE allowlist applies. */
+  auto_scan: boolean;
+  prevent_vul: boolean;
+  severity: string;
+  reuse_sys_cve_allowlist: boolean;
+  /** Pulls of images and indexes need a cosign signature verified with one of the project's keys. */
+  require_signature: boolean;
   /** Only in lists. */
   repo_count?: number;
 }
 
 // retention_id: the project's tag retention policy (Harbor keeps it in the project's metadata).
 const columns = `p.id, p.name, p.public, p.owner_id, u.username AS owner_name, p.created_at, p.updated_at, p.storage_limit, p.storage_used,
+  p.auto_scan, p.prevent_vul, p.severity, p.reuse_sys_cve_allowlist, p.require_signature,
   (SELECT rp.id FROM retention_policies rp WHERE rp.project_id = p.id) AS retention_id`;
 
 export async function findProjectByName(q: Queryer, name: string): Promise<ProjectRow | undefined> {
@@ -127,8 +135,24 @@ export async function listProjects(q: Queryer, f: ProjectListFilter): Promise<{ 
   return { rows, total };
 }
 
-export async function updateProjectPublic(q: Queryer, id: number, isPublic: boolean): Promise<void> {
-  await q.query('UPDATE projects SET public = $2, updated_at = now() WHERE id = $1', [id, isPublic]);
+export interface ProjectSettings {
+  public?: boolean;
+  auto_scan?: boolean;
+  prevent_vul?: boolean;
+  severity?: string;
+  reuse_sys_cve_allowlist?: boolean;
+  require_signature?: boolean;
+}
+
+/** Sets the given fields; the others keep their values. */
+export async function updateProjectSettings(q: Queryer, id: number, s: ProjectSettings): Promise<void> {
+  await q.query(
+    `UPDATE projects SET public = coalesce($2, public), auto_scan = coalesce($3, auto_scan), prevent_vul = coalesce($4, prevent_vul),
+            severity = coalesce($5, severity), reuse_sys_cve_allowlist = coalesce($6, reuse_sys_cve_allowlist),
+            require_signature = coalesce($7, require_signature), updated_at = now()
+      WHERE id = $1`,
+    [id, s.public ?? null, s.auto_scan ?? null, s.prevent_vul ?? null, s.severity ?? null, s.reuse_sys_cve_allowlist ?? null, s.require_signature ?? null],
+  );
 }
 
 export interface MemberRow {

@@ -6,6 +6,8 @@ import { deleteManifest, getManifest, putManifest } from '../registry/manifests.
 import { maxManifestBytes } from '../registry/mediaTypes.js';
 import { emptyBody, mediaTypeOf, readSmallRequestBody, routeParam } from './params.js';
 import { projectOf } from '../lib/references.js';
+import type { Principal } from '../lib/principal.js';
+import { isScanner } from '../registry/pullGate.js';
 
 // GET|HEAD /v2/<name>/manifests/<reference>
 export async function getManifestRoute(ctx: Koa.Context, deps: RegistryDeps): Promise<void> {
@@ -15,8 +17,11 @@ export async function getManifestRoute(ctx: Koa.Context, deps: RegistryDeps): Pr
   // A pull is a GET of a manifest (HEAD only asks whether it changed), recorded off the request path.
   if (ctx.method === 'GET') {
     const tag = reference.includes(':') ? undefined : reference;
+    const principal = ctx.state.principal as Principal;
+    await deps.gate?.check(principal, name, m, tag);
     recordLater({ operation: 'pull', resourceType: 'artifact', resource: artifactResource(name, m.digest, tag), projectName: projectOf(name) });
-    deps.pulls?.note(name, m.digest, tag);
+    // A scanner reading an image is not a pull that retention's "last pulled" should see.
+    if (!isScanner(principal)) deps.pulls?.note(name, m.digest, tag);
   }
   ctx.set('Content-Type', m.mediaType);
   ctx.set('Docker-Content-Digest', m.digest);

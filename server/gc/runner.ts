@@ -20,7 +20,7 @@ import type { Logger } from '../log/logger.js';
 import { collectGarbage, emptyResult, type GcResult } from '../registry/gc.js';
 import type { BlobStore } from '../storage/blobStore.js';
 import { defaultLoadGateSettings, LoadGate, type LoadGateSettings } from './loadGate.js';
-import { nextGcRun } from './runs.js';
+import { ScheduleTick } from '../lib/scheduleTick.js';
 
 export interface GcRunnerSettings {
   /** BERTH_GC_REVIEW_DELAY. */
@@ -51,7 +51,7 @@ export class GcRunner {
   private busy?: Promise<void>;
   private current?: AbortController;
   private stopping = false;
-  private schedule?: { key: string; next: Date | null };
+  private readonly schedule = new ScheduleTick();
 
   constructor(
     private readonly deps: { db: Database; store: BlobStore; log: Logger },
@@ -90,12 +90,8 @@ export class GcRunner {
 
   private async fireSchedule(): Promise<void> {
     const s = await findGcSchedule(this.deps.db);
-    const key = `${s.type} ${s.cron}`;
-    const now = new Date();
-    if (this.schedule?.key !== key) this.schedule = { key, next: nextGcRun(s, now) };
-    const at = this.schedule.next;
-    if (!at || at > now) return;
-    this.schedule.next = nextGcRun(s, now);
+    const at = this.schedule.due(s.type === 'None' ? '' : s.cron);
+    if (!at) return;
     // One run per tick however many servers fire it: the tick's time is unique.
     const id = await createGcExecution(this.deps.db, 'SCHEDULE', s, at);
     if (id !== undefined) this.deps.log.info({ run: id, at }, 'scheduled garbage collection queued');

@@ -151,7 +151,7 @@ export function nextCronRun(cron: string, from = new Date()): Date | null {
   return new Cron(cron, { paused: true }).nextRun(from);
 }
 
-function parseSchedule(input: GcScheduleInput['schedule']): { type: GcScheduleType | 'Manual'; cron: string } {
+export function parseSchedule(input: GcScheduleInput['schedule']): { type: GcScheduleType | 'Manual'; cron: string } {
   const type = input?.type;
   if (type === 'Manual' || type === 'None') return { type, cron: '' };
   if (type === 'Hourly' || type === 'Daily' || type === 'Weekly') return { type, cron: scheduleCrons[type] };

@@ -16,6 +16,7 @@ import { distributionRouter } from '../distribution/routes.js';
 import { consoleAssets } from './console.js';
 import { metricsMiddleware } from './metrics.js';
 import { PullStats } from '../registry/pullStats.js';
+import { PullGate } from '../registry/pullGate.js';
 import type { Logger } from '../log/logger.js';
 import type { BlobStore } from '../storage/blobStore.js';
 
@@ -39,6 +40,8 @@ export interface AppDeps {
   metrics?: boolean;
   /** Blob GETs redirect to the store's pre-signed URLs (BERTH_S3_REDIRECT). */
   redirectBlobs?: boolean;
+  /** How long the pull gate keeps a project's policy (default 2 s; tests that change it and pull at once use 0). */
+  pullGateCacheMs?: number;
 }
 
 export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRouter: Router; auditWriter: AuditWriter; pulls: PullStats } {
@@ -74,7 +77,8 @@ export function createApp(deps: AppDeps): Koa & { apiRouter: Router; consoleRout
   app.use(auditRefusals());
 
   const pulls = new PullStats(deps.db, deps.log);
-  const v2 = distributionRouter({ db: deps.db, store: deps.store, pulls, redirectBlobs: deps.redirectBlobs }, deps.auth);
+  const gate = new PullGate(deps.db, deps.store, deps.pullGateCacheMs);
+  const v2 = distributionRouter({ db: deps.db, store: deps.store, pulls, gate, redirectBlobs: deps.redirectBlobs }, deps.auth);
   const token = tokenRoute(deps.auth);
   const v2Errors = ociErrors(deps.log);
   const api = managementRouter({

@@ -34,7 +34,17 @@ export interface ProjectView {
   /** Whether the caller may switch the project between public and private. */
   togglable: boolean;
   /** retention_id: the project's tag retention policy, when it has one. */
-  metadata: { public: string; retention_id?: string };
+  metadata: {
+    public: string;
+    retention_id?: string;
+    auto_scan: string;
+    prevent_vul: string;
+    severity: string;
+    reuse_sys_cve_allowlist: string;
+    require_signature: string;
+  };
+  /** Only where one project is shown: the project's own CVE allowlist. */
+  cve_allowlist?: CveAllowlistView;
   /** The caller's role in the project, 0 for none; and the same as Harbor's list. */
   current_user_role_id: number;
   current_user_role_ids: number[];
@@ -118,7 +128,9 @@ export interface ArtifactView {
   pull_time: string;
   annotations: Record<string, string>;
   /** Harbor's links to additions (build history, vulnerabilities): none yet. */
-  addition_links: Record<string, never>;
+  addition_links: Record<string, { href: string; absolute: boolean }>;
+  /** With with_scan_overview=true: the artifact's scan, under the report's MIME type. */
+  scan_overview?: Record<string, ScanOverviewView>;
   /** What the config says: an image's architecture, os, config, created and author. */
   extra_attrs: Record<string, unknown>;
   tags: TagView[];
@@ -386,4 +398,50 @@ export interface UserGroupView {
 export interface ConfigurationItem {
   value: unknown;
   editable: boolean;
+}
+
+/** A CVE allowlist: the system's (project_id 0) or a project's; expires_at in Unix seconds, null never. */
+export interface CveAllowlistView {
+  id: number;
+  project_id: number;
+  expires_at: number | null;
+  items: Array<{ cve_id: string }>;
+  creation_time: string;
+  update_time: string;
+}
+
+/** Harbor's ScannerRegistration; access_credential is never shown ("*****" when set). */
+export interface ScannerRegistrationView {
+  uuid: string;
+  name: string;
+  description: string;
+  url: string;
+  disabled: boolean;
+  is_default: boolean;
+  auth: string;
+  access_credential: string;
+  skip_cert_verify: boolean;
+  use_internal_addr: boolean;
+  create_time: string;
+  update_time: string;
+}
+
+/** The adapter's GET /api/v1/metadata (Harbor's ScannerAdapterMetadata). */
+export interface ScannerMetadataView {
+  scanner: { name: string; vendor: string; version: string };
+  capabilities: Array<{ consumes_mime_types: string[]; produces_mime_types: string[] }>;
+  properties: Record<string, string>;
+}
+
+/** Harbor's NativeReportSummary: one artifact's scan state and, once scanned, its counts. */
+export interface ScanOverviewView {
+  report_id: string;
+  scan_status: string;
+  severity: string;
+  duration: number;
+  summary: { total: number; fixable: number; summary: Record<string, number> } | null;
+  start_time: string | null;
+  end_time: string | null;
+  complete_percent: number;
+  scanner: { name: string; vendor: string; version: string } | null;
 }

@@ -24,8 +24,11 @@ export type Principal =
   | { kind: 'anonymous' }
   /** A user; `session` is the id hash when the console's session cookie authenticated them. */
   | { kind: 'user'; id: number; username: string; sysadmin: boolean; session?: string }
-  /** A robot account: what it may do is exactly its grants (namespace '*' = every project). */
-  | { kind: 'robot'; id: number; name: string; grants: ReadonlyArray<{ namespace: string; resource: string; action: string }> }
+  /**
+   * A robot account: what it may do is exactly its grants (namespace '*' = every project),
+   * and only in `repository` when that is set (a scan's credential, scanning/credentials.ts).
+   */
+  | { kind: 'robot'; id: number; name: string; grants: ReadonlyArray<{ namespace: string; resource: string; action: string }>; repository?: string }
   /** A registry bearer token: what it may do is exactly its access claim. */
   | { kind: 'token'; subject: string; claims: TokenClaims };
 

@@ -15,7 +15,8 @@ import {
   projectSummaryCounts,
   removeMember,
   updateMemberRole,
-  updateProjectPublic,
+  updateProjectSettings,
+  type ProjectSettings,
   findProjectById,
   findProjectByName,
   removeProject,
@@ -28,6 +29,10 @@ import { recordAudit, type AuditEvent } from '../audit/record.js';
 import { parseStorageLimit } from './quotas.js';
 import { can, grantKey, isRoleId, roleIds, strongestRole, type Action, type ProjectAccess, type Resource } from './permissions.js';
 import type { MemberView, ProjectView } from '../lib/harborTypes.js';
+import { projectOf } from '../lib/references.js';
+import { findAllowlist, saveAllowlist } from '../db/cveAllowlists.js';
+import { gateSeverities, isGateSeverity } from '../scanning/severity.js';
+import { allowlistView, describeAllowlist, parseAllowlist, type ParsedAllowlist } from '../scanning/allowlists.js';
 
 // Harbor's project name rule.
 const projectNameRe = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -52,6 +57,14 @@ export async function projectAccess(q: Queryer, principal: Principal, projectNam
   return { exists: true, access: { sysadmin, role: strongestRole(row.role_ids), projectPublic: row.public }, roleIds: row.role_ids ?? [] };
 }
 
+/** What the principal is in the project of this repository: a principal held to one repository is nothing in the others. */
+export async function repositoryAccess(q: Queryer, principal: Principal, repository: string): Promise<ProjectDecision> {
+  const d = await projectAccess(q, principal, projectOf(repository));
+  if (principal.kind === 'robot' && principal.repository !== undefined && principal.repository !== repository)
+    return { exists: d.exists, access: { sysadmin: false, grants: new Set(), projectPublic: d.access.projectPublic } };
+  return d;
+}
+
 export async function allows(q: Queryer, principal: Principal, projectName: string | undefined, resource: Resource, action: Action): Promise<boolean> {
   const d = await projectAccess(q, principal, projectName);
   return d.exists && can(d.access, resource, action);
@@ -68,7 +81,15 @@ function view(row: ProjectRow, role: number | undefined, togglable: boolean, rep
     update_time: new Date(row.updated_at).toISOString(),
     deleted: false,
     togglable,
-    metadata: { public: String(row.public), ...(row.retention_id ? { retention_id: String(row.retention_id) } : {}) },
+    metadata: {
+      public: String(row.public),
+      ...(row.retention_id ? { retention_id: String(row.retention_id) } : {}),
+      auto_scan: String(row.auto_scan),
+      prevent_vul: String(row.prevent_vul),
+      severity: row.severity,
+      reuse_sys_cve_allowlist: String(row.reuse_sys_cve_allowlist),
+      require_signature: String(row.require_signature),
+    },
     current_user_role_id: role ?? 0,
     current_user_role_ids: roleIdsHeld ? [...new Set(roleIdsHeld)].sort() : role ? [role] : [],
     repo_count: repoCount,
@@ -80,8 +101,42 @@ function view(row: ProjectRow, role: number | undefined, togglable: boolean, rep
 export interface NewProject {
   project_name?: unknown;
   public?: unknown;
-  metadata?: { public?: unknown };
+  metadata?: {
+    public?: unknown;
+    auto_scan?: unknown;
+    prevent_vul?: unknown;
+    severity?: unknown;
+    reuse_sys_cve_allowlist?: unknown;
+    require_signature?: unknown;
+  };
   storage_limit?: unknown;
+  cve_allowlist?: unknown;
+}
+
+const flagKeys = ['public', 'auto_scan', 'prevent_vul', 'reuse_sys_cve_allowlist', 'require_signature'] as const;
+
+/** Harbor's project metadata: flags as "true"/"false" (booleans taken too), the gate's severity in lower case. */
+function parseSettings(input: NewProject): ProjectSettings {
+  const m = input.metadata ?? {};
+  if (typeof m !== 'object' || Array.isArray(m)) throw new DomainError('INVALID', 'metadata must be an object');
+  const s: ProjectSettings = {};
+  for (const k of flagKeys) {
+    const v = k === 'public' ? (m.public ?? input.public) : m[k];
+    if (v === undefined) continue;
+    if (v !== 'true' && v !== 'false' && typeof v !== 'boolean') throw new DomainError('INVALID', `metadata.${k} must be "true" or "false"`);
+    s[k] = v === true || v === 'true';
+  }
+  if (m.severity !== undefined) {
+    if (!isGateSeverity(m.severity)) throw new DomainError('INVALID', `metadata.severity must be one of ${gateSeverities.join(', ')}`);
+    s.severity = m.severity;
+  }
+  return s;
+}
+
+function describeSettings(s: ProjectSettings): string {
+  return Object.entries(s)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
 }
 
 /** POST /projects: the creator becomes its project admin. */
@@ -98,14 +153,11 @@ export async function createProject(
   if (typeof name !== 'string' || name.length < 1 || name.length > 255 || !projectNameRe.test(name)) {
     throw new DomainError('INVALID', 'project_name must be 1 to 255 lower-case letters, digits and separators (., _, -) between them');
   }
-  const flag = input.metadata?.public ?? input.public;
-  if (flag !== undefined && flag !== 'true' && flag !== 'false' && typeof flag !== 'boolean') {
-    throw new DomainError('INVALID', 'metadata.public must be "true" or "false"');
-  }
-  const isPublic = flag === true || flag === 'true';
+  const settings = parseSettings(input);
   // Harbor: only administrators choose a quota at creation; others get the default.
   const storageLimit = input.storage_limit !== undefined && user.sysadmin ? parseStorageLimit(input.storage_limit) : defaultStorageLimit;
-  const id = await insertProject(db, { name, public: isPublic, ownerId: user.id, storageLimit });
+  const allowlist = input.cve_allowlist === undefined ? undefined : parseAllowlist(input.cve_allowlist, 'cve_allowlist');
+  const id = await insertProject(db, { name, public: settings.public ?? false, ownerId: user.id, storageLimit, settings, allowlist });
   if (id === undefined) throw new DomainError('CONFLICT', `project ${name} already exists`);
   return id;
 }
@@ -118,12 +170,14 @@ export async function createProject(
  */
 export async function insertProject(
   db: Database,
-  p: { name: string; public: boolean; ownerId: number | null; storageLimit?: number },
+  p: { name: string; public: boolean; ownerId: number | null; storageLimit?: number; settings?: ProjectSettings; allowlist?: ParsedAllowlist },
   actor?: AuditEvent['actor'],
 ): Promise<number | undefined> {
   return db.tx(async (q) => {
     const id = await saveProject(q, p);
     if (id === undefined) return undefined;
+    if (p.settings && Object.keys(p.settings).length) await updateProjectSettings(q, id, p.settings);
+    if (p.allowlist) await saveAllowlist(q, id, p.allowlist.items, p.allowlist.expiresAt);
     if (p.ownerId !== null) await saveMember(q, id, { userId: p.ownerId }, roleIds.projectAdmin);
     await recordAudit(q, { operation: 'create', resourceType: 'project', resource: p.name, projectName: p.name, projectId: id, actor });
     return id;
@@ -136,7 +190,8 @@ export async function insertProject(
  */
 export async function getProject(db: Database, principal: Principal, ref: string, byName: boolean): Promise<ProjectView> {
   const { project } = await visibleProject(db, principal, ref, byName);
-  return { ...project, repo_count: await countRepositoriesIn(db, project.name) };
+  const [repoCount, allowlist] = await Promise.all([countRepositoriesIn(db, project.name), findAllowlist(db, project.project_id)]);
+  return { ...project, repo_count: repoCount, cve_allowlist: allowlistView(allowlist, project.project_id) };
 }
 
 /** The project as getProject shows it, with the principal's access to it (one lookup of each). */
@@ -282,21 +337,26 @@ export async function projectNameTaken(db: Database, principal: Principal, name:
   return (await findProjectByName(db, name)) !== undefined;
 }
 
-/** PUT /projects/{p}: Harbor's body {metadata: {public: "true"|"false"}} (project admins). */
+/**
+ * PUT /projects/{p}: Harbor's body {metadata: {public, auto_scan, prevent_vul, severity,
+ * reuse_sys_cve_allowlist}, cve_allowlist: {items, expires_at}} (project admins); what is
+ * absent keeps its value.
+ */
 export async function updateProject(db: Database, principal: Principal, ref: string, byName: boolean, input: NewProject): Promise<void> {
   requireUser(principal);
   const { project, access } = await visibleProject(db, principal, ref, byName);
   if (!can(access, '', 'update')) throw new DomainError('DENIED', `updating project ${project.name} needs the project admin role`);
-  const flag = input.metadata?.public ?? input.public;
-  if (flag === undefined) return;
-  if (flag !== 'true' && flag !== 'false' && typeof flag !== 'boolean') throw new DomainError('INVALID', 'metadata.public must be "true" or "false"');
-  const isPublic = flag === true || flag === 'true';
+  const settings = parseSettings(input);
+  const allowlist = input.cve_allowlist === undefined ? undefined : parseAllowlist(input.cve_allowlist, 'cve_allowlist');
+  if (!Object.keys(settings).length && !allowlist) return;
   await db.tx(async (q) => {
-    await updateProjectPublic(q, project.project_id, isPublic);
+    if (Object.keys(settings).length) await updateProjectSettings(q, project.project_id, settings);
+    if (allowlist) await saveAllowlist(q, project.project_id, allowlist.items, allowlist.expiresAt);
+    const what = [describeSettings(settings), allowlist ? `cve_allowlist=${describeAllowlist(allowlist)}` : ''].filter(Boolean).join(' ');
     await recordAudit(q, {
       operation: 'update',
       resourceType: 'project',
-      resource: `${project.name} public=${isPublic}`,
+      resource: `${project.name} ${what}`,
       projectName: project.name,
       projectId: project.project_id,
     });

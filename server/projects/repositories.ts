@@ -29,6 +29,8 @@ import { visibleProject } from './projects.js';
 import type { ArtifactView, Platform, ProjectView, RepositoryView } from '../lib/harborTypes.js';
 import { enabledRulesOfRepository, type ImmutableRuleRow } from '../db/immutableRules.js';
 import { immutableBy } from '../registry/immutability.js';
+import { scanOverviews } from '../scanning/overview.js';
+import { isScannable } from '../scanning/scannable.js';
 
 function repositoryView(r: RepositoryRow, projectId: number): RepositoryView {
   return {
@@ -197,19 +199,57 @@ export interface ArtifactDeps {
   store: Pick<BlobStore, 'read'>;
 }
 
-async function artifactViews(deps: ArtifactDeps, rows: ArtifactRow[], projectId: number, repo: RepositoryRow): Promise<ArtifactView[]> {
-  const [extras, rules] = await Promise.all([
-    Promise.all(rows.map((a) => extraAttributes(deps.store, a.payload))),
-    enabledRulesOfRepository(deps.db, repo.name),
-  ]);
-  return rows.map((a, i) => artifactView(a, projectId, repo, extras[i], rules));
+export interface ArtifactViewOptions {
+  /** Harbor's with_scan_overview=true. */
+  withScanOverview?: boolean;
 }
 
-export async function listRepositoryArtifacts(deps: ArtifactDeps, principal: Principal, projectName: string, repositoryName: string, paging: Paging) {
+async function artifactViews(
+  deps: ArtifactDeps,
+  rows: ArtifactRow[],
+  projectId: number,
+  repo: RepositoryRow,
+  opts: ArtifactViewOptions = {},
+): Promise<ArtifactView[]> {
+  const [extras, rules, overviews] = await Promise.all([
+    Promise.all(rows.map((a) => extraAttributes(deps.store, a.payload))),
+    enabledRulesOfRepository(deps.db, repo.name),
+    opts.withScanOverview
+      ? scanOverviews(
+          deps.db,
+          rows.map((a) => a.id),
+        )
+      : undefined,
+  ]);
+  return rows.map((a, i) => {
+    const v = artifactView(a, projectId, repo, extras[i], rules);
+    if (isScannable(a.media_type, a.payload) || manifestKinds[a.media_type] === 'index') {
+      const [project, ...rest] = repo.name.split('/');
+      v.addition_links = {
+        vulnerabilities: {
+          href: `/api/v2.0/projects/${project}/repositories/${encodeURIComponent(encodeURIComponent(rest.join('/')))}/artifacts/${a.digest}/additions/vulnerabilities`,
+          absolute: false,
+        },
+      };
+    }
+    const overview = overviews?.get(a.id);
+    if (opts.withScanOverview) v.scan_overview = overview ?? {};
+    return v;
+  });
+}
+
+export async function listRepositoryArtifacts(
+  deps: ArtifactDeps,
+  principal: Principal,
+  projectName: string,
+  repositoryName: string,
+  paging: Paging,
+  opts: ArtifactViewOptions = {},
+) {
   const project = await inProject(deps.db, principal, projectName, 'artifact', 'list');
   const repo = await repositoryIn(deps.db, project.name, repositoryName);
   const { rows, total } = await listArtifacts(deps.db, repo.id, paging.pageSize, paging.offset);
-  return { items: await artifactViews(deps, rows, project.project_id, repo), total };
+  return { items: await artifactViews(deps, rows, project.project_id, repo, opts), total };
 }
 
 function parseArtifactRef(reference: string): { digest?: string; tag?: string } {
@@ -224,10 +264,11 @@ export async function getArtifact(
   projectName: string,
   repositoryName: string,
   reference: string,
+  opts: ArtifactViewOptions = {},
 ): Promise<ArtifactView> {
   const project = await inProject(deps.db, principal, projectName, 'artifact', 'read');
   const { row, repo } = await artifactIn(deps.db, project, repositoryName, reference);
-  return (await artifactViews(deps, [row], project.project_id, repo))[0];
+  return (await artifactViews(deps, [row], project.project_id, repo, opts))[0];
 }
 
 async function artifactIn(db: Database, project: ProjectView, repositoryName: string, reference: string): Promise<{ row: ArtifactRow; repo: RepositoryRow }> {
@@ -236,6 +277,18 @@ async function artifactIn(db: Database, project: ProjectView, repositoryName: st
   const a = await findArtifact(db, repo.id, ref.digest, ref.tag);
   if (!a) throw new DomainError('NOT_FOUND', `artifact ${reference.slice(0, 200)} not found in ${repo.name}`);
   return { row: a, repo };
+}
+
+/** An artifact the caller may do resource:action on (the scan routes use it), with its project and repository. */
+export async function artifactFor(
+  db: Database,
+  principal: Principal,
+  place: { project: string; repository: string; reference: string },
+  resource: Resource,
+  action: Action,
+): Promise<{ project: ProjectView; repo: RepositoryRow; row: ArtifactRow }> {
+  const project = await inProject(db, principal, place.project, resource, action);
+  return { project, ...(await artifactIn(db, project, place.repository, place.reference)) };
 }
 
 /** The artifact as the tag operations need it: its tags and ids, no config read (extra_attrs stay empty). */

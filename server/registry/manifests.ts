@@ -29,8 +29,10 @@ import { isIndexChild } from '../db/retention.js';
 import type { Database, Queryer } from '../db/database.js';
 import type { AuditEvent } from '../audit/record.js';
 import type { TagPlace } from './tags.js';
+import { queueScanOnPush } from '../scanning/onPush.js';
 
 export interface StoredManifest {
+  id: number;
   digest: string;
   mediaType: string;
   payload: Buffer;
@@ -38,7 +40,7 @@ export interface StoredManifest {
 }
 
 function toStored(row: ManifestRow): StoredManifest {
-  return { digest: row.digest, mediaType: row.media_type, payload: row.payload, subjectDigest: row.subject_digest ?? undefined };
+  return { id: row.id, digest: row.digest, mediaType: row.media_type, payload: row.payload, subjectDigest: row.subject_digest ?? undefined };
 }
 
 export async function getManifest(deps: RegistryDeps, repository: string, reference: string): Promise<StoredManifest> {
@@ -114,6 +116,7 @@ export async function putManifest(
         artifact_type: parsed.artifactType ?? null,
       });
     }
+    await queueScanOnPush(q, projectOf(repository) ?? '', { id: manifestId, mediaType: parsed.mediaType, payload });
     await recordAudit(q, {
       operation: 'create',
       resourceType: 'artifact',

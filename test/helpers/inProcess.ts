@@ -20,6 +20,7 @@ import { AuthSettingsStore } from '../../server/identity/settings.js';
 import { QueueHandle } from '../../server/replication/queue.js';
 import type { WorkerSettings } from '../../replication/context.js';
 import { ReplicationWorker } from '../../replication/worker.js';
+import { defaultScanRunnerSettings, ScanRunner, type ScanRunnerSettings } from '../../server/scanning/runner.js';
 
 /** One key for every in-process registry of a test run (as servers sharing BERTH_SECRET_KEY). */
 export const testSecretKey = randomBytes(32);
@@ -108,6 +109,22 @@ export async function startTestWorker(reg: TestRegistry, settings: Partial<Worke
   return worker;
 }
 
+/** A scan runner for a test registry: its database, its /v2 for the adapter, quick polls and retries. */
+export function startTestScanRunner(reg: TestRegistry, settings: Partial<ScanRunnerSettings> = {}): ScanRunner {
+  const runner = new ScanRunner(
+    {
+      db: reg.db,
+      box: secretBox(testSecretKey),
+      allow: { loopback: true, private: false },
+      log: createLogger('silent'),
+      registryUrl: { external: reg.url, internal: reg.url },
+    },
+    { ...defaultScanRunnerSettings, pollMs: 100, retryBaseMs: 200, ...settings },
+  );
+  runner.start();
+  return runner;
+}
+
 export async function startTestRegistry(opts: { store?: (dir: string) => BlobStore } = {}): Promise<TestRegistry> {
   const { db, dir, url: databaseUrl, dispose } = await openTestDatabase();
   await migrate(db);
@@ -115,7 +132,7 @@ export async function startTestRegistry(opts: { store?: (dir: string) => BlobSto
   const store = opts.store ? opts.store(dir) : new FsBlobStore(path.join(dir, 'blobs'));
   const queue = new QueueHandle(db);
   const auth = await testAuthDeps(db);
-  const app = createApp({ db, store, log: createLogger('silent'), auth, replication: testReplication(queue) });
+  const app = createApp({ db, store, log: createLogger('silent'), auth, replication: testReplication(queue), pullGateCacheMs: 0 });
   const server = http.createServer(app.callback());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const { port } = server.address() as { port: number };
