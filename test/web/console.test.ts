@@ -12,6 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { admin, basic, createProject, createUser } from '../helpers/api.js';
 import { repoRoot, startBerth, type BerthProcess } from '../helpers/berthProcess.js';
 import { startOidcProvider } from '../helpers/oidcProvider.js';
+import { dpkgStatus, startScannerAdapter, tarLayer } from '../helpers/scannerAdapter.js';
 import { startSlapd } from '../helpers/slapd.js';
 import { asBody, pushBlob, pushImage, sha256, v2fetch } from '../helpers/v2client.js';
 import pg from 'pg';
@@ -420,6 +421,88 @@ describe('console in Chromium', function () {
     await schedule.getByLabel('Schedule').selectOption('None');
     await schedule.getByRole('button', { name: 'Save schedule' }).click();
     await page.getByText('Next run: none scheduled').waitFor();
+  });
+
+  it('registers a scanner, scans an image, shows its vulnerabilities and report, and sets the pull gate and allowlist', async () => {
+    const adapter = await startScannerAdapter({
+      advisories: [{ id: 'CVE-2099-0001', ecosystem: 'dpkg', package: 'openssl', fixedVersion: '3.0.12', severity: 'High' }],
+    });
+    try {
+      await createProject(berth.url, 'secure');
+      // An image whose one layer is a real gzip tar holding a dpkg database with openssl 3.0.11.
+      const layer = await tarLayer({ 'var/lib/dpkg/status': dpkgStatus([{ name: 'openssl', version: '3.0.11' }]) });
+      const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }));
+      const manifest = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: await pushBlob(berth.url, 'secure/app', config), size: config.length },
+          layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: await pushBlob(berth.url, 'secure/app', layer), size: layer.length }],
+        }),
+      );
+      const put = await v2fetch(`${berth.url}/v2/secure/app/manifests/v1`, {
+        method: 'PUT',
+        body: asBody(manifest),
+        headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' },
+      });
+      assert.equal(put.status, 201, await put.text());
+      const short = sha256(manifest).slice(7, 19);
+
+      await page.getByRole('link', { name: 'Administration' }).click();
+      await page.getByRole('link', { name: 'Scanners' }).click();
+      await page.getByRole('button', { name: 'New scanner' }).click();
+      const form = page.getByRole('dialog', { name: 'New scanner' });
+      await form.getByLabel('Name', { exact: true }).fill('test-scanner');
+      await form.getByLabel('Adapter URL').fill(adapter.url);
+      await form.getByLabel('Authentication').selectOption('');
+      await form.getByRole('button', { name: 'Test connection' }).click();
+      await form.getByRole('status').getByText('Connected: berth-test-scanner 1.0.0 by Berth tests.').waitFor();
+      await form.getByRole('button', { name: 'Save' }).click();
+      const registration = page.getByRole('row', { name: /test-scanner/ });
+      await registration.getByText('Default').waitFor();
+      await registration.getByText('berth-test-scanner 1.0.0').waitFor();
+      assert.match(await registration.innerText(), /Healthy/);
+      await page.screenshot({ path: path.join(shots, 'scanners.png'), fullPage: true });
+
+      await page.goto(`${berth.url}/projects/secure/repositories/app`);
+      const row = page.getByRole('row', { name: new RegExp(short) });
+      await row.getByText('Not scanned').waitFor();
+      await row.getByRole('button', { name: `Scan artifact ${short}` }).click();
+      // The list is polled while the scan waits and runs.
+      const counts = row.getByRole('list', { name: `Vulnerabilities of ${short} by severity` });
+      await counts.waitFor({ timeout: 30_000 });
+      assert.match(await counts.innerText(), /High\s*1/);
+      assert.equal(await counts.locator('.sev.highest').innerText(), 'High');
+      assert.match(await row.innerText(), /1 vulnerability, 1 fixable/);
+      await page.screenshot({ path: path.join(shots, 'vulnerabilities.png') });
+      await row.getByRole('link', { name: `Vulnerability report of ${short}` }).click();
+      const finding = page.getByRole('table', { name: 'Vulnerabilities' }).getByRole('row', { name: /CVE-2099-0001/ });
+      await finding.waitFor();
+      assert.match(await finding.innerText(), /CVE-2099-0001\s+High\s+openssl\s+3\.0\.11\s+3\.0\.12/);
+      assert.match(await page.locator('dl.facts').innerText(), /berth-test-scanner 1\.0\.0/);
+
+      await page.goto(`${berth.url}/projects/secure/settings`);
+      await page.getByRole('region', { name: 'Scanner' }).getByText('test-scanner').waitFor();
+      const settings = page.getByRole('form', { name: 'Vulnerability settings' });
+      await settings.getByLabel('Prevent vulnerable images from running').check();
+      await settings.getByLabel(/^Refuse pulls of images/).selectOption('high');
+      await settings.getByLabel("Use the project's own allowlist").check();
+      await settings.getByLabel(/^The project's CVE ids/).fill('CVE-2099-0001');
+      await settings.getByRole('button', { name: 'Save vulnerability settings' }).click();
+      await settings.getByRole('status').getByText('Vulnerability settings saved.').waitFor();
+      const project = await (await fetch(`${berth.url}/api/v2.0/projects/secure`, { headers: { Authorization: basic(admin) } })).json();
+      assert.deepEqual(
+        [project.metadata.prevent_vul, project.metadata.severity, project.metadata.reuse_sys_cve_allowlist, project.metadata.auto_scan],
+        ['true', 'high', 'false', 'false'],
+      );
+      assert.deepEqual(
+        project.cve_allowlist.items.map((i: { cve_id: string }) => i.cve_id),
+        ['CVE-2099-0001'],
+      );
+      assert.equal(project.cve_allowlist.expires_at, null);
+    } finally {
+      await adapter.close();
+    }
   });
 
   it('sets up LDAP sign-in, tests the connection, adds a directory group to a project, and a directory user signs in', async () => {

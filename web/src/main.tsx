@@ -8,6 +8,7 @@ import { Loading } from './components/ui';
 import { ProjectPage } from './pages/project/ProjectPage';
 import { Projects } from './pages/Projects';
 import { RepositoryPage } from './pages/RepositoryPage';
+import { VulnerabilityReport } from './pages/VulnerabilityReport';
 import { ExecutionPage } from './pages/ExecutionPage';
 import { Replication } from './pages/replication/Replication';
 import { AuditLogPage } from './pages/AuditLog';
@@ -51,6 +52,7 @@ createRoot(document.getElementById('root')!).render(
               <Route path="/" element={<Navigate to="/projects" replace />} />
               <Route path="/projects" element={<Projects />} />
               <Route path="/projects/:project/repositories/:repository" element={<RepositoryPage />} />
+              <Route path="/projects/:project/repositories/:repository/artifacts/:digest/vulnerabilities" element={<VulnerabilityReport />} />
               <Route path="/projects/:project/:tab?" element={<ProjectPage />} />
               <Route path="/replication/executions/:id" element={<ExecutionPage />} />
               <Route path="/replication/:tab?" element={<Replication />} />

@@ -33,7 +33,14 @@ export function createProject(body: { project_name: string; metadata: { public: 
   return post('/projects', body);
 }
 
-export function updateProject(name: string, body: { metadata: { public: string } }) {
+/** Project settings: metadata flags are "true"/"false"; what is left out keeps its value. */
+export interface ProjectUpdate {
+  metadata?: Partial<Record<'public' | 'auto_scan' | 'prevent_vul' | 'severity' | 'reuse_sys_cve_allowlist', string>>;
+  /** The project's own allowlist; expires_at in Unix seconds, null for never. */
+  cve_allowlist?: { items: Array<{ cve_id: string }>; expires_at: number | null };
+}
+
+export function updateProject(name: string, body: ProjectUpdate) {
   return put(projectPath(name), body);
 }
 

@@ -21,8 +21,9 @@ export const artifactKeys = {
 const artifactsPath = (project: string, repository: string) =>
   `/projects/${encodeURIComponent(project)}/repositories/${encodeURIComponent(encodeURIComponent(repository))}/artifacts`;
 
+/** With each artifact's scan overview (Harbor's with_scan_overview). */
 export function listArtifacts(project: string, repository: string, p: { page: number; pageSize: number }) {
-  return getPage<ArtifactView>(`${artifactsPath(project, repository)}?page=${p.page}&page_size=${p.pageSize}`);
+  return getPage<ArtifactView>(`${artifactsPath(project, repository)}?page=${p.page}&page_size=${p.pageSize}&with_scan_overview=true`);
 }
 
 export function deleteArtifact(project: string, repository: string, digest: string) {

@@ -1,11 +1,17 @@
-// A repository's artifacts: digest, tags, size, type, platforms of an index, push time;
-// pull commands to copy; tags added and removed; artifacts deleted after asking.
+// A repository's artifacts: digest, tags, size, type, platforms of an index, push time,
+// vulnerabilities found by the latest scan (polled while a scan waits or runs) with a link
+// to the report; pull commands to copy; tags added and removed; images scanned on demand;
+// artifacts deleted after asking.
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import type { ArtifactView } from '@berth/api-types';
+import { getProject, projectKeys } from '../api/projects';
 import { addTag, artifactKeys, deleteArtifact, deleteTag, listArtifacts } from '../api/repositories';
+import { overviewOf, scanArtifact } from '../api/scanning';
 import { CopyButton, ErrorNote, QueryView, DeleteDialog, PagedTable, useErrorSlot } from '../components/ui';
+import { ScanOverview, scanInProgress } from '../components/vulnerabilities';
+import { useSession } from '../session';
 import { bytes, shortDigest, when, whenOr } from '../format';
 
 const pageSize = 15;
@@ -30,7 +36,13 @@ export function RepositoryPage() {
     queryKey: artifactKeys.list(name, page),
     queryFn: () => listArtifacts(project, repository, { page, pageSize }),
     placeholderData: keepPreviousData,
+    refetchInterval: (q) => (q.state.data?.items.some((a) => scanInProgress(overviewOf(a))) ? 1500 : false),
   });
+  // Harbor: project administrators and maintainers scan (the role table's scan create).
+  const { user } = useSession();
+  const projectQuery = useQuery({ queryKey: projectKeys.one(project), queryFn: () => getProject(project) });
+  const role = projectQuery.data?.current_user_role_id;
+  const canScan = user?.sysadmin_flag === true || role === 1 || role === 4;
   const { error, run } = useErrorSlot();
   const [deleting, setDeleting] = useState<ArtifactView>();
   const [removingTag, setRemovingTag] = useState<{ artifact: ArtifactView; tag: string }>();
@@ -48,7 +60,7 @@ export function RepositoryPage() {
       <QueryView query={query} what="artifacts" isEmpty={(d) => d.items.length === 0} empty={'No artifacts in this repository.'}>
         {(data) => (
           <PagedTable
-            columns={['Artifact', 'Tags', 'Type', 'Size', 'Pushed', 'Pulled', 'Pull', '']}
+            columns={['Artifact', 'Tags', 'Type', 'Vulnerabilities', 'Size', 'Pushed', 'Pulled', 'Pull', '']}
             className="artifacts"
             page={page}
             pageSize={pageSize}
@@ -117,6 +129,20 @@ export function RepositoryPage() {
                       </ul>
                     )}
                   </td>
+                  <td data-label="Vulnerabilities">
+                    <ScanOverview
+                      overview={overviewOf(a)}
+                      label={shortDigest(a.digest)}
+                      report={
+                        <Link
+                          to={`/projects/${project}/repositories/${encodeURIComponent(repository)}/artifacts/${a.digest}/vulnerabilities`}
+                          aria-label={`Vulnerability report of ${shortDigest(a.digest)}`}
+                        >
+                          Report
+                        </Link>
+                      }
+                    />
+                  </td>
                   <td data-label="Size">{bytes(a.size)}</td>
                   <td data-label="Pushed">{when(a.push_time)}</td>
                   <td data-label="Pulled">{whenOr(a.pull_time, 'Never')}</td>
@@ -124,9 +150,25 @@ export function RepositoryPage() {
                     <CopyButton text={`docker pull ${host}/${name}${ref}`} label="Copy pull command" />
                   </td>
                   <td>
-                    <button type="button" className="link danger" onClick={() => setDeleting(a)} aria-label={`Delete artifact ${shortDigest(a.digest)}`}>
-                      Delete
-                    </button>
+                    <span className="row-actions">
+                      {canScan && a.type === 'IMAGE' && !a.subject_digest && (
+                        <button
+                          type="button"
+                          className="link"
+                          disabled={scanInProgress(overviewOf(a))}
+                          aria-label={`Scan artifact ${shortDigest(a.digest)}`}
+                          onClick={run(async () => {
+                            await scanArtifact(project, repository, a.digest);
+                            await refresh();
+                          })}
+                        >
+                          Scan
+                        </button>
+                      )}
+                      <button type="button" className="link danger" onClick={() => setDeleting(a)} aria-label={`Delete artifact ${shortDigest(a.digest)}`}>
+                        Delete
+                      </button>
+                    </span>
                   </td>
                 </tr>
               );

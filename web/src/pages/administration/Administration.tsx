@@ -1,9 +1,10 @@
 // Administration (system administrators): users, sign-in (sources, the directory, user
 // groups), the health of each component with the system's settings, storage used per
-// project, and garbage collection; one tab each, with its own address.
+// project, garbage collection, and vulnerability scanners; one tab each, with its own address.
 import { NavLink, useParams } from 'react-router';
 import { Authentication } from './Authentication';
 import { GarbageCollection } from './GarbageCollection';
+import { Scanners } from './Scanners';
 import { Storage } from './Storage';
 import { System } from './System';
 import { Users } from './Users';
@@ -21,6 +22,7 @@ export function Administration() {
         <NavLink to="/admin/system">System</NavLink>
         <NavLink to="/admin/storage">Storage</NavLink>
         <NavLink to="/admin/gc">Garbage collection</NavLink>
+        <NavLink to="/admin/scanners">Scanners</NavLink>
       </nav>
       {tab === 'authentication' ? (
         <Authentication />
@@ -30,6 +32,8 @@ export function Administration() {
         <Storage />
       ) : tab === 'gc' ? (
         <GarbageCollection />
+      ) : tab === 'scanners' ? (
+        <Scanners />
       ) : (
         <Users />
       )}
