@@ -145,7 +145,10 @@ export class ScanRunner {
           scanners.set(m.project_id, s && !s.disabled ? s.id : undefined);
         }
         const scannerId = scanners.get(m.project_id);
-        if (scannerId !== undefined) byScanner.set(scannerId, [...(byScanner.get(scannerId) ?? []), m.id]);
+        if (scannerId === undefined) continue;
+        const ids = byScanner.get(scannerId);
+        if (ids) ids.push(m.id);
+        else byScanner.set(scannerId, [m.id]);
       }
       for (const [scannerId, ids] of byScanner)
         queued += (await queueScans(db, ids, scannerId, run.trigger === 'MANUAL' ? 'MANUAL' : 'SCHEDULE', run.id)).length;

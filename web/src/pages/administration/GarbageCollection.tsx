@@ -5,10 +5,10 @@ import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-quer
 import { useState } from 'react';
 import { type GcParameters, gcKeys, getGcLog, getGcSchedule, listGcRuns, setGcSchedule, startGc, stopGc } from '../../api/gc';
 import { ErrorNote, Loading, LogDialog, PagedTable, QueryView, useErrorSlot } from '../../components/ui';
+import { NextRun, ScheduleFields, useScheduleState } from '../../components/ScheduleFields';
 import { bytes, when } from '../../format';
 
 const pageSize = 10;
-const scheduleTypes = ['None', 'Hourly', 'Daily', 'Weekly', 'Custom'] as const;
 
 export function GarbageCollection() {
   const client = useQueryClient();
@@ -84,8 +84,7 @@ function Schedule() {
 
 function ScheduleForm({ stored }: { stored: GcScheduleView }) {
   const client = useQueryClient();
-  const [type, setType] = useState<string>(stored.schedule.type);
-  const [cron, setCron] = useState(stored.schedule.type === 'Custom' ? stored.schedule.cron : '0 0 3 * * *');
+  const schedule = useScheduleState(stored.schedule);
   const [params, setParams] = useState<GcParameters>(stored.parameters);
   const [saved, setSaved] = useState<string>();
   const { error, run } = useErrorSlot();
@@ -97,29 +96,16 @@ function ScheduleForm({ stored }: { stored: GcScheduleView }) {
         e.preventDefault();
         void run(async () => {
           setSaved(undefined);
-          await setGcSchedule(type === 'Custom' ? { type, cron } : { type }, { ...params, dry_run: false });
+          await setGcSchedule(schedule.value, { ...params, dry_run: false });
           await client.invalidateQueries({ queryKey: gcKeys.schedule });
           setSaved('Schedule saved.');
         })();
       }}
     >
-      <label>
-        Schedule
-        <select value={type} onChange={(e) => setType(e.target.value)}>
-          {scheduleTypes.map((t) => (
-            <option key={t}>{t}</option>
-          ))}
-        </select>
-      </label>
-      {type === 'Custom' && (
-        <label>
-          Cron (seconds first)
-          <input value={cron} onChange={(e) => setCron(e.target.value)} />
-        </label>
-      )}
-      {type !== 'None' && <ParameterFields value={params} onChange={setParams} />}
+      <ScheduleFields state={schedule} />
+      {schedule.type !== 'None' && <ParameterFields value={params} onChange={setParams} />}
       <button type="submit">Save schedule</button>
-      <span className="muted">Next run: {stored.schedule.next_scheduled_time ? when(stored.schedule.next_scheduled_time) : 'none scheduled'}</span>
+      <NextRun at={stored.schedule.next_scheduled_time} />
       {saved && (
         <p className="ok" role="status">
           {saved}
